@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config'
 import { playwright } from '@vitest/browser-playwright'
-import { chromiumPath, CHROMIUM_ARGS } from './tests/chromium'
+import { chromiumPath, CHROMIUM_ARGS } from './tests/chromium.ts'
 
 export default defineConfig({
   test: {

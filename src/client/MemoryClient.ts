@@ -1,0 +1,184 @@
+import Dexie from 'dexie'
+import { DEFAULT_CATEGORIES } from '../core/categories'
+import { UserAlreadyExistsError, UserNotFoundError } from '../core/errors'
+import { uuidv7 } from '../core/ids'
+import { metadataMatches } from '../core/metadata'
+import type { Category, JsonObject, ProfileRecord, SpaceSettings } from '../core/types'
+import {
+  LIMITS,
+  optionalMetadataFilter,
+  optionalString,
+  requireId,
+  validateBoolean,
+  validateCategories,
+  validateMetadata,
+  validatePage,
+} from '../core/validation'
+import type { MemoryEngine } from '../engine/types'
+import { KeepsakeDB } from '../store/db'
+import { ReplicatedStore, type CompactionPolicy } from '../sync/ReplicatedStore'
+import { patchFields, setRecord, SPACE_DOC, userDocName } from '../sync/layout'
+import { local, nowIso, type ClientContext, type ClientHooks } from './context'
+import { findUid, newDocRecord, User, validateDocInput, type DocInput } from './User'
+import type { Session } from './Session'
+
+export interface MemoryClientOptions {
+  /** IndexedDB database name (default 'keepsake'). Two clients on one name share their data. */
+  dbName?: string
+  /** The engine that processes sessions (default: the rules engine). */
+  engine?: MemoryEngine
+  /** The clock (default: the system clock); tests move it to trigger auto-processing. */
+  now?: () => Date
+  /** @internal compaction thresholds of the update log */
+  compaction?: CompactionPolicy
+}
+
+export interface CreateUserOptions {
+  name?: string
+  about?: string
+  metadata?: JsonObject
+  mergeConflictEnabled?: boolean | null
+  docs?: DocInput[]
+}
+
+export interface SettingsUpdate {
+  categories?: Category[]
+  mergeConflictsEnabled?: boolean
+  modelId?: string | null
+}
+
+export const DEFAULT_SETTINGS: SpaceSettings = {
+  categories: DEFAULT_CATEGORIES,
+  mergeConflictsEnabled: false,
+  modelId: null,
+}
+
+/** The entry point of the library: one per database (per space). */
+export class MemoryClient {
+  /** @internal */
+  readonly ctx: ClientContext
+  private currentEngine: MemoryEngine | undefined
+  /** @internal processing entry, set by the pipeline layer */
+  protected processor?: (s: Session) => Promise<void>
+
+  protected constructor(
+    readonly db: KeepsakeDB,
+    readonly store: ReplicatedStore,
+    options: MemoryClientOptions,
+    hooks: ClientHooks = {},
+  ) {
+    this.currentEngine = options.engine
+    const now = options.now ?? (() => new Date())
+    this.ctx = {
+      db,
+      store,
+      now,
+      hooks,
+      engine: () => {
+        if (!this.currentEngine) throw new Error('No engine configured')
+        return this.currentEngine
+      },
+    }
+  }
+
+  /** Opens (or creates) the local database. Reads use the projected tables at once. */
+  static async open(options: MemoryClientOptions = {}): Promise<MemoryClient> {
+    const db = new KeepsakeDB(options.dbName ?? 'keepsake')
+    await db.open()
+    const store = new ReplicatedStore(db, options.compaction)
+    return new MemoryClient(db, store, options)
+  }
+
+  get engine(): MemoryEngine | undefined {
+    return this.currentEngine
+  }
+
+  /** Swaps the engine used for processing (e.g. when a model finishes loading). */
+  setEngine(engine: MemoryEngine): void {
+    this.currentEngine = engine
+  }
+
+  protected makeUser(profile: ProfileRecord, userId: string): User {
+    return new User(this.ctx, profile, userId, this.processor)
+  }
+
+  async createUser(userId: string, options: CreateUserOptions = {}): Promise<User> {
+    const id = requireId(userId, 'userId')
+    const name = optionalString(options.name, 'name', LIMITS.nameLength) ?? ''
+    const about = optionalString(options.about, 'about', LIMITS.aboutLength) ?? ''
+    const metadata = validateMetadata(options.metadata)
+    const mce = options.mergeConflictEnabled ?? null
+    if (mce !== null) validateBoolean(mce, 'mergeConflictEnabled')
+    const docs = (options.docs ?? []).map((d, i) => validateDocInput(d, i))
+    const uid = uuidv7()
+    const at = nowIso(this.ctx)
+    const profile: ProfileRecord = { uid, name, about, metadata, mergeConflictEnabled: mce, createdAt: at, updatedAt: at, lastActiveAt: at }
+    await this.store.write([SPACE_DOC, userDocName(uid)], ([space, udoc]) => {
+      if (findUid(space, id)) throw new UserAlreadyExistsError(id)
+      local(space, () => setRecord(space.getMap('directory'), uid, { userId: id, createdAt: at, deletedAt: null }, true))
+      local(udoc, () => {
+        const { uid: _uid, ...fields } = profile
+        patchFields(udoc.getMap('profile'), fields)
+        for (const d of docs) {
+          const rec = newDocRecord(this.ctx, uid, d)
+          setRecord(udoc.getMap('docs'), rec.docId, rec, false)
+        }
+      })
+    })
+    return this.makeUser(profile, id)
+  }
+
+  async getUser(userId: string): Promise<User> {
+    const id = requireId(userId, 'userId')
+    const entries = await this.db.directory.where('userId').equals(id).toArray()
+    const entry = entries.filter((e) => !e.deletedAt).sort((a, b) => (a.uid < b.uid ? -1 : 1))[0]
+    const profile = entry && (await this.db.users.get(entry.uid))
+    if (!entry || !profile) throw new UserNotFoundError(id)
+    return this.makeUser(profile, id)
+  }
+
+  /** Users, newest first. */
+  async listUsers(options: { offset?: number; limit?: number; metadataFilter?: JsonObject } = {}): Promise<{ users: User[]; total: number; hasMore: boolean }> {
+    const { offset, limit } = validatePage(options, 10, 100)
+    const filter = optionalMetadataFilter(options.metadataFilter)
+    const live = (await this.db.directory.orderBy('createdAt').reverse().toArray()).filter((e) => e.userId && !e.deletedAt)
+    const profiles = await this.db.users.bulkGet(live.map((e) => e.uid))
+    const pairs = live
+      .map((e, i) => ({ e, p: profiles[i] }))
+      .filter((x): x is { e: typeof x.e; p: ProfileRecord } => !!x.p && metadataMatches(x.p.metadata, filter))
+      .sort((a, b) => (a.e.createdAt === b.e.createdAt ? (a.e.uid < b.e.uid ? 1 : -1) : a.e.createdAt < b.e.createdAt ? 1 : -1))
+    const page = pairs.slice(offset, offset + limit)
+    return { users: page.map(({ e, p }) => this.makeUser(p, e.userId!)), total: pairs.length, hasMore: offset + page.length < pairs.length }
+  }
+
+  async getSettings(): Promise<SpaceSettings> {
+    const row = await this.db.settings.get('space')
+    return {
+      categories: row?.categories ?? DEFAULT_SETTINGS.categories,
+      mergeConflictsEnabled: row?.mergeConflictsEnabled ?? DEFAULT_SETTINGS.mergeConflictsEnabled,
+      modelId: row?.modelId ?? DEFAULT_SETTINGS.modelId,
+    }
+  }
+
+  async updateSettings(update: SettingsUpdate): Promise<SpaceSettings> {
+    const patch: Partial<SpaceSettings> = {}
+    if (update.categories !== undefined) patch.categories = validateCategories(update.categories)
+    if (update.mergeConflictsEnabled !== undefined) patch.mergeConflictsEnabled = validateBoolean(update.mergeConflictsEnabled, 'mergeConflictsEnabled')
+    if (update.modelId !== undefined) patch.modelId = update.modelId === null ? null : requireId(update.modelId, 'modelId')
+    await this.store.write([SPACE_DOC], ([space]) => local(space, () => patchFields(space.getMap('settings'), patch)))
+    return this.getSettings()
+  }
+
+  /** Closes the database; handles made by this client stop working. */
+  close(): void {
+    this.store.close()
+    this.db.close()
+  }
+
+  /** Deletes the whole database of this client (every user, the log, the settings). */
+  async destroyAllData(): Promise<void> {
+    const name = this.db.name
+    this.close()
+    await Dexie.delete(name)
+  }
+}

@@ -1,0 +1,183 @@
+import Dexie from 'dexie'
+import * as Y from 'yjs'
+import { InvalidSessionStateError, SessionNotFoundError, ValidationError } from '../core/errors'
+import type { JsonObject, MessageRecord, MessageRole, SessionRecord, SessionStatus } from '../core/types'
+import { LIMITS, parseZonedDate, requireText, validateMetadata, validatePage, validateRole } from '../core/validation'
+import { uuidv7 } from '../core/ids'
+import { patchFields, setRecord } from '../sync/layout'
+import { local, nowIso, writeUser, type ClientContext } from './context'
+
+export interface Message {
+  messageId: string
+  sessionId: string
+  role: MessageRole
+  content: string
+  timestamp: Date
+  seq: number
+}
+
+export interface AddMessageOptions {
+  /** When the message was said (defaults to now); for imports of past conversations. */
+  timestamp?: Date | string
+}
+
+export function toMessage(r: MessageRecord): Message {
+  return { messageId: r.messageId, sessionId: r.sessionId, role: r.role, content: r.content, timestamp: new Date(r.timestamp), seq: r.seq }
+}
+
+/** Finds a session's Y record and checks it is alive and belongs to the user. */
+export function sessionMap(udoc: Y.Doc, sessionId: string): Y.Map<unknown> {
+  const s = udoc.getMap('sessions').get(sessionId) as Y.Map<unknown> | undefined
+  if (!s) throw new SessionNotFoundError(sessionId)
+  return s
+}
+
+/** A handle on one session. Fields are a snapshot; `refresh()` reads them again. */
+export class Session {
+  sessionId!: string
+  userId!: string
+  status!: SessionStatus
+  metadata!: JsonObject
+  createdAt!: Date
+  autoProcessAfterSeconds!: number
+  lastMessageAt!: Date | null
+  processedAt!: Date | null
+  error!: string | null
+
+  /** @internal */
+  readonly uid: string
+
+  /** @internal */
+  constructor(
+    private readonly ctx: ClientContext,
+    record: SessionRecord,
+    userId: string,
+    private readonly processor?: (s: Session) => Promise<void>,
+  ) {
+    this.uid = record.uid
+    this.assign(record, userId)
+  }
+
+  private assign(r: SessionRecord, userId: string): void {
+    this.sessionId = r.sessionId
+    this.userId = userId
+    this.status = r.status
+    this.metadata = r.metadata ?? {}
+    this.createdAt = new Date(r.createdAt)
+    this.autoProcessAfterSeconds = r.autoProcessAfterSeconds
+    this.lastMessageAt = r.lastMessageAt ? new Date(r.lastMessageAt) : null
+    this.processedAt = r.processedAt ? new Date(r.processedAt) : null
+    this.error = r.error ?? null
+  }
+
+  private async record(): Promise<SessionRecord> {
+    const r = await this.ctx.db.sessions.get(this.sessionId)
+    if (!r || r.uid !== this.uid) throw new SessionNotFoundError(this.sessionId)
+    return r
+  }
+
+  async refresh(): Promise<this> {
+    const r = await this.record()
+    const dir = await this.ctx.db.directory.get(this.uid)
+    if (!dir?.userId) throw new SessionNotFoundError(this.sessionId)
+    this.assign(r, dir.userId)
+    return this
+  }
+
+  /** Adds a message; the session must be pending (a failed session goes back to pending). */
+  async addMessage(role: MessageRole, content: string, options: AddMessageOptions = {}): Promise<Message> {
+    const r = validateRole(role)
+    const text = requireText(content, 'content', LIMITS.messageLength)
+    const at = options.timestamp !== undefined ? parseZonedDate(options.timestamp, 'timestamp').toISOString() : nowIso(this.ctx)
+    const rec = await writeUser(this.ctx, this.uid, this.userId, (udoc) => {
+      const s = sessionMap(udoc, this.sessionId)
+      const status = s.get('status') as SessionStatus
+      if (status === 'processing' || status === 'processed') {
+        throw new InvalidSessionStateError(`Session ${this.sessionId} is ${status}: it takes no more messages. Start a new session.`)
+      }
+      const seq = (s.get('messageCount') as number | undefined) ?? 0
+      const message: MessageRecord = { messageId: uuidv7(), sessionId: this.sessionId, uid: this.uid, seq, role: r, content: text, timestamp: at }
+      local(udoc, () => {
+        setRecord(udoc.getMap('messages'), message.messageId, message, false)
+        patchFields(s, { messageCount: seq + 1, lastMessageAt: at, updatedAt: at, status: 'pending', error: null })
+        patchFields(udoc.getMap('profile'), { lastActiveAt: at })
+      })
+      return message
+    })
+    this.status = 'pending'
+    this.error = null
+    this.lastMessageAt = new Date(at)
+    this.ctx.hooks.sessionTouched?.(this.uid, this.sessionId)
+    return toMessage(rec)
+  }
+
+  async getMessages(options: { offset?: number; limit?: number } = {}): Promise<{ messages: Message[]; total: number; hasMore: boolean }> {
+    const { offset, limit } = validatePage(options, 50, 200)
+    await this.record()
+    const coll = () => this.ctx.db.messages.where('[sessionId+seq]').between([this.sessionId, Dexie.minKey], [this.sessionId, Dexie.maxKey])
+    const [rows, total] = await Promise.all([coll().offset(offset).limit(limit).toArray(), coll().count()])
+    return { messages: rows.map(toMessage), total, hasMore: offset + rows.length < total }
+  }
+
+  /** Replaces the session's metadata. */
+  async update(options: { newMetadata?: JsonObject }): Promise<this> {
+    if (options.newMetadata === undefined) return this
+    const metadata = validateMetadata(options.newMetadata, 'newMetadata')
+    await writeUser(this.ctx, this.uid, this.userId, (udoc) => {
+      const s = sessionMap(udoc, this.sessionId)
+      local(udoc, () => {
+        s.set('metadata', metadata)
+        s.set('updatedAt', nowIso(this.ctx))
+      })
+    })
+    this.metadata = metadata
+    return this
+  }
+
+  /** Deletes the session and its messages (memories drawn from it stay, with their provenance). */
+  async delete(): Promise<void> {
+    await writeUser(this.ctx, this.uid, this.userId, (udoc) => {
+      sessionMap(udoc, this.sessionId)
+      const messages = udoc.getMap('messages')
+      const ids: string[] = []
+      messages.forEach((m, id) => {
+        if ((m as MessageRecord).sessionId === this.sessionId) ids.push(id)
+      })
+      local(udoc, () => {
+        for (const id of ids) messages.delete(id)
+        udoc.getMap('sessions').delete(this.sessionId)
+      })
+    })
+  }
+
+  /** Processes the session into memories; resolves when it is processed or failed. */
+  async process(): Promise<this> {
+    if (!this.processor) throw new InvalidSessionStateError('This client has no processing pipeline')
+    await this.processor(this)
+    return this.refresh()
+  }
+}
+
+export function newSessionRecord(
+  ctx: ClientContext,
+  uid: string,
+  options: { autoProcessAfterSeconds?: number; metadata?: JsonObject; customCreatedAtUtc?: Date | string },
+): SessionRecord {
+  const auto = options.autoProcessAfterSeconds ?? 600
+  if (typeof auto !== 'number' || !Number.isInteger(auto) || auto < 0 || auto > LIMITS.maxAutoProcessSeconds) {
+    throw new ValidationError(`autoProcessAfterSeconds must be an integer from 0 to ${LIMITS.maxAutoProcessSeconds}`, 'autoProcessAfterSeconds')
+  }
+  const createdAt = options.customCreatedAtUtc !== undefined ? parseZonedDate(options.customCreatedAtUtc, 'customCreatedAtUtc').toISOString() : nowIso(ctx)
+  return {
+    sessionId: uuidv7(),
+    uid,
+    status: 'pending',
+    metadata: validateMetadata(options.metadata),
+    createdAt,
+    autoProcessAfterSeconds: auto,
+    lastMessageAt: null,
+    processedAt: null,
+    error: null,
+    updatedAt: nowIso(ctx),
+  }
+}

@@ -1,0 +1,277 @@
+import Dexie from 'dexie'
+import type * as Y from 'yjs'
+import { DocNotFoundError, SessionNotFoundError, UserAlreadyExistsError, UserNotFoundError, ValidationError } from '../core/errors'
+import { uuidv7 } from '../core/ids'
+import { metadataMatches } from '../core/metadata'
+import type { DocRecord, JsonObject, MessageRole, ProfileRecord, SessionStatus } from '../core/types'
+import {
+  LIMITS,
+  optionalMetadataFilter,
+  optionalString,
+  requireId,
+  requireText,
+  validateBoolean,
+  validateInt,
+  validateMetadata,
+  validatePage,
+  validateStatus,
+} from '../core/validation'
+import { searchDocs as lexicalDocSearch } from '../retrieval/docSearch'
+import { patchFields, setRecord, SPACE_DOC, userDocName } from '../sync/layout'
+import { directoryEntry, local, nowIso, writeUser, type ClientContext } from './context'
+import { newSessionRecord, Session } from './Session'
+
+export interface Doc {
+  docId: string
+  title: string
+  content: string
+  metadata: JsonObject
+  createdAt: Date
+}
+
+export interface DocInput {
+  title: string
+  content: string
+  metadata?: JsonObject
+}
+
+export interface UserUpdate {
+  newMetadata?: JsonObject
+  newUserId?: string
+  mergeConflictEnabled?: boolean | null
+  name?: string
+  about?: string
+}
+
+export interface LastMessage {
+  role: MessageRole
+  content: string
+  timestamp: Date
+  sessionId: string
+}
+
+export function toDoc(r: DocRecord): Doc {
+  return { docId: r.docId, title: r.title, content: r.content, metadata: r.metadata ?? {}, createdAt: new Date(r.createdAt) }
+}
+
+export function validateDocInput(input: DocInput, i?: number): DocInput {
+  const f = i === undefined ? 'doc' : `docs[${i}]`
+  if (typeof input !== 'object' || input === null) throw new ValidationError(`${f} must be { title, content, metadata? }`)
+  return {
+    title: requireText(input.title, `${f}.title`, LIMITS.nameLength),
+    content: requireText(input.content, `${f}.content`, LIMITS.docContentLength),
+    metadata: validateMetadata(input.metadata, `${f}.metadata`),
+  }
+}
+
+export function newDocRecord(ctx: ClientContext, uid: string, d: DocInput): DocRecord {
+  return { docId: uuidv7(), uid, title: d.title, content: d.content, metadata: d.metadata ?? {}, createdAt: nowIso(ctx) }
+}
+
+/** A handle on one user. Fields are a snapshot; `refresh()` reads them again. */
+export class User {
+  userId!: string
+  name!: string
+  about!: string
+  metadata!: JsonObject
+  mergeConflictEnabled!: boolean | null
+  createdAt!: Date
+  updatedAt!: Date
+  lastActiveAt!: Date
+
+  /** @internal the stable internal id: it survives renames */
+  readonly uid: string
+
+  /** @internal */
+  constructor(
+    protected readonly ctx: ClientContext,
+    profile: ProfileRecord,
+    userId: string,
+    protected readonly processor?: (s: Session) => Promise<void>,
+  ) {
+    this.uid = profile.uid
+    this.assign(profile, userId)
+  }
+
+  private assign(p: ProfileRecord, userId: string): void {
+    this.userId = userId
+    this.name = p.name
+    this.about = p.about
+    this.metadata = p.metadata ?? {}
+    this.mergeConflictEnabled = p.mergeConflictEnabled ?? null
+    this.createdAt = new Date(p.createdAt)
+    this.updatedAt = new Date(p.updatedAt)
+    this.lastActiveAt = new Date(p.lastActiveAt)
+  }
+
+  /** Throws UserNotFoundError when the user is gone. */
+  protected async ensureAlive(): Promise<void> {
+    const dir = await this.ctx.db.directory.get(this.uid)
+    if (!dir?.userId || dir.deletedAt) throw new UserNotFoundError(this.userId)
+  }
+
+  async refresh(): Promise<this> {
+    const [dir, p] = await Promise.all([this.ctx.db.directory.get(this.uid), this.ctx.db.users.get(this.uid)])
+    if (!dir?.userId || dir.deletedAt || !p) throw new UserNotFoundError(this.userId)
+    this.assign(p, dir.userId)
+    return this
+  }
+
+  /** Updates the user; `newMetadata` replaces the metadata, `mergeConflictEnabled: null` inherits the space setting. */
+  async update(u: UserUpdate): Promise<this> {
+    const newUserId = u.newUserId === undefined ? undefined : requireId(u.newUserId, 'newUserId')
+    const metadata = u.newMetadata === undefined ? undefined : validateMetadata(u.newMetadata, 'newMetadata')
+    const name = optionalString(u.name, 'name', LIMITS.nameLength)
+    const about = optionalString(u.about, 'about', LIMITS.aboutLength)
+    if (u.mergeConflictEnabled !== undefined && u.mergeConflictEnabled !== null) validateBoolean(u.mergeConflictEnabled, 'mergeConflictEnabled')
+    const at = nowIso(this.ctx)
+    await writeUser(this.ctx, this.uid, this.userId, (udoc, space) => {
+      const entry = directoryEntry(space, this.uid)!
+      const renaming = newUserId !== undefined && newUserId !== entry.get('userId')
+      if (renaming && findUid(space, newUserId)) throw new UserAlreadyExistsError(newUserId)
+      if (renaming) local(space, () => entry.set('userId', newUserId))
+      local(udoc, () =>
+        patchFields(udoc.getMap('profile'), {
+          name,
+          about,
+          metadata,
+          mergeConflictEnabled: u.mergeConflictEnabled,
+          updatedAt: at,
+        }),
+      )
+    })
+    if (newUserId !== undefined) this.userId = newUserId
+    if (metadata !== undefined) this.metadata = metadata
+    if (name !== undefined) this.name = name
+    if (about !== undefined) this.about = about
+    if (u.mergeConflictEnabled !== undefined) this.mergeConflictEnabled = u.mergeConflictEnabled
+    this.updatedAt = new Date(at)
+    return this
+  }
+
+  /** Deletes the user and everything of theirs: sessions, messages, memories, docs, conflicts. */
+  async delete(): Promise<void> {
+    await this.ctx.store.deleteDocWith(userDocName(this.uid), [SPACE_DOC], ([space]) => {
+      const entry = directoryEntry(space, this.uid)
+      if (!entry) throw new UserNotFoundError(this.userId)
+      local(space, () => {
+        entry.set('userId', null)
+        entry.set('deletedAt', nowIso(this.ctx))
+      })
+    })
+  }
+
+  // ---- sessions ----
+
+  async createSession(options: { autoProcessAfterSeconds?: number; metadata?: JsonObject; customCreatedAtUtc?: Date | string } = {}): Promise<Session> {
+    const rec = newSessionRecord(this.ctx, this.uid, options)
+    await writeUser(this.ctx, this.uid, this.userId, (udoc) => {
+      local(udoc, () => setRecord(udoc.getMap('sessions'), rec.sessionId, { ...rec, messageCount: 0 }, true))
+    })
+    return new Session(this.ctx, rec, this.userId, this.processor)
+  }
+
+  async getSession(sessionId: string): Promise<Session> {
+    const id = requireId(sessionId, 'sessionId')
+    await this.ensureAlive()
+    const r = await this.ctx.db.sessions.get(id)
+    if (!r || r.uid !== this.uid) throw new SessionNotFoundError(id)
+    return new Session(this.ctx, r, this.userId, this.processor)
+  }
+
+  /** Sessions, newest first. */
+  async listSessions(
+    options: { offset?: number; limit?: number; metadataFilter?: JsonObject; statusFilter?: SessionStatus | SessionStatus[] } = {},
+  ): Promise<{ sessions: Session[]; total: number; hasMore: boolean }> {
+    const { offset, limit } = validatePage(options, 10, 100)
+    const filter = optionalMetadataFilter(options.metadataFilter)
+    const statuses =
+      options.statusFilter === undefined
+        ? undefined
+        : (Array.isArray(options.statusFilter) ? options.statusFilter : [options.statusFilter]).map((s) => validateStatus(s))
+    await this.ensureAlive()
+    const coll = this.ctx.db.sessions
+      .where('[uid+createdAt]')
+      .between([this.uid, Dexie.minKey], [this.uid, Dexie.maxKey])
+      .reverse()
+    const filtered = filter || statuses ? coll.filter((s) => (!statuses || statuses.includes(s.status)) && metadataMatches(s.metadata, filter)) : coll
+    const [rows, total] = await Promise.all([filtered.clone().offset(offset).limit(limit).toArray(), filtered.clone().count()])
+    return { sessions: rows.map((r) => new Session(this.ctx, r, this.userId, this.processor)), total, hasMore: offset + rows.length < total }
+  }
+
+  /** The n most recent messages across all of the user's sessions, oldest first. */
+  async getLastNMessages(n: number): Promise<{ messages: LastMessage[] }> {
+    const count = validateInt(n, 'n', 1, 100, 10)
+    await this.ensureAlive()
+    const rows = await this.ctx.db.messages
+      .where('[uid+timestamp]')
+      .between([this.uid, Dexie.minKey], [this.uid, Dexie.maxKey])
+      .reverse()
+      .limit(count)
+      .toArray()
+    rows.reverse()
+    return { messages: rows.map((m) => ({ role: m.role, content: m.content, timestamp: new Date(m.timestamp), sessionId: m.sessionId })) }
+  }
+
+  // ---- documents (Julep) ----
+
+  async addDoc(input: DocInput): Promise<Doc> {
+    const d = validateDocInput(input)
+    const rec = newDocRecord(this.ctx, this.uid, d)
+    await writeUser(this.ctx, this.uid, this.userId, (udoc) => {
+      local(udoc, () => setRecord(udoc.getMap('docs'), rec.docId, rec, false))
+    })
+    return toDoc(rec)
+  }
+
+  /** Documents, newest first. */
+  async listDocs(options: { offset?: number; limit?: number; metadataFilter?: JsonObject } = {}): Promise<{ docs: Doc[]; total: number; hasMore: boolean }> {
+    const { offset, limit } = validatePage(options, 100, 1000)
+    const filter = optionalMetadataFilter(options.metadataFilter)
+    await this.ensureAlive()
+    const all = (await this.docRecords()).filter((d) => metadataMatches(d.metadata, filter)).reverse()
+    const page = all.slice(offset, offset + limit)
+    return { docs: page.map(toDoc), total: all.length, hasMore: offset + page.length < all.length }
+  }
+
+  async getDoc(docId: string): Promise<Doc> {
+    const id = requireId(docId, 'docId')
+    await this.ensureAlive()
+    const r = await this.ctx.db.docs.get(id)
+    if (!r || r.uid !== this.uid) throw new DocNotFoundError(id)
+    return toDoc(r)
+  }
+
+  async deleteDoc(docId: string): Promise<void> {
+    const id = requireId(docId, 'docId')
+    await writeUser(this.ctx, this.uid, this.userId, (udoc) => {
+      const docs = udoc.getMap('docs')
+      if (!docs.has(id)) throw new DocNotFoundError(id)
+      local(udoc, () => docs.delete(id))
+    })
+  }
+
+  /** Lexical search over the user's documents (title and content), best first. */
+  async searchDocs(text: string, options: { limit?: number; metadataFilter?: JsonObject } = {}): Promise<{ doc: Doc; score: number }[]> {
+    const query = requireText(text, 'text', 10_000)
+    const limit = validateInt(options.limit, 'limit', 1, 100, 10)
+    const filter = optionalMetadataFilter(options.metadataFilter)
+    await this.ensureAlive()
+    const docs = (await this.docRecords()).filter((d) => metadataMatches(d.metadata, filter))
+    return lexicalDocSearch(docs, query, limit).map(({ record, score }) => ({ doc: toDoc(record), score }))
+  }
+
+  private docRecords(): Promise<DocRecord[]> {
+    return this.ctx.db.docs.where('[uid+createdAt]').between([this.uid, Dexie.minKey], [this.uid, Dexie.maxKey]).toArray()
+  }
+}
+
+/** The uid of a live user with this userId, read from the space document. */
+export function findUid(space: Y.Doc, userId: string): string | undefined {
+  let found: string | undefined
+  space.getMap('directory').forEach((e, uid) => {
+    const m = e as Y.Map<unknown>
+    if (!found && m.get('userId') === userId && !m.get('deletedAt')) found = uid
+  })
+  return found
+}

@@ -1,0 +1,58 @@
+import type * as Y from 'yjs'
+import { UserNotFoundError } from '../core/errors'
+import type { MemoryEngine } from '../engine/types'
+import type { KeepsakeDB } from '../store/db'
+import { LOCAL_ORIGIN, type ReplicatedStore } from '../sync/ReplicatedStore'
+import { SPACE_DOC, userDocName } from '../sync/layout'
+
+/** What every handle (User, Session, MergeConflict) shares with the client that made it. */
+export interface ClientContext {
+  readonly db: KeepsakeDB
+  readonly store: ReplicatedStore
+  readonly now: () => Date
+  /** The engine used for processing; may be swapped at run time (model loaded, fallback to rules). */
+  engine(): MemoryEngine
+  /** Called after writes that may make a session due for auto-processing. */
+  readonly hooks: ClientHooks
+}
+
+export interface ClientHooks {
+  sessionTouched?(uid: string, sessionId: string): void
+}
+
+export function nowIso(ctx: ClientContext): string {
+  return ctx.now().toISOString()
+}
+
+/** Runs fn in one Y transaction of this tab's own. */
+export function local<T>(doc: Y.Doc, fn: () => T): T {
+  let out!: T
+  doc.transact(() => {
+    out = fn()
+  }, LOCAL_ORIGIN)
+  return out
+}
+
+/** The live directory entry of a user in the space document, or undefined once deleted. */
+export function directoryEntry(space: Y.Doc, uid: string): Y.Map<unknown> | undefined {
+  const e = space.getMap('directory').get(uid) as Y.Map<unknown> | undefined
+  if (!e || e.get('deletedAt')) return undefined
+  return e
+}
+
+/**
+ * A write to one user's document, refused with UserNotFoundError when the user was deleted
+ * (by this tab, another tab or another device).
+ */
+export function writeUser<T>(ctx: ClientContext, uid: string, userId: string, fn: (udoc: Y.Doc, space: Y.Doc) => T): Promise<T> {
+  return ctx.store.write([SPACE_DOC, userDocName(uid)], ([space, udoc]) => {
+    if (!directoryEntry(space, uid)) throw new UserNotFoundError(userId)
+    return fn(udoc, space)
+  })
+}
+
+/** The user's current userId (it may have been renamed elsewhere), read from the read model. */
+export async function currentUserId(ctx: ClientContext, uid: string, fallback: string): Promise<string> {
+  const e = await ctx.db.directory.get(uid)
+  return e?.userId ?? fallback
+}

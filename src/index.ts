@@ -1,0 +1,12 @@
+// Keepsake's public API: everything a host app imports comes from here.
+export { MemoryClient, DEFAULT_SETTINGS } from './client/MemoryClient'
+export type { MemoryClientOptions, CreateUserOptions, SettingsUpdate } from './client/MemoryClient'
+export { User } from './client/User'
+export type { Doc, DocInput, UserUpdate, LastMessage } from './client/User'
+export { Session } from './client/Session'
+export type { Message, AddMessageOptions } from './client/Session'
+export * from './core/errors'
+export type * from './core/types'
+export { DEFAULT_CATEGORIES } from './core/categories'
+export { metadataMatches } from './core/metadata'
+export type { MemoryEngine, ExtractInput, DecideInput, ClarifyInput, ResolveInput, ChatInput } from './engine/types'

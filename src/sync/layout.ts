@@ -1,0 +1,104 @@
+import * as Y from 'yjs'
+
+/**
+ * How records live inside the Yjs documents, and which Dexie table each is projected into.
+ *
+ * - The *space* document (`space`): `settings` (a Y.Map of fields) and `directory` (uid -> Y.Map).
+ * - One document per user (`user/<uid>`): `profile` (a Y.Map of fields) and one Y.Map per table,
+ *   keyed by record id.
+ *
+ * Records whose fields change after creation (sessions, memory versions, conflicts, directory
+ * entries) are nested Y.Maps, so concurrent edits of different fields merge. Records that never
+ * change (messages, docs, connections) are plain JSON values: cheaper, and no tombstones.
+ */
+export type TableName =
+  | 'settings'
+  | 'directory'
+  | 'users'
+  | 'docs'
+  | 'sessions'
+  | 'messages'
+  | 'memories'
+  | 'connections'
+  | 'conflicts'
+
+export interface MapSpec {
+  /** name of the top-level Y.Map in the document */
+  ymap: string
+  table: TableName
+  /** 'fields': the map itself is one record; 'records': the map holds records keyed by id */
+  shape: 'fields' | 'records'
+  /** nested Y.Map per record (mutable) or a plain JSON value (immutable) */
+  mutable: boolean
+}
+
+export const SPACE_DOC = 'space'
+
+export const SPACE_MAPS: MapSpec[] = [
+  { ymap: 'settings', table: 'settings', shape: 'fields', mutable: true },
+  { ymap: 'directory', table: 'directory', shape: 'records', mutable: true },
+]
+
+export const USER_MAPS: MapSpec[] = [
+  { ymap: 'profile', table: 'users', shape: 'fields', mutable: true },
+  { ymap: 'docs', table: 'docs', shape: 'records', mutable: false },
+  { ymap: 'sessions', table: 'sessions', shape: 'records', mutable: true },
+  { ymap: 'messages', table: 'messages', shape: 'records', mutable: false },
+  { ymap: 'memories', table: 'memories', shape: 'records', mutable: true },
+  { ymap: 'connections', table: 'connections', shape: 'records', mutable: false },
+  { ymap: 'conflicts', table: 'conflicts', shape: 'records', mutable: true },
+]
+
+export function userDocName(uid: string): string {
+  return `user/${uid}`
+}
+
+export function uidOfDocName(name: string): string | null {
+  return name.startsWith('user/') ? name.slice(5) : null
+}
+
+export function mapsOf(docName: string): MapSpec[] {
+  return docName === SPACE_DOC ? SPACE_MAPS : USER_MAPS
+}
+
+/** Primary key of a row of `table` (the Dexie key path). */
+export const PRIMARY_KEY: Record<TableName, string> = {
+  settings: 'key',
+  directory: 'uid',
+  users: 'uid',
+  docs: 'docId',
+  sessions: 'sessionId',
+  messages: 'messageId',
+  memories: 'memoryId',
+  connections: 'connectionId',
+  conflicts: 'conflictId',
+}
+
+// ---- Helpers to write records into Y maps (used inside Y transactions) ----
+
+export function setRecord(map: Y.Map<unknown>, id: string, record: object, mutable: boolean): void {
+  if (!mutable) {
+    map.set(id, record)
+    return
+  }
+  const inner = new Y.Map<unknown>()
+  for (const [k, v] of Object.entries(record)) if (v !== undefined) inner.set(k, v)
+  map.set(id, inner)
+}
+
+/** Sets only the fields that differ, so unchanged fields leave no tombstones. */
+export function patchFields(map: Y.Map<unknown>, patch: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === undefined) continue
+    const cur = map.get(k)
+    if (cur === v) continue
+    if (cur !== undefined && typeof v === 'object' && JSON.stringify(cur) === JSON.stringify(v)) continue
+    map.set(k, v)
+  }
+}
+
+export function readRecord<T>(value: unknown): T | undefined {
+  if (value === undefined) return undefined
+  if (value instanceof Y.Map) return value.toJSON() as T
+  return value as T
+}
