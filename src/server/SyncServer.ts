@@ -1,0 +1,214 @@
+/**
+ * The Keepsake sync server: Hocuspocus 3.x, one Hocuspocus document per Yjs document
+ * (`<spaceId>/<docName>`), SQLite persistence, per-space token auth, limits, graceful stop.
+ */
+import { resolve as resolvePath } from 'node:path'
+import { Server } from '@hocuspocus/server'
+import { schema as documentsSchema, upsertQuery } from '@hocuspocus/extension-sqlite'
+import * as Y from 'yjs'
+import {
+  hashToken,
+  isWellFormedToken,
+  parseSyncDocumentName,
+  syncRejectReason,
+  type SpaceCredentials,
+  type SyncRejectCode,
+} from '../core/spaceToken'
+import { ConnectionTracker } from './ConnectionTracker'
+import { openSqlite } from './db'
+import { resolveLimits, wsMaxPayload, type SyncLimits } from './limits'
+import { consoleLogger, type SyncLogger } from './log'
+import { checkIncomingMessage, RejectedMessage } from './messageGuard'
+import { sameHash, SpaceRegistry } from './SpaceRegistry'
+import { SqlitePersistence } from './SqlitePersistence'
+
+export const DEFAULT_PORT = 1234
+export const DEFAULT_HOST = '127.0.0.1'
+export const DEFAULT_DATA_DIR = './data'
+export const SQLITE_FILE_NAME = 'keepsake-sync.sqlite'
+
+export interface SyncServerOptions {
+  /** Default 1234; 0 picks a free port (read it back from the handle). */
+  port?: number
+  /** Default 127.0.0.1 (loopback only). */
+  host?: string
+  /** Folder for the SQLite file `keepsake-sync.sqlite`; default ./data. Ignored if sqlitePath is given. */
+  dataDir?: string
+  sqlitePath?: string
+  /**
+   * Trust on first use: a well-formed token for an unknown space registers that space (the first
+   * token seen wins). Default false: only spaces created with createSpace / `--create-space`.
+   */
+  openRegistration?: boolean
+  limits?: Partial<SyncLimits>
+  /** Only errors are logged. */
+  quiet?: boolean
+  /** Replaces console logging (tests use it to see rejections). */
+  log?: SyncLogger
+  /** Hocuspocus `debounce` / `maxDebounce` for storing documents (defaults 2000 / 10000 ms). */
+  storeDebounceMs?: number
+  storeMaxDebounceMs?: number
+  /** How long stop() waits for Hocuspocus to unload documents before storing the rest itself. */
+  shutdownTimeoutMs?: number
+}
+
+export interface SyncServerHandle {
+  /** ws://host:port */
+  url: string
+  port: number
+  host: string
+  sqlitePath: string
+  openRegistration: boolean
+  limits: SyncLimits
+  /** Registers a new space; the secret is returned once and not kept by the server. */
+  createSpace(): Promise<SpaceCredentials>
+  /** Refuses new documents, closes every connection, stores every loaded document, closes the file. */
+  stop(): Promise<void>
+}
+
+class Rejection {
+  constructor(readonly reason: string) {}
+}
+
+export function resolveSqlitePath(options: Pick<SyncServerOptions, 'dataDir' | 'sqlitePath'>): string {
+  if (options.sqlitePath) return options.sqlitePath === ':memory:' ? ':memory:' : resolvePath(options.sqlitePath)
+  return resolvePath(options.dataDir ?? DEFAULT_DATA_DIR, SQLITE_FILE_NAME)
+}
+
+export async function startSyncServer(options: SyncServerOptions = {}): Promise<SyncServerHandle> {
+  const limits = resolveLimits(options.limits)
+  const host = options.host ?? DEFAULT_HOST
+  const requestedPort = options.port ?? DEFAULT_PORT
+  const openRegistration = options.openRegistration ?? false
+  const log = options.log ?? consoleLogger(options.quiet ?? false)
+  const sqlitePath = resolveSqlitePath(options)
+
+  const sqlite = await openSqlite(sqlitePath)
+  await sqlite.exec(documentsSchema)
+  const registry = await SpaceRegistry.open(sqlite)
+  const tracker = new ConnectionTracker()
+  const persistence = new SqlitePersistence(sqlite)
+  let stopping = false
+
+  const reject = (code: SyncRejectCode, explanation: string, where: string): never => {
+    log('warn', `refused ${where}: ${code} (${explanation})`)
+    throw new Rejection(syncRejectReason(code, explanation))
+  }
+
+  const server = new Server(
+    {
+      name: 'keepsake-sync',
+      port: requestedPort,
+      address: host,
+      quiet: true,
+      stopOnSignals: false,
+      debounce: options.storeDebounceMs ?? 2000,
+      maxDebounce: options.storeMaxDebounceMs ?? 10_000,
+      extensions: [persistence],
+
+      async onAuthenticate({ token, documentName, socketId, request }) {
+        const where = `"${documentName}"`
+        if (stopping) reject('server-shutting-down', 'the sync server is shutting down', where)
+        const name = parseSyncDocumentName(documentName)
+        if (!name) reject('invalid-document-name', 'document names are "<spaceId>/<docName>"', where)
+        const { spaceId, docName } = name!
+        if (!token) reject('missing-token', 'no token was presented', where)
+        if (!isWellFormedToken(token)) reject('malformed-token', 'the token is not a derived space token', where)
+
+        const presented = await hashToken(token)
+        let expected = await registry.getTokenHash(spaceId)
+        if (!expected) {
+          if (!openRegistration) reject('unknown-space', `this server does not know space ${spaceId}`, where)
+          expected = await registry.register(spaceId, presented, 'first-use')
+          if (sameHash(expected, presented)) log('info', `registered space ${spaceId} on first use`)
+        }
+        if (!sameHash(expected, presented)) reject('wrong-token', 'the token is not the one for this space', where)
+
+        if (!(await registry.admitDocument(spaceId, docName, limits.maxDocumentsPerSpace))) {
+          reject('too-many-documents', `the space already has ${limits.maxDocumentsPerSpace} documents`, where)
+        }
+        const newSocket = !tracker.hasSocket(spaceId, socketId)
+        if (!tracker.tryAdd(spaceId, socketId, docName, limits.maxConnectionsPerSpace)) {
+          reject('too-many-connections', `the space already has ${limits.maxConnectionsPerSpace} connections`, where)
+        }
+        // Whatever path Hocuspocus takes later, the socket closing releases its slot.
+        if (newSocket) request.socket.once('close', () => tracker.removeSocket(spaceId, socketId))
+        return { spaceId, docName }
+      },
+
+      async onDisconnect({ documentName, socketId }) {
+        const name = parseSyncDocumentName(documentName)
+        if (name) tracker.remove(name.spaceId, socketId, name.docName)
+      },
+
+      async beforeHandleMessage({ update, documentName, socketId }) {
+        try {
+          checkIncomingMessage(update, limits)
+        } catch (error) {
+          if (error instanceof RejectedMessage) {
+            log('warn', `refused a message for "${documentName}" from socket ${socketId}: ${error.reason}`)
+          }
+          throw error
+        }
+      },
+    },
+    { maxPayload: wsMaxPayload(limits) },
+  )
+
+  await new Promise<void>((resolve, rejectListen) => {
+    const onError = (error: Error) => rejectListen(error)
+    server.httpServer.once('error', onError)
+    server.listen().then(
+      () => {
+        server.httpServer.off('error', onError)
+        resolve()
+      },
+      (error: unknown) => rejectListen(error),
+    )
+  }).catch(async (error: unknown) => {
+    await sqlite.close().catch(() => undefined)
+    throw error
+  })
+
+  const port = server.address.port
+  const urlHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? 'localhost' : host
+  const url = `ws://${urlHost.includes(':') ? `[${urlHost}]` : urlHost}:${port}`
+  log(
+    'info',
+    `listening on ${url}; data in ${sqlitePath}; open registration ${openRegistration ? 'ON' : 'off'}; ` +
+      `limits: ${limits.maxMessageBytes} bytes/message, ${limits.maxConnectionsPerSpace} connections/space, ` +
+      `${limits.maxDocumentsPerSpace} documents/space`,
+  )
+
+  let stopped: Promise<void> | null = null
+  const stop = async (): Promise<void> => {
+    stopping = true
+    const timeoutMs = options.shutdownTimeoutMs ?? 10_000
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = await Promise.race([
+      server.destroy().then(() => false),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs))),
+    ])
+    clearTimeout(timer)
+    if (timedOut) log('warn', `documents were still loaded after ${timeoutMs} ms; storing them directly`)
+    for (const document of server.hocuspocus.documents.values()) {
+      if (document.isLoading) continue
+      await sqlite.run(upsertQuery, { $name: document.name, $data: Buffer.from(Y.encodeStateAsUpdate(document)) })
+    }
+    for (const client of server.webSocketServer.clients) client.terminate()
+    server.httpServer.closeAllConnections()
+    await sqlite.close()
+    log('info', 'stopped; every document is stored')
+  }
+
+  return {
+    url,
+    port,
+    host,
+    sqlitePath,
+    openRegistration,
+    limits,
+    createSpace: () => registry.createSpace('api'),
+    stop: () => (stopped ??= stop()),
+  }
+}

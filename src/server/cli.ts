@@ -1,0 +1,124 @@
+/**
+ * `npm run server -- [flags]` (tsx src/server/cli.ts). See src/server/README.md.
+ *
+ *   --create-space [--app-url URL] [--server-url URL]   register a space, print its pairing link, exit
+ *   (no command)                                         run the sync server until SIGINT/SIGTERM
+ */
+import { parseArgs } from 'node:util'
+import { pairingLink } from '../core/spaceToken'
+import { openSqlite } from './db'
+import { DEFAULT_LIMITS, type SyncLimits } from './limits'
+import { SpaceRegistry } from './SpaceRegistry'
+import { DEFAULT_HOST, DEFAULT_PORT, resolveSqlitePath, startSyncServer } from './SyncServer'
+
+const HELP = `Keepsake sync server
+
+Usage:
+  npm run server -- [options]                  run the server (Ctrl-C stores everything and exits)
+  npm run server -- --create-space [options]   register a new space and print its pairing link
+
+Options:
+  --port N                    port (env KEEPSAKE_SYNC_PORT; default ${DEFAULT_PORT})
+  --host H                    address to listen on (env KEEPSAKE_SYNC_HOST; default ${DEFAULT_HOST})
+  --data DIR                  folder of keepsake-sync.sqlite (env KEEPSAKE_SYNC_DATA; default ./data)
+  --open-registration         admit unknown spaces on first connect (trust on first use; env
+                              KEEPSAKE_SYNC_OPEN_REGISTRATION=1). Off by default; npm start turns it on.
+  --max-message-bytes N       default ${DEFAULT_LIMITS.maxMessageBytes}
+  --max-connections-per-space N   default ${DEFAULT_LIMITS.maxConnectionsPerSpace}
+  --max-documents-per-space N     default ${DEFAULT_LIMITS.maxDocumentsPerSpace}
+  --quiet                     log errors only
+  --create-space              register a space, print its pairing link, exit
+  --app-url URL               with --create-space: the app's address (default http://localhost:5173)
+  --server-url URL            with --create-space: the server as devices reach it
+                              (default ws://127.0.0.1:<port>)
+  --help
+`
+
+function wholeNumber(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number (got "${value}")`)
+  return n
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      data: { type: 'string' },
+      'open-registration': { type: 'boolean' },
+      'max-message-bytes': { type: 'string' },
+      'max-connections-per-space': { type: 'string' },
+      'max-documents-per-space': { type: 'string' },
+      quiet: { type: 'boolean' },
+      'create-space': { type: 'boolean' },
+      'app-url': { type: 'string' },
+      'server-url': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  if (values.help) {
+    process.stdout.write(HELP)
+    return
+  }
+  const env = process.env
+  const port = wholeNumber('port', values.port ?? env.KEEPSAKE_SYNC_PORT) ?? DEFAULT_PORT
+  const host = values.host ?? env.KEEPSAKE_SYNC_HOST ?? DEFAULT_HOST
+  const dataDir = values.data ?? env.KEEPSAKE_SYNC_DATA
+  const sqlitePath = resolveSqlitePath({ dataDir })
+
+  if (values['create-space']) {
+    const db = await openSqlite(sqlitePath)
+    try {
+      const registry = await SpaceRegistry.open(db)
+      const { spaceId, secret } = await registry.createSpace('cli')
+      const serverUrl = values['server-url'] ?? `ws://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`
+      const link = pairingLink(values['app-url'] ?? 'http://localhost:5173', { serverUrl, spaceId, secret })
+      process.stdout.write(
+        `Created space ${spaceId} in ${sqlitePath}\n` +
+          `Pairing link (open it on each device; it holds the space secret, keep it private):\n${link}\n`,
+      )
+    } finally {
+      await db.close()
+    }
+    return
+  }
+
+  const limits: Partial<SyncLimits> = {
+    maxMessageBytes: wholeNumber('max-message-bytes', values['max-message-bytes']),
+    maxConnectionsPerSpace: wholeNumber('max-connections-per-space', values['max-connections-per-space']),
+    maxDocumentsPerSpace: wholeNumber('max-documents-per-space', values['max-documents-per-space']),
+  }
+  const openEnv = env.KEEPSAKE_SYNC_OPEN_REGISTRATION
+  const server = await startSyncServer({
+    port,
+    host,
+    sqlitePath,
+    openRegistration: values['open-registration'] ?? (openEnv === '1' || openEnv === 'true'),
+    limits,
+    quiet: values.quiet ?? false,
+  })
+  let stopping = false
+  const shutdown = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    console.log(`[keepsake-sync] ${signal}: storing documents and stopping`)
+    server.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('[keepsake-sync] stop failed:', error)
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGINT', () => shutdown('SIGINT'))
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(`[keepsake-sync] ${error instanceof Error ? error.message : String(error)}`)
+  process.exit(1)
+})

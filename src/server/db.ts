@@ -1,0 +1,46 @@
+/** A promise wrapper around one `sqlite3` connection (the driver @hocuspocus/extension-sqlite uses). */
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import sqlite3 from 'sqlite3'
+
+export type SqlParams = Record<string, unknown> | unknown[]
+
+export interface SqliteDb {
+  readonly path: string
+  /** The driver's handle, handed to the Hocuspocus SQLite extension. */
+  readonly raw: sqlite3.Database
+  run(sql: string, params?: SqlParams): Promise<{ changes: number }>
+  get<T>(sql: string, params?: SqlParams): Promise<T | undefined>
+  exec(sql: string): Promise<void>
+  close(): Promise<void>
+}
+
+export async function openSqlite(path: string, { busyTimeoutMs = 5000 } = {}): Promise<SqliteDb> {
+  if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true })
+  const raw = await new Promise<sqlite3.Database>((resolve, reject) => {
+    const db: sqlite3.Database = new sqlite3.Database(path, (err) => (err ? reject(err) : resolve(db)))
+  })
+  raw.configure('busyTimeout', busyTimeoutMs)
+  let closed: Promise<void> | null = null
+  const db: SqliteDb = {
+    path,
+    raw,
+    run: (sql, params = []) =>
+      new Promise((resolve, reject) => {
+        raw.run(sql, params, function (this: sqlite3.RunResult, err: Error | null) {
+          if (err) reject(err)
+          else resolve({ changes: this.changes })
+        })
+      }),
+    get: <T>(sql: string, params: SqlParams = []) =>
+      new Promise<T | undefined>((resolve, reject) => {
+        raw.get(sql, params, (err: Error | null, row: unknown) => (err ? reject(err) : resolve(row as T | undefined)))
+      }),
+    exec: (sql) => new Promise((resolve, reject) => raw.exec(sql, (err) => (err ? reject(err) : resolve()))),
+    close: () =>
+      (closed ??= new Promise((resolve, reject) => raw.close((err) => (err ? reject(err) : resolve())))),
+  }
+  // WAL lets the CLI (--create-space) write the registry while a server has the file open.
+  if (path !== ':memory:' && path !== '') await db.exec('PRAGMA journal_mode = WAL')
+  return db
+}

@@ -1,0 +1,35 @@
+/** Per-server limits. Every one is configurable through startSyncServer and the CLI. */
+export interface SyncLimits {
+  /** Largest message a client may send (a Yjs update, awareness, ...). Bigger ones are refused. */
+  maxMessageBytes: number
+  /** Distinct client WebSockets (devices or tabs) connected to one space at once. */
+  maxConnectionsPerSpace: number
+  /** Distinct documents (`<spaceId>/<docName>`) one space may ever create. */
+  maxDocumentsPerSpace: number
+}
+
+export const DEFAULT_LIMITS: SyncLimits = {
+  maxMessageBytes: 8 * 1024 * 1024,
+  maxConnectionsPerSpace: 50,
+  maxDocumentsPerSpace: 10_000,
+}
+
+export function resolveLimits(partial: Partial<SyncLimits> = {}): SyncLimits {
+  const limits = { ...DEFAULT_LIMITS }
+  for (const key of Object.keys(DEFAULT_LIMITS) as (keyof SyncLimits)[]) {
+    const value = partial[key]
+    if (value === undefined) continue
+    if (!Number.isInteger(value) || value < 1) throw new RangeError(`limits.${key} must be a positive integer`)
+    limits[key] = value
+  }
+  return limits
+}
+
+/**
+ * The WebSocket layer's own hard cap (ws `maxPayload`). A message between maxMessageBytes and this
+ * is refused per document with a readable reason; one above it makes ws drop the whole socket
+ * (close code 1009) before it is even buffered in full.
+ */
+export function wsMaxPayload(limits: SyncLimits): number {
+  return Math.max(limits.maxMessageBytes * 2, limits.maxMessageBytes + 1024 * 1024)
+}

@@ -1,0 +1,323 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider'
+import { afterEach, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import * as Y from 'yjs'
+import { createSpaceCredentials, parseSyncRejectReason } from '../../src/core/spaceToken'
+import { startSyncServer, type SyncServerHandle, type SyncServerOptions } from '../../src/server'
+import { openSqlite } from '../../src/server/db'
+
+// ------------------------------------------------------------------ helpers
+
+const cleanups: (() => Promise<void> | void)[] = []
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn()
+})
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'keepsake-sync-'))
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+interface Logged {
+  level: string
+  message: string
+}
+
+async function start(options: SyncServerOptions = {}): Promise<SyncServerHandle & { logs: Logged[] }> {
+  const logs: Logged[] = []
+  const server = await startSyncServer({
+    port: 0,
+    dataDir: options.sqlitePath ? undefined : tempDir(),
+    log: (level, message) => logs.push({ level, message }),
+    ...options,
+  })
+  cleanups.push(() => server.stop())
+  return Object.assign(server, { logs })
+}
+
+type Outcome = { ok: true } | { ok: false; reason: string }
+
+interface Client {
+  doc: Y.Doc
+  provider: HocuspocusProvider
+  socket: HocuspocusProviderWebsocket
+  outcome: Promise<Outcome>
+  closed: Promise<string>
+  destroy(): void
+}
+
+function newSocket(url: string): HocuspocusProviderWebsocket {
+  const socket = new HocuspocusProviderWebsocket({ url, WebSocketPolyfill: WebSocket })
+  cleanups.push(() => socket.destroy())
+  return socket
+}
+
+/** One provider on a (new or shared) socket; `outcome` settles on synced or authenticationFailed. */
+function connect(url: string, name: string, token: string | null, socket = newSocket(url)): Client {
+  const doc = new Y.Doc()
+  const provider = new HocuspocusProvider({ websocketProvider: socket, name, token, document: doc })
+  provider.attach()
+  const outcome = new Promise<Outcome>((resolve) => {
+    provider.on('synced', () => resolve({ ok: true }))
+    provider.on('authenticationFailed', ({ reason }: { reason: string }) => resolve({ ok: false, reason }))
+  })
+  const closed = new Promise<string>((resolve) => {
+    provider.on('close', ({ event }: { event: { reason: string } }) => resolve(String(event.reason)))
+  })
+  const destroy = () => {
+    provider.destroy()
+    doc.destroy()
+  }
+  cleanups.push(destroy)
+  return { doc, provider, socket, outcome, closed, destroy }
+}
+
+async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const until = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > until) throw new Error('timed out waiting')
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+async function expectDenied(client: Client, code: string): Promise<string> {
+  const outcome = await client.outcome
+  expect(outcome.ok).toBe(false)
+  const reason = (outcome as { reason: string }).reason
+  expect(parseSyncRejectReason(reason).code).toBe(code)
+  return reason
+}
+
+/** Writes a value and waits until the server has acknowledged it. */
+async function write(client: Client, key: string, value: string): Promise<void> {
+  client.doc.getMap('m').set(key, value)
+  await waitFor(() => !client.provider.hasUnsyncedChanges)
+}
+
+/** What a brand-new device sees of the document on this server. */
+async function readMap(url: string, name: string, token: string): Promise<Record<string, unknown>> {
+  const client = connect(url, name, token)
+  expect(await client.outcome).toEqual({ ok: true })
+  const json = client.doc.getMap('m').toJSON()
+  client.destroy()
+  client.socket.destroy()
+  return json
+}
+
+// raw protocol pieces for messages the provider would never send
+function varUint(n: number): number[] {
+  const out: number[] = []
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80)
+    n = Math.floor(n / 128)
+  }
+  out.push(n)
+  return out
+}
+const varBytes = (b: Uint8Array) => [...varUint(b.length), ...b]
+const varString = (s: string) => varBytes(new TextEncoder().encode(s))
+
+// ------------------------------------------------------------------ tests
+
+describe('sync server auth', () => {
+  it('admits the right token and refuses every other case with a reason', async () => {
+    const server = await start()
+    const a = await server.createSpace()
+    const b = await server.createSpace()
+
+    const ok = connect(server.url, `${a.spaceId}/space`, a.token)
+    expect(await ok.outcome).toEqual({ ok: true })
+
+    await expectDenied(connect(server.url, `${a.spaceId}/space`, b.token), 'wrong-token')
+    await expectDenied(connect(server.url, `${a.spaceId}/user/u1`, null), 'missing-token')
+    await expectDenied(connect(server.url, `${a.spaceId}/space`, 'not-a-token'), 'malformed-token')
+    const stranger = await createSpaceCredentials()
+    const reason = await expectDenied(connect(server.url, `${stranger.spaceId}/space`, stranger.token), 'unknown-space')
+    expect(reason).toContain(stranger.spaceId)
+    await expectDenied(connect(server.url, 'space', a.token), 'invalid-document-name')
+
+    // a refused document on a shared socket does not disturb the admitted one
+    const shared = connect(server.url, `${a.spaceId}/user/u2`, b.token, ok.socket)
+    await expectDenied(shared, 'wrong-token')
+    await write(ok, 'still', 'works')
+    expect(await readMap(server.url, `${a.spaceId}/space`, a.token)).toEqual({ still: 'works' })
+    expect(server.logs.some((l) => l.level === 'warn' && l.message.includes('wrong-token'))).toBe(true)
+  })
+
+  it('open registration admits a new space on first use and then holds it to that token', async () => {
+    const server = await start({ openRegistration: true })
+    const creds = await createSpaceCredentials()
+    const first = connect(server.url, `${creds.spaceId}/space`, creds.token)
+    expect(await first.outcome).toEqual({ ok: true })
+    await write(first, 'hello', 'world')
+
+    const intruder = await createSpaceCredentials()
+    await expectDenied(connect(server.url, `${creds.spaceId}/space`, intruder.token), 'wrong-token')
+    await expectDenied(connect(server.url, `${creds.spaceId}/space`, 'x'.repeat(10)), 'malformed-token')
+    expect(await readMap(server.url, `${creds.spaceId}/space`, creds.token)).toEqual({ hello: 'world' })
+  })
+
+  it('with open registration off, only created spaces are admitted', async () => {
+    const dataDir = tempDir()
+    const server = await start({ dataDir, openRegistration: false })
+    const creds = await createSpaceCredentials()
+    await expectDenied(connect(server.url, `${creds.spaceId}/space`, creds.token), 'unknown-space')
+    await server.stop()
+
+    // a space registered on first use stays registered when the server restarts without it
+    const open = await start({ dataDir, openRegistration: true })
+    expect(await connect(open.url, `${creds.spaceId}/space`, creds.token).outcome).toEqual({ ok: true })
+    await open.stop()
+    const closed = await start({ dataDir, openRegistration: false })
+    expect(await connect(closed.url, `${creds.spaceId}/space`, creds.token).outcome).toEqual({ ok: true })
+  })
+})
+
+describe('sync server persistence', () => {
+  it('keeps documents across a restart on the same SQLite file', async () => {
+    const sqlitePath = join(tempDir(), 'nested', 'sync.sqlite')
+    const server = await start({ sqlitePath })
+    const space = await server.createSpace()
+    const writer = connect(server.url, `${space.spaceId}/user/u1`, space.token)
+    expect(await writer.outcome).toEqual({ ok: true })
+    await write(writer, 'name', 'Ada')
+    writer.destroy()
+    await server.stop()
+
+    const again = await start({ sqlitePath })
+    expect(again.port).not.toBe(0)
+    expect(await readMap(again.url, `${space.spaceId}/user/u1`, space.token)).toEqual({ name: 'Ada' })
+  })
+
+  it('stores every document on stop even when the store debounce has not fired', async () => {
+    const dataDir = tempDir()
+    const server = await start({ dataDir, storeDebounceMs: 60_000, storeMaxDebounceMs: 120_000 })
+    const space = await server.createSpace()
+    const socket = newSocket(server.url)
+    const one = connect(server.url, `${space.spaceId}/space`, space.token, socket)
+    const two = connect(server.url, `${space.spaceId}/user/u1`, space.token, socket)
+    expect(await one.outcome).toEqual({ ok: true })
+    expect(await two.outcome).toEqual({ ok: true })
+    await write(one, 'a', '1')
+    await write(two, 'b', '2')
+    // nothing is on disk yet: only the shutdown can have written it
+    const peek = await openSqlite(server.sqlitePath)
+    expect(await peek.get('SELECT COUNT(*) AS n FROM documents')).toEqual({ n: 0 })
+    await peek.close()
+
+    const t0 = Date.now()
+    await server.stop() // clients still connected
+    expect(Date.now() - t0).toBeLessThan(3000)
+    await server.stop() // idempotent
+
+    const again = await start({ dataDir })
+    expect(await readMap(again.url, `${space.spaceId}/space`, space.token)).toEqual({ a: '1' })
+    expect(await readMap(again.url, `${space.spaceId}/user/u1`, space.token)).toEqual({ b: '2' })
+  })
+
+  it('reports a port already in use', async () => {
+    const server = await start()
+    await expect(startSyncServer({ port: server.port, dataDir: tempDir(), quiet: true })).rejects.toThrow(
+      /EADDRINUSE/,
+    )
+  })
+})
+
+describe('sync server limits', () => {
+  it('refuses a too-large message, logs it and does not store it', async () => {
+    const dataDir = tempDir()
+    const server = await start({ dataDir, limits: { maxMessageBytes: 64 * 1024 } })
+    const space = await server.createSpace()
+    const name = `${space.spaceId}/space`
+    const client = connect(server.url, name, space.token)
+    expect(await client.outcome).toEqual({ ok: true })
+    await write(client, 'small', 'ok')
+
+    client.doc.getMap('m').set('big', 'x'.repeat(100_000))
+    const reason = await client.closed
+    expect(parseSyncRejectReason(reason).code).toBe('message-too-large')
+    expect(server.logs.some((l) => l.level === 'warn' && l.message.includes('message-too-large'))).toBe(true)
+
+    expect(await readMap(server.url, name, space.token)).toEqual({ small: 'ok' })
+    client.destroy()
+    await server.stop()
+    const again = await start({ dataDir })
+    expect(await readMap(again.url, name, space.token)).toEqual({ small: 'ok' })
+  })
+
+  it('refuses a malformed Yjs update before it reaches the document', async () => {
+    const server = await start()
+    const space = await server.createSpace()
+    const name = `${space.spaceId}/space`
+    const ws = new WebSocket(server.url)
+    cleanups.push(() => ws.terminate())
+    const messages: Uint8Array[] = []
+    ws.on('message', (data: Buffer) => messages.push(new Uint8Array(data)))
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
+
+    const prefix = new Uint8Array(varString(name))
+    const hasType = (type: number, sub?: number) =>
+      messages.some((m) => m[prefix.length] === type && (sub === undefined || m[prefix.length + 1] === sub))
+    ws.send(new Uint8Array([...varString(name), 2, 0, ...varString(space.token)])) // Auth, Token
+    await waitFor(() => hasType(2, 2)) // Auth, Authenticated
+
+    const garbage = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x0f, 1, 2, 3])
+    ws.send(new Uint8Array([...varString(name), 0, 2, ...varBytes(garbage)])) // Sync, Update
+    await waitFor(() => hasType(7)) // CLOSE (for this document)
+    const close = messages.find((m) => m[prefix.length] === 7)!
+    const reason = new TextDecoder().decode(close.subarray(prefix.length + 1)) // varString: length, then text
+    expect(reason).toContain('malformed-update')
+    expect(server.logs.some((l) => l.message.includes('malformed-update'))).toBe(true)
+    expect(await readMap(server.url, name, space.token)).toEqual({})
+  })
+
+  it('caps distinct sockets per space (one socket with many documents counts once)', async () => {
+    const server = await start({ limits: { maxConnectionsPerSpace: 2 } })
+    const space = await server.createSpace()
+    const other = await server.createSpace()
+    const a = connect(server.url, `${space.spaceId}/space`, space.token)
+    const a2 = connect(server.url, `${space.spaceId}/user/u1`, space.token, a.socket)
+    const b = connect(server.url, `${space.spaceId}/space`, space.token)
+    for (const c of [a, a2, b]) expect(await c.outcome).toEqual({ ok: true })
+
+    await expectDenied(connect(server.url, `${space.spaceId}/space`, space.token), 'too-many-connections')
+    // other spaces are not affected
+    expect(await connect(server.url, `${other.spaceId}/space`, other.token).outcome).toEqual({ ok: true })
+
+    // a slot frees when a device goes away
+    b.destroy()
+    b.socket.destroy()
+    let admitted = false
+    for (let i = 0; i < 50 && !admitted; i++) {
+      const c = connect(server.url, `${space.spaceId}/space`, space.token)
+      const outcome = await c.outcome
+      admitted = outcome.ok
+      if (!admitted) {
+        c.socket.destroy()
+        await new Promise((r) => setTimeout(r, 20))
+      }
+    }
+    expect(admitted).toBe(true)
+  })
+
+  it('caps documents per space', async () => {
+    const server = await start({ limits: { maxDocumentsPerSpace: 2 } })
+    const space = await server.createSpace()
+    const socket = newSocket(server.url)
+    expect(await connect(server.url, `${space.spaceId}/space`, space.token, socket).outcome).toEqual({ ok: true })
+    expect(await connect(server.url, `${space.spaceId}/user/a`, space.token, socket).outcome).toEqual({ ok: true })
+    await expectDenied(connect(server.url, `${space.spaceId}/user/b`, space.token, socket), 'too-many-documents')
+    // known documents are still admitted on a new socket
+    expect(await connect(server.url, `${space.spaceId}/user/a`, space.token).outcome).toEqual({ ok: true })
+  })
+
+  it('validates limits', async () => {
+    await expect(startSyncServer({ port: 0, sqlitePath: ':memory:', limits: { maxMessageBytes: 0 } })).rejects.toThrow(
+      /maxMessageBytes/,
+    )
+  })
+})
