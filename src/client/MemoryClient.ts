@@ -1,5 +1,4 @@
 import Dexie from 'dexie'
-import { DEFAULT_CATEGORIES } from '../core/categories'
 import { UserAlreadyExistsError, UserNotFoundError } from '../core/errors'
 import { uuidv7 } from '../core/ids'
 import { metadataMatches } from '../core/metadata'
@@ -16,11 +15,15 @@ import {
 } from '../core/validation'
 import type { MemoryEngine } from '../engine/types'
 import { KeepsakeDB } from '../store/db'
+import { readSettings } from '../store/settings'
 import { ReplicatedStore, type CompactionPolicy } from '../sync/ReplicatedStore'
 import { patchFields, setRecord, SPACE_DOC, userDocName } from '../sync/layout'
-import { local, nowIso, type ClientContext, type ClientHooks } from './context'
+import { local, nowIso, type ClientContext, type ClientHooks } from '../pipeline/context'
 import { findUid, newDocRecord, User, validateDocInput, type DocInput } from './User'
 import type { Session } from './Session'
+import { RulesEngine } from '../engine/rules/RulesEngine'
+import { AutoProcessor } from '../pipeline/AutoProcessor'
+import { processSession } from '../pipeline/processSession'
 
 export interface MemoryClientOptions {
   /** IndexedDB database name (default 'keepsake'). Two clients on one name share their data. */
@@ -29,6 +32,11 @@ export interface MemoryClientOptions {
   engine?: MemoryEngine
   /** The clock (default: the system clock); tests move it to trigger auto-processing. */
   now?: () => Date
+  /**
+   * Auto-processing of due sessions while the client is open: how often to look, in ms
+   * (default 5000); false turns it off.
+   */
+  autoProcess?: { intervalMs?: number } | false
   /** @internal compaction thresholds of the update log */
   compaction?: CompactionPolicy
 }
@@ -47,38 +55,30 @@ export interface SettingsUpdate {
   modelId?: string | null
 }
 
-export const DEFAULT_SETTINGS: SpaceSettings = {
-  categories: DEFAULT_CATEGORIES,
-  mergeConflictsEnabled: false,
-  modelId: null,
-}
 
 /** The entry point of the library: one per database (per space). */
 export class MemoryClient {
   /** @internal */
   readonly ctx: ClientContext
-  private currentEngine: MemoryEngine | undefined
-  /** @internal processing entry, set by the pipeline layer */
-  protected processor?: (s: Session) => Promise<void>
+  private currentEngine: MemoryEngine
+  private readonly processor: (s: Session) => Promise<void>
+  /** @internal */
+  readonly autoProcessor: AutoProcessor
 
   protected constructor(
     readonly db: KeepsakeDB,
     readonly store: ReplicatedStore,
     options: MemoryClientOptions,
+    deviceId: string,
     hooks: ClientHooks = {},
   ) {
-    this.currentEngine = options.engine
+    this.currentEngine = options.engine ?? new RulesEngine()
     const now = options.now ?? (() => new Date())
-    this.ctx = {
-      db,
-      store,
-      now,
-      hooks,
-      engine: () => {
-        if (!this.currentEngine) throw new Error('No engine configured')
-        return this.currentEngine
-      },
+    this.ctx = { db, store, now, hooks, deviceId, engine: () => this.currentEngine }
+    this.processor = async (s) => {
+      await processSession(this.ctx, s.uid, s.userId, s.sessionId)
     }
+    this.autoProcessor = new AutoProcessor(this.ctx, async (uid) => (await db.directory.get(uid))?.userId ?? null)
   }
 
   /** Opens (or creates) the local database. Reads use the projected tables at once. */
@@ -86,10 +86,17 @@ export class MemoryClient {
     const db = new KeepsakeDB(options.dbName ?? 'keepsake')
     await db.open()
     const store = new ReplicatedStore(db, options.compaction)
-    return new MemoryClient(db, store, options)
+    const client = new MemoryClient(db, store, options, await deviceIdOf(db))
+    if (options.autoProcess !== false) client.autoProcessor.start(options.autoProcess?.intervalMs ?? 5000)
+    return client
   }
 
-  get engine(): MemoryEngine | undefined {
+  /** Processes every session that is due now (auto-processing does this on its own timer). */
+  processDueSessions(): Promise<number> {
+    return this.autoProcessor.runOnce()
+  }
+
+  get engine(): MemoryEngine {
     return this.currentEngine
   }
 
@@ -152,12 +159,7 @@ export class MemoryClient {
   }
 
   async getSettings(): Promise<SpaceSettings> {
-    const row = await this.db.settings.get('space')
-    return {
-      categories: row?.categories ?? DEFAULT_SETTINGS.categories,
-      mergeConflictsEnabled: row?.mergeConflictsEnabled ?? DEFAULT_SETTINGS.mergeConflictsEnabled,
-      modelId: row?.modelId ?? DEFAULT_SETTINGS.modelId,
-    }
+    return readSettings(this.db)
   }
 
   async updateSettings(update: SettingsUpdate): Promise<SpaceSettings> {
@@ -171,6 +173,7 @@ export class MemoryClient {
 
   /** Closes the database; handles made by this client stop working. */
   close(): void {
+    this.autoProcessor.stop()
     this.store.close()
     this.db.close()
   }
@@ -181,4 +184,13 @@ export class MemoryClient {
     this.close()
     await Dexie.delete(name)
   }
+}
+
+/** A stable id for this browser profile's database (claims on session processing name it). */
+async function deviceIdOf(db: KeepsakeDB): Promise<string> {
+  const row = await db.meta.get('deviceId')
+  if (row) return row.value as string
+  const id = uuidv7()
+  await db.meta.put({ key: 'deviceId', value: id })
+  return id
 }

@@ -1,11 +1,10 @@
 import Dexie from 'dexie'
-import * as Y from 'yjs'
 import { InvalidSessionStateError, SessionNotFoundError, ValidationError } from '../core/errors'
 import type { JsonObject, MessageRecord, MessageRole, SessionRecord, SessionStatus } from '../core/types'
 import { LIMITS, parseZonedDate, requireText, validateMetadata, validatePage, validateRole } from '../core/validation'
 import { uuidv7 } from '../core/ids'
 import { patchFields, setRecord } from '../sync/layout'
-import { local, nowIso, writeUser, type ClientContext } from './context'
+import { local, nowIso, sessionMap, writeUser, type ClientContext } from '../pipeline/context'
 
 export interface Message {
   messageId: string
@@ -23,13 +22,6 @@ export interface AddMessageOptions {
 
 export function toMessage(r: MessageRecord): Message {
   return { messageId: r.messageId, sessionId: r.sessionId, role: r.role, content: r.content, timestamp: new Date(r.timestamp), seq: r.seq }
-}
-
-/** Finds a session's Y record and checks it is alive and belongs to the user. */
-export function sessionMap(udoc: Y.Doc, sessionId: string): Y.Map<unknown> {
-  const s = udoc.getMap('sessions').get(sessionId) as Y.Map<unknown> | undefined
-  if (!s) throw new SessionNotFoundError(sessionId)
-  return s
 }
 
 /** A handle on one session. Fields are a snapshot; `refresh()` reads them again. */

@@ -18,8 +18,10 @@ import {
 } from '../core/validation'
 import { searchDocs as lexicalDocSearch } from '../retrieval/docSearch'
 import { patchFields, setRecord, SPACE_DOC, userDocName } from '../sync/layout'
-import { directoryEntry, local, nowIso, writeUser, type ClientContext } from './context'
+import { directoryEntry, local, nowIso, writeUser, type ClientContext } from '../pipeline/context'
 import { newSessionRecord, Session } from './Session'
+import { deleteMemory, getMemory, listMemories, type ListMemoriesOptions, type UserMemoryItem } from './memories'
+import { getMergeConflict, listMergeConflicts, MergeConflict, type ListMergeConflictsOptions } from './MergeConflict'
 
 export interface Doc {
   docId: string
@@ -211,6 +213,37 @@ export class User {
       .toArray()
     rows.reverse()
     return { messages: rows.map((m) => ({ role: m.role, content: m.content, timestamp: new Date(m.timestamp), sessionId: m.sessionId })) }
+  }
+
+  // ---- memories ----
+
+  /** Live memories, newest first, with their earlier versions and connected memories unless turned off. */
+  async listMemories(options: ListMemoriesOptions = {}): Promise<{ items: UserMemoryItem[]; total: number; hasMore: boolean }> {
+    await this.ensureAlive()
+    return listMemories(this.ctx, this.uid, options)
+  }
+
+  /** Any version by its id; an expired one shows its expiredAt and expirationReason. */
+  async getMemory(memoryId: string, options: { includePreviousVersions?: boolean; includeConnectedMemories?: boolean } = {}): Promise<UserMemoryItem> {
+    await this.ensureAlive()
+    return getMemory(this.ctx, this.uid, memoryId, options)
+  }
+
+  /** Deletes one version (the chain is relinked), or with `deletePreviousVersions` it and every older one. */
+  async deleteMemory(memoryId: string, options: { deletePreviousVersions?: boolean } = {}): Promise<void> {
+    await deleteMemory(this.ctx, this.uid, this.userId, memoryId, options)
+  }
+
+  // ---- merge conflicts ----
+
+  async listMergeConflicts(options: ListMergeConflictsOptions = {}): Promise<{ conflicts: MergeConflict[]; total: number; hasMore: boolean }> {
+    await this.ensureAlive()
+    return listMergeConflicts(this.ctx, this.uid, this.userId, options)
+  }
+
+  async getMergeConflict(conflictId: string): Promise<MergeConflict> {
+    await this.ensureAlive()
+    return getMergeConflict(this.ctx, this.uid, this.userId, conflictId)
   }
 
   // ---- documents (Julep) ----

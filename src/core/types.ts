@@ -79,6 +79,18 @@ export interface SessionRecord {
   updatedAt: IsoDate
   /** Device that claimed the processing of this session (cross-device rule, see src/sync). */
   processingBy?: string | null
+  /** What processing changed (for the app's "Memory updated" notice). */
+  summary?: ProcessingSummary | null
+}
+
+export interface ProcessingSummary {
+  facts: number
+  /** memoryIds of new chains */
+  added: string[]
+  /** memoryIds of new versions of existing chains */
+  updated: string[]
+  ignored: number
+  conflicts: string[]
 }
 
 export interface MessageRecord {
@@ -103,9 +115,10 @@ export interface MemoryRecord {
   createdAt: IsoDate
   expiredAt: IsoDate | null
   expirationReason: ExpirationReason | null
+  /** the conflict that ended this version, or that produced it (set when a conflict is resolved) */
   mergeConflictId: string | null
-  /** true while a PENDING merge conflict holds this (live) version. */
-  mergeConflictInProgress: boolean
+  /** the unresolved conflict that holds this live version; "in progress" while that conflict is open */
+  pendingConflictId: string | null
   sessionId: string | null
   sourceMessageIds: string[]
 }

@@ -1,5 +1,5 @@
 import type * as Y from 'yjs'
-import { UserNotFoundError } from '../core/errors'
+import { SessionNotFoundError, UserNotFoundError } from '../core/errors'
 import type { MemoryEngine } from '../engine/types'
 import type { KeepsakeDB } from '../store/db'
 import { LOCAL_ORIGIN, type ReplicatedStore } from '../sync/ReplicatedStore'
@@ -14,6 +14,8 @@ export interface ClientContext {
   engine(): MemoryEngine
   /** Called after writes that may make a session due for auto-processing. */
   readonly hooks: ClientHooks
+  /** This device's id (claims on processing) */
+  readonly deviceId: string
 }
 
 export interface ClientHooks {
@@ -55,4 +57,11 @@ export function writeUser<T>(ctx: ClientContext, uid: string, userId: string, fn
 export async function currentUserId(ctx: ClientContext, uid: string, fallback: string): Promise<string> {
   const e = await ctx.db.directory.get(uid)
   return e?.userId ?? fallback
+}
+
+/** A session's Y record in the user's document, or SessionNotFoundError. */
+export function sessionMap(udoc: Y.Doc, sessionId: string): Y.Map<unknown> {
+  const s = udoc.getMap('sessions').get(sessionId) as Y.Map<unknown> | undefined
+  if (!s) throw new SessionNotFoundError(sessionId)
+  return s
 }

@@ -55,7 +55,7 @@ export class KeepsakeDB extends Dexie {
       directory: 'uid, userId, createdAt',
       users: 'uid, createdAt',
       docs: 'docId, [uid+createdAt]',
-      sessions: 'sessionId, [uid+createdAt], [uid+status]',
+      sessions: 'sessionId, [uid+createdAt], [uid+status], status',
       messages: 'messageId, [sessionId+seq], [uid+timestamp]',
       memories: 'memoryId, [uid+createdAt], chainId, sessionId',
       connections: 'connectionId, uid, chainA, chainB',

@@ -1,0 +1,149 @@
+import Dexie from 'dexie'
+import { connectedChains, groupChains, isLive, versionInfo } from '../core/chains'
+import { InvalidCategoriesError, MemoryNotFoundError, ValidationError } from '../core/errors'
+import { metadataMatches } from '../core/metadata'
+import type { ConflictRecord, ConnectionRecord, ExpirationReason, JsonObject, MemoryRecord } from '../core/types'
+import { optionalMetadataFilter, requireId, validatePage } from '../core/validation'
+import { deleteVersion } from '../core/versions'
+import type { ClientContext } from '../pipeline/context'
+import { local, writeUser } from '../pipeline/context'
+import { memoryState, writeOps } from '../pipeline/writeOps'
+import { readSettings } from '../store/settings'
+
+/** A memory version as the API returns it (RecallrAI's UserMemoryItem, plus provenance). */
+export interface UserMemoryItem {
+  memoryId: string
+  chainId: string
+  categories: string[]
+  content: string
+  eventDateStart: Date | null
+  eventDateEnd: Date | null
+  createdAt: Date
+  expiredAt?: Date | null
+  expirationReason?: ExpirationReason | null
+  sessionId: string | null
+  sourceMessageIds: string[]
+  versionNumber: number
+  totalVersions: number
+  hasPreviousVersions: boolean
+  previousVersions?: UserMemoryItem[]
+  connectedMemories?: UserMemoryItem[]
+  mergeConflictInProgress: boolean
+  mergeConflictId?: string | null
+}
+
+export interface ListMemoriesOptions {
+  categories?: string[]
+  sessionIdFilter?: string | string[]
+  sessionMetadataFilter?: JsonObject
+  offset?: number
+  limit?: number
+  includePreviousVersions?: boolean
+  includeConnectedMemories?: boolean
+}
+
+export interface MemoryView {
+  chains: Map<string, MemoryRecord[]>
+  connections: ConnectionRecord[]
+  openConflicts: Set<string>
+}
+
+const OPEN = new Set(['PENDING', 'IN_QUEUE', 'RESOLVING'])
+
+/** Everything needed to build items for one user, read from the projection. */
+export async function readMemoryView(ctx: ClientContext, uid: string): Promise<MemoryView> {
+  const range = <T>(t: Dexie.Table<T, string>) => t.where('[uid+createdAt]').between([uid, Dexie.minKey], [uid, Dexie.maxKey]).toArray()
+  const [memories, connections, conflicts] = await Promise.all([
+    range(ctx.db.memories),
+    ctx.db.connections.where('uid').equals(uid).toArray(),
+    range(ctx.db.conflicts) as Promise<ConflictRecord[]>,
+  ])
+  return {
+    chains: groupChains(memories),
+    connections,
+    openConflicts: new Set(conflicts.filter((c) => OPEN.has(c.status)).map((c) => c.conflictId)),
+  }
+}
+
+export function toItem(view: MemoryView, m: MemoryRecord, opts: { previous: boolean; connected: boolean }): UserMemoryItem {
+  const chain = view.chains.get(m.chainId) ?? [m]
+  const v = versionInfo(chain, m.memoryId)
+  const inProgress = !!m.pendingConflictId && view.openConflicts.has(m.pendingConflictId) && isLive(m)
+  const item: UserMemoryItem = {
+    memoryId: m.memoryId,
+    chainId: m.chainId,
+    categories: m.categories,
+    content: m.content,
+    eventDateStart: m.eventDateStart ? new Date(m.eventDateStart) : null,
+    eventDateEnd: m.eventDateEnd ? new Date(m.eventDateEnd) : null,
+    createdAt: new Date(m.createdAt),
+    expiredAt: m.expiredAt ? new Date(m.expiredAt) : null,
+    expirationReason: m.expirationReason ?? null,
+    sessionId: m.sessionId,
+    sourceMessageIds: m.sourceMessageIds ?? [],
+    versionNumber: v.versionNumber,
+    totalVersions: v.totalVersions,
+    hasPreviousVersions: v.hasPreviousVersions,
+    mergeConflictInProgress: inProgress,
+    mergeConflictId: inProgress ? m.pendingConflictId : m.mergeConflictId,
+  }
+  if (opts.previous) item.previousVersions = v.previous.map((p) => toItem(view, p, { previous: false, connected: false }))
+  if (opts.connected) {
+    item.connectedMemories = connectedChains(view.connections, m.chainId)
+      .map((c) => view.chains.get(c)?.filter(isLive).pop())
+      .filter((x): x is MemoryRecord => !!x)
+      .map((x) => toItem(view, x, { previous: false, connected: false }))
+  }
+  return item
+}
+
+export async function listMemories(ctx: ClientContext, uid: string, options: ListMemoriesOptions = {}) {
+  const { offset, limit } = validatePage(options, 20, 200)
+  const metaFilter = optionalMetadataFilter(options.sessionMetadataFilter, 'sessionMetadataFilter')
+  let categories: Set<string> | undefined
+  if (options.categories !== undefined) {
+    if (!Array.isArray(options.categories)) throw new ValidationError('categories must be an array of category names', 'categories')
+    const known = new Set((await readSettings(ctx.db)).categories.map((c) => c.name))
+    const invalid = options.categories.filter((c) => !known.has(c))
+    if (invalid.length) throw new InvalidCategoriesError(invalid)
+    categories = new Set(options.categories)
+  }
+  const sessionIds =
+    options.sessionIdFilter === undefined ? undefined : new Set((Array.isArray(options.sessionIdFilter) ? options.sessionIdFilter : [options.sessionIdFilter]).map((s) => requireId(s, 'sessionIdFilter')))
+  const view = await readMemoryView(ctx, uid)
+  let sessionMeta: Map<string, JsonObject> | undefined
+  if (metaFilter) {
+    const sessions = await ctx.db.sessions.where('[uid+createdAt]').between([uid, Dexie.minKey], [uid, Dexie.maxKey]).toArray()
+    sessionMeta = new Map(sessions.map((s) => [s.sessionId, s.metadata]))
+  }
+  const live: MemoryRecord[] = []
+  for (const chain of view.chains.values()) for (const m of chain) if (isLive(m)) live.push(m)
+  const matching = live
+    .filter((m) => !categories || m.categories.some((c) => categories!.has(c)))
+    .filter((m) => !sessionIds || (m.sessionId !== null && sessionIds.has(m.sessionId)))
+    .filter((m) => !sessionMeta || (m.sessionId !== null && sessionMeta.has(m.sessionId) && metadataMatches(sessionMeta.get(m.sessionId), metaFilter)))
+    .sort((a, b) => (a.createdAt === b.createdAt ? (a.memoryId < b.memoryId ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1))
+  const opts = { previous: options.includePreviousVersions ?? true, connected: options.includeConnectedMemories ?? true }
+  const page = matching.slice(offset, offset + limit).map((m) => toItem(view, m, opts))
+  return { items: page, total: matching.length, hasMore: offset + page.length < matching.length }
+}
+
+export async function getMemory(ctx: ClientContext, uid: string, memoryId: string, options: { includePreviousVersions?: boolean; includeConnectedMemories?: boolean } = {}) {
+  const id = requireId(memoryId, 'memoryId')
+  const m = await ctx.db.memories.get(id)
+  if (!m || m.uid !== uid) throw new MemoryNotFoundError(id)
+  const view = await readMemoryView(ctx, uid)
+  return toItem(view, m, { previous: options.includePreviousVersions ?? true, connected: options.includeConnectedMemories ?? true })
+}
+
+export async function deleteMemory(ctx: ClientContext, uid: string, userId: string, memoryId: string, options: { deletePreviousVersions?: boolean } = {}) {
+  const id = requireId(memoryId, 'memoryId')
+  const withHistory = options.deletePreviousVersions ?? false
+  if (typeof withHistory !== 'boolean') throw new ValidationError('deletePreviousVersions must be true or false', 'deletePreviousVersions')
+  await writeUser(ctx, uid, userId, (udoc) => {
+    const connections: ConnectionRecord[] = []
+    udoc.getMap('connections').forEach((c) => connections.push(c as ConnectionRecord))
+    const ops = deleteVersion(memoryState(udoc), id, withHistory, connections)
+    local(udoc, () => writeOps(udoc, ops))
+  })
+}

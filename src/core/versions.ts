@@ -1,0 +1,266 @@
+import { groupChains, isLive, makeConnection, orderChain } from './chains'
+import { EngineError, MemoryNotFoundError } from './errors'
+import type {
+  ClarifyingQuestion,
+  ConflictRecord,
+  ConnectionRecord,
+  Decision,
+  ExpirationReason,
+  MemoryRecord,
+  ResolvedMemory,
+  StoredFact,
+} from './types'
+
+/**
+ * The version rules of DESIGN.md as pure functions. They read a working set of memory records and
+ * return the operations to apply; src/pipeline writes the operations in one transaction.
+ */
+
+export interface MemoryOps {
+  /** new version records */
+  insert: MemoryRecord[]
+  /** field changes of existing versions */
+  patch: { memoryId: string; fields: Partial<MemoryRecord> }[]
+  /** versions removed */
+  remove: string[]
+  connect: ConnectionRecord[]
+  disconnect: string[]
+  conflicts: ConflictRecord[]
+}
+
+export function emptyOps(): MemoryOps {
+  return { insert: [], patch: [], remove: [], connect: [], disconnect: [], conflicts: [] }
+}
+
+export function mergeOps(into: MemoryOps, more: MemoryOps): MemoryOps {
+  into.insert.push(...more.insert)
+  into.patch.push(...more.patch)
+  into.remove.push(...more.remove)
+  into.connect.push(...more.connect)
+  into.disconnect.push(...more.disconnect)
+  into.conflicts.push(...more.conflicts)
+  return into
+}
+
+/** The records of a user, keyed by memoryId: the state the rules read and update. */
+export type MemoryState = Map<string, MemoryRecord>
+
+/** Applies ops to an in-memory working set (so later facts of a session see earlier ones). */
+export function applyOpsToState(state: MemoryState, ops: MemoryOps): void {
+  for (const id of ops.remove) state.delete(id)
+  for (const p of ops.patch) {
+    const cur = state.get(p.memoryId)
+    if (cur) state.set(p.memoryId, { ...cur, ...p.fields })
+  }
+  for (const m of ops.insert) state.set(m.memoryId, m)
+}
+
+export interface RuleContext {
+  uid: string
+  sessionId: string | null
+  /** ISO time of the change */
+  at: string
+  newId: () => string
+  /** whether merge conflicts are enabled for this user (user override, else space setting) */
+  conflictsEnabled: boolean
+}
+
+function versionFrom(fact: StoredFact, ctx: RuleContext, chainId: string | null, prev: MemoryRecord | null, mergeConflictId: string | null = null): MemoryRecord {
+  const memoryId = ctx.newId()
+  return {
+    memoryId,
+    uid: ctx.uid,
+    chainId: chainId ?? memoryId,
+    prevVersionId: prev?.memoryId ?? null,
+    content: fact.content,
+    categories: [...fact.categories],
+    eventDateStart: fact.eventDateStart,
+    eventDateEnd: fact.eventDateEnd,
+    createdAt: ctx.at,
+    expiredAt: null,
+    expirationReason: null,
+    mergeConflictId,
+    pendingConflictId: null,
+    sessionId: ctx.sessionId,
+    sourceMessageIds: [...fact.sourceMessageIds],
+  }
+}
+
+function expire(m: MemoryRecord, reason: ExpirationReason, at: string, mergeConflictId: string | null = null) {
+  return { memoryId: m.memoryId, fields: { expiredAt: at, expirationReason: reason, mergeConflictId, pendingConflictId: null } }
+}
+
+function liveTargets(state: MemoryState, ids: string[], kind: string): MemoryRecord[] {
+  if (!ids.length) throw new EngineError(`${kind} decision names no memory`, 'INVALID_DECISION')
+  return ids.map((id) => {
+    const m = state.get(id)
+    if (!m || !isLive(m)) throw new EngineError(`${kind} decision names a memory that is not a live candidate: ${id}`, 'INVALID_DECISION')
+    return m
+  })
+}
+
+/** The live version at the end of `target`'s chain, to continue after. */
+function head(state: MemoryState, chainId: string): MemoryRecord | null {
+  const chain = orderChain([...state.values()].filter((m) => m.chainId === chainId))
+  return chain[chain.length - 1] ?? null
+}
+
+/**
+ * What a decision does to the memories. `questions` are the engine's clarifying questions, needed
+ * only for a MERGE_CONFLICT when conflicts are enabled.
+ */
+export function applyDecision(state: MemoryState, fact: StoredFact, decision: Decision, ctx: RuleContext, questions: ClarifyingQuestion[] = []): MemoryOps {
+  const ops = emptyOps()
+  switch (decision.kind) {
+    case 'IGNORE':
+      return ops
+    case 'INSERT': {
+      const v = versionFrom(fact, ctx, null, null)
+      ops.insert.push(v)
+      for (const id of new Set(decision.relatedMemoryIds ?? [])) {
+        const other = state.get(id)
+        if (!other) continue // a stale related id only loses a link, never a fact
+        const c = makeConnection(ctx.uid, v.chainId, other.chainId, ctx.at)
+        if (c) ops.connect.push(c)
+      }
+      return ops
+    }
+    case 'ADDITION_TO_EXISTING_MEMORY': {
+      const [target] = liveTargets(state, [decision.memoryId], decision.kind)
+      if (!decision.content?.trim()) throw new EngineError('ADDITION_TO_EXISTING_MEMORY decision has empty content', 'INVALID_DECISION')
+      ops.patch.push(expire(target, 'ADDITION_TO_EXISTING_MEMORY', ctx.at))
+      const merged: StoredFact = {
+        content: decision.content,
+        categories: [...new Set([...target.categories, ...fact.categories])],
+        eventDateStart: fact.eventDateStart ?? target.eventDateStart,
+        eventDateEnd: fact.eventDateEnd ?? target.eventDateEnd,
+        sourceMessageIds: [...new Set([...target.sourceMessageIds, ...fact.sourceMessageIds])],
+      }
+      ops.insert.push(versionFrom(merged, ctx, target.chainId, target))
+      return ops
+    }
+    case 'TEMPORAL_CONFLICT':
+      return supersede(fact, liveTargets(state, decision.memoryIds, decision.kind), 'TEMPORAL_CONFLICT', ctx)
+    case 'MERGE_CONFLICT': {
+      const targets = liveTargets(state, decision.memoryIds, decision.kind)
+      if (!ctx.conflictsEnabled) return supersede(fact, targets, 'MERGE_CONFLICT', ctx)
+      if (!questions.length) throw new EngineError('MERGE_CONFLICT needs at least one clarifying question', 'INVALID_DECISION')
+      const conflictId = ctx.newId()
+      ops.conflicts.push({
+        conflictId,
+        uid: ctx.uid,
+        sessionId: ctx.sessionId,
+        status: 'PENDING',
+        proposedMemoryContent: fact.content,
+        proposedFact: fact,
+        conflictingMemories: targets.map((t) => ({
+          memoryId: t.memoryId,
+          content: t.content,
+          reason: decision.reason,
+          categories: t.categories,
+          eventDateStart: t.eventDateStart,
+          eventDateEnd: t.eventDateEnd,
+        })),
+        clarifyingQuestions: questions.map((q) => ({ question: q.question, options: [...q.options] })),
+        resolutionData: null,
+        newMemories: [],
+        createdAt: ctx.at,
+        resolvedAt: null,
+        error: null,
+        origin: 'pipeline',
+      })
+      for (const t of targets) ops.patch.push({ memoryId: t.memoryId, fields: { pendingConflictId: conflictId } })
+      return ops
+    }
+  }
+}
+
+/**
+ * The new fact replaces the targets: each target expires with `reason`; the fact becomes the next
+ * version of the first target's chain; the other chains are linked to it.
+ */
+function supersede(fact: StoredFact, targets: MemoryRecord[], reason: ExpirationReason, ctx: RuleContext): MemoryOps {
+  const ops = emptyOps()
+  for (const t of targets) ops.patch.push(expire(t, reason, ctx.at))
+  const first = targets[0]
+  const v = versionFrom(fact, ctx, first.chainId, first)
+  ops.insert.push(v)
+  for (const t of targets.slice(1)) {
+    const c = makeConnection(ctx.uid, v.chainId, t.chainId, ctx.at)
+    if (c) ops.connect.push(c)
+  }
+  return ops
+}
+
+/**
+ * Settles a conflict with the engine's results: each result continues the chain of the memory it
+ * replaces (from that chain's live head, in case it moved on), the replaced version expires with
+ * MERGE_CONFLICT and the conflict's id. Conflicting memories no result replaces stay as they are.
+ */
+export function applyResolution(state: MemoryState, conflict: ConflictRecord, results: ResolvedMemory[], ctx: RuleContext): MemoryOps {
+  const ops = emptyOps()
+  const allowed = new Set(conflict.conflictingMemories.map((c) => c.memoryId))
+  const done = new Set<string>()
+  for (const r of results) {
+    if (!allowed.has(r.replaces)) throw new EngineError(`resolution replaces a memory that is not in the conflict: ${r.replaces}`, 'INVALID_DECISION')
+    if (done.has(r.replaces)) throw new EngineError(`resolution replaces ${r.replaces} twice`, 'INVALID_DECISION')
+    done.add(r.replaces)
+    const fact: StoredFact = {
+      content: r.content,
+      categories: r.categories,
+      eventDateStart: r.eventDateStart?.toISOString() ?? null,
+      eventDateEnd: r.eventDateEnd?.toISOString() ?? null,
+      sourceMessageIds: conflict.proposedFact.sourceMessageIds,
+    }
+    const original = state.get(r.replaces)
+    const chainHead = original ? headLive(state, original.chainId) : null
+    if (chainHead) {
+      ops.patch.push(expire(chainHead, 'MERGE_CONFLICT', ctx.at, conflict.conflictId))
+      ops.insert.push(versionFrom(fact, ctx, chainHead.chainId, chainHead, conflict.conflictId))
+    } else {
+      // the chain was deleted while the conflict waited: the answer starts a new chain
+      ops.insert.push(versionFrom(fact, ctx, null, null, conflict.conflictId))
+    }
+  }
+  for (const id of allowed) {
+    const m = state.get(id)
+    if (m && m.pendingConflictId === conflict.conflictId && !done.has(id)) ops.patch.push({ memoryId: id, fields: { pendingConflictId: null } })
+  }
+  return ops
+}
+
+function headLive(state: MemoryState, chainId: string): MemoryRecord | null {
+  const h = head(state, chainId)
+  if (h && isLive(h)) return h
+  const live = orderChain([...state.values()].filter((m) => m.chainId === chainId && isLive(m)))
+  return live[live.length - 1] ?? null
+}
+
+/**
+ * Deleting a version. Without `deletePreviousVersions`: a deleted live version makes the previous
+ * one live again; a deleted middle version is unlinked and the chain relinked. With it: that version
+ * and all older ones go, and the next newer version (if any) starts the chain. Nothing else is touched.
+ */
+export function deleteVersion(state: MemoryState, memoryId: string, deletePreviousVersions: boolean, connections: Iterable<ConnectionRecord> = []): MemoryOps {
+  const target = state.get(memoryId)
+  if (!target) throw new MemoryNotFoundError(memoryId)
+  const chain = groupChains([...state.values()].filter((m) => m.chainId === target.chainId)).get(target.chainId)!
+  const i = chain.findIndex((m) => m.memoryId === memoryId)
+  const ops = emptyOps()
+  const gone = deletePreviousVersions ? chain.slice(0, i + 1) : [target]
+  ops.remove.push(...gone.map((m) => m.memoryId))
+  const next = chain[i + 1]
+  if (deletePreviousVersions) {
+    if (next) ops.patch.push({ memoryId: next.memoryId, fields: { prevVersionId: null } })
+  } else {
+    const prev = chain[i - 1]
+    if (next) ops.patch.push({ memoryId: next.memoryId, fields: { prevVersionId: prev?.memoryId ?? null } })
+    if (isLive(target) && prev && !next) {
+      ops.patch.push({ memoryId: prev.memoryId, fields: { expiredAt: null, expirationReason: null, mergeConflictId: null } })
+    }
+  }
+  if (gone.length === chain.length) {
+    for (const c of connections) if (c.chainA === target.chainId || c.chainB === target.chainId) ops.disconnect.push(c.connectionId)
+  }
+  return ops
+}

@@ -1,0 +1,86 @@
+import type { SessionRecord } from '../core/types'
+import { local, sessionMap, writeUser, type ClientContext } from './context'
+import { processSession } from './processSession'
+
+/** A session whose last message is older than its autoProcessAfterSeconds. */
+export function isDue(s: SessionRecord, now: Date): boolean {
+  if (s.status !== 'pending' || !s.lastMessageAt) return false
+  return now.getTime() >= new Date(s.lastMessageAt).getTime() + s.autoProcessAfterSeconds * 1000
+}
+
+/** How long a claim on a session may stay 'processing' before it is taken as abandoned (a closed tab). */
+export const STALE_CLAIM_MS = 10 * 60 * 1000
+
+/**
+ * Processes due sessions by itself while the client is open, and once at start (for sessions that
+ * became due while the app was closed). The clock is the client's, so tests can move it.
+ */
+export class AutoProcessor {
+  private timer: ReturnType<typeof setInterval> | undefined
+  private running: Promise<number> | undefined
+
+  constructor(
+    private readonly ctx: ClientContext,
+    private readonly userIdOf: (uid: string) => Promise<string | null>,
+  ) {}
+
+  start(intervalMs: number): void {
+    this.stop()
+    void this.runOnce()
+    if (intervalMs > 0) this.timer = setInterval(() => void this.runOnce(), intervalMs)
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = undefined
+  }
+
+  /** Processes every due session once; returns how many were processed. Calls never overlap. */
+  runOnce(): Promise<number> {
+    if (!this.running) {
+      this.running = this.scan().finally(() => {
+        this.running = undefined
+      })
+    }
+    return this.running
+  }
+
+  /** A session this device claimed long ago and never finished (its tab closed mid-way) goes back to pending. */
+  private async releaseStaleClaims(now: Date): Promise<void> {
+    const stuck = await this.ctx.db.sessions.where('status').equals('processing').toArray()
+    for (const s of stuck) {
+      if (s.processingBy !== this.ctx.deviceId || now.getTime() - new Date(s.updatedAt).getTime() < STALE_CLAIM_MS) continue
+      const userId = await this.userIdOf(s.uid)
+      if (!userId) continue
+      await writeUser(this.ctx, s.uid, userId, (udoc) => {
+        const m = sessionMap(udoc, s.sessionId)
+        if (m.get('status') === 'processing' && m.get('updatedAt') === s.updatedAt) local(udoc, () => m.set('status', 'pending'))
+      }).catch(() => undefined)
+    }
+  }
+
+  private async scan(): Promise<number> {
+    const now = this.ctx.now()
+    let done = 0
+    let pending: SessionRecord[]
+    try {
+      pending = await this.ctx.db.sessions.where('status').equals('pending').toArray()
+    } catch {
+      return 0 // the database was closed under us
+    }
+    await this.releaseStaleClaims(now)
+    pending.sort((a, b) => (a.lastMessageAt ?? '').localeCompare(b.lastMessageAt ?? ''))
+    for (const s of pending) {
+      if (!isDue(s, now)) continue
+      const userId = await this.userIdOf(s.uid)
+      if (!userId) continue
+      try {
+        await processSession(this.ctx, s.uid, userId, s.sessionId)
+        done++
+      } catch {
+        // another tab or device claimed it first, or it was deleted: nothing to do
+      }
+    }
+    return done
+  }
+}

@@ -1,0 +1,162 @@
+import Dexie from 'dexie'
+import { isLive } from '../core/chains'
+import { EngineError, InvalidSessionStateError, KeepsakeError } from '../core/errors'
+import { uuidv7 } from '../core/ids'
+import { topBySimilarity } from '../core/similarity'
+import type { ClarifyingQuestion, Decision, ExtractedFact, MemoryCandidate, MemoryRecord, MessageRecord, ProcessingSummary, SessionStatus, StoredFact } from '../core/types'
+import { applyDecision, applyOpsToState, emptyOps, mergeOps, type MemoryOps, type RuleContext } from '../core/versions'
+import { patchFields } from '../sync/layout'
+import { readSettings } from '../store/settings'
+import { local, nowIso, sessionMap, writeUser, type ClientContext } from './context'
+import { opsStillApply, writeOps } from './writeOps'
+
+/** How many live memories the engine sees for one decision at most. */
+export const MAX_CANDIDATES = 20
+
+export function toCandidate(m: MemoryRecord): MemoryCandidate {
+  return {
+    memoryId: m.memoryId,
+    content: m.content,
+    categories: m.categories,
+    eventDateStart: m.eventDateStart ? new Date(m.eventDateStart) : undefined,
+    eventDateEnd: m.eventDateEnd ? new Date(m.eventDateEnd) : undefined,
+    createdAt: new Date(m.createdAt),
+  }
+}
+
+/** The user's memory versions as projected in the read model. */
+export async function readMemoryState(ctx: ClientContext, uid: string): Promise<Map<string, MemoryRecord>> {
+  const rows = await ctx.db.memories.where('[uid+createdAt]').between([uid, Dexie.minKey], [uid, Dexie.maxKey]).toArray()
+  return new Map(rows.map((r) => [r.memoryId, r]))
+}
+
+/** The live memories most worth showing the engine for this fact. */
+export function candidatesFor(state: Map<string, MemoryRecord>, fact: { content: string }): MemoryRecord[] {
+  const live = [...state.values()].filter(isLive)
+  return live.length <= MAX_CANDIDATES ? live : topBySimilarity(live, (m) => m.content, fact.content, MAX_CANDIDATES)
+}
+
+function checkDecision(d: Decision, candidateIds: Set<string>): Decision {
+  const known = (id: unknown) => typeof id === 'string' && candidateIds.has(id)
+  switch (d?.kind) {
+    case 'INSERT':
+      return { kind: 'INSERT', relatedMemoryIds: (d.relatedMemoryIds ?? []).filter(known) }
+    case 'IGNORE':
+      return d
+    case 'ADDITION_TO_EXISTING_MEMORY':
+      if (!known(d.memoryId)) throw new EngineError(`The engine chose a memory that was not offered: ${d.memoryId}`, 'INVALID_DECISION')
+      return d
+    case 'TEMPORAL_CONFLICT':
+    case 'MERGE_CONFLICT':
+      if (!Array.isArray(d.memoryIds) || !d.memoryIds.length || !d.memoryIds.every(known)) {
+        throw new EngineError(`The engine's ${d.kind} names memories that were not offered`, 'INVALID_DECISION')
+      }
+      return d
+    default:
+      throw new EngineError(`The engine returned an unknown decision: ${JSON.stringify(d)}`, 'INVALID_DECISION')
+  }
+}
+
+export function checkQuestions(qs: ClarifyingQuestion[]): ClarifyingQuestion[] {
+  if (!Array.isArray(qs) || !qs.length) throw new EngineError('The engine gave no clarifying question for a conflict', 'INVALID_OUTPUT')
+  const seen = new Set<string>()
+  return qs.map((q) => {
+    const question = typeof q?.question === 'string' ? q.question.trim() : ''
+    const options = Array.isArray(q?.options) ? [...new Set(q.options.filter((o) => typeof o === 'string' && o.trim()).map((o) => o.trim()))] : []
+    if (!question || options.length < 2 || seen.has(question)) throw new EngineError('The engine gave a clarifying question without two options', 'INVALID_OUTPUT')
+    seen.add(question)
+    return { question, options }
+  })
+}
+
+function storedFact(f: ExtractedFact, messages: MessageRecord[], allowed: Set<string>): StoredFact | null {
+  const content = typeof f?.content === 'string' ? f.content.trim() : ''
+  if (!content) return null
+  const date = (d: unknown) => (d instanceof Date && !Number.isNaN(d.getTime()) ? d.toISOString() : null)
+  return {
+    content,
+    categories: [...new Set((f.categories ?? []).filter((c) => allowed.has(c)))],
+    eventDateStart: date(f.eventDateStart),
+    eventDateEnd: date(f.eventDateEnd) ?? null,
+    sourceMessageIds: (f.sources ?? []).map((i) => messages[i]?.messageId).filter((x): x is string => !!x),
+  }
+}
+
+function setStatus(ctx: ClientContext, uid: string, userId: string, sessionId: string, expect: SessionStatus, fields: Record<string, unknown>) {
+  return writeUser(ctx, uid, userId, (udoc) => {
+    const s = sessionMap(udoc, sessionId)
+    const status = s.get('status') as SessionStatus
+    if (status !== expect) throw new InvalidSessionStateError(`Session ${sessionId} is ${status}, not ${expect}`)
+    local(udoc, () => patchFields(s, { ...fields, updatedAt: nowIso(ctx) }))
+  })
+}
+
+/**
+ * pending -> processing -> processed (or failed, with `error`). Engine calls happen outside any
+ * transaction; the whole result is written in one transaction, so a failure leaves no memory of it.
+ */
+export async function processSession(ctx: ClientContext, uid: string, userId: string, sessionId: string): Promise<ProcessingSummary | null> {
+  await setStatus(ctx, uid, userId, sessionId, 'pending', { status: 'processing', error: null, processingBy: ctx.deviceId })
+  try {
+    const summary = await runPipeline(ctx, uid, userId, sessionId)
+    return summary
+  } catch (e) {
+    const message = e instanceof KeepsakeError || e instanceof Error ? e.message : String(e)
+    await setStatus(ctx, uid, userId, sessionId, 'processing', { status: 'failed', error: message || 'Processing failed' }).catch(() => undefined)
+    return null
+  }
+}
+
+async function runPipeline(ctx: ClientContext, uid: string, userId: string, sessionId: string): Promise<ProcessingSummary> {
+  const [session, messages, profile, settings, state] = await Promise.all([
+    ctx.db.sessions.get(sessionId),
+    ctx.db.messages.where('[sessionId+seq]').between([sessionId, Dexie.minKey], [sessionId, Dexie.maxKey]).toArray(),
+    ctx.db.users.get(uid),
+    readSettings(ctx.db),
+    readMemoryState(ctx, uid),
+  ])
+  if (!session || !profile) throw new InvalidSessionStateError(`Session ${sessionId} disappeared while processing`)
+  const readState = new Map(state)
+  const engine = ctx.engine()
+  const allowed = new Set(settings.categories.map((c) => c.name))
+  const extracted = await engine.extract({
+    messages: messages.map((m) => ({ role: m.role, content: m.content, timestamp: new Date(m.timestamp) })),
+    sessionCreatedAt: new Date(session.createdAt),
+    user: { name: profile.name, about: profile.about },
+    categories: settings.categories,
+  })
+  if (!Array.isArray(extracted)) throw new EngineError('The engine returned no list of facts', 'INVALID_OUTPUT')
+  const conflictsEnabled = profile.mergeConflictEnabled ?? settings.mergeConflictsEnabled
+  const rule: RuleContext = { uid, sessionId, at: nowIso(ctx), newId: uuidv7, conflictsEnabled }
+  const all: MemoryOps = emptyOps()
+  const summary: ProcessingSummary = { facts: 0, added: [], updated: [], ignored: 0, conflicts: [] }
+  for (const raw of extracted) {
+    const fact = storedFact(raw, messages, allowed)
+    if (!fact) continue
+    summary.facts++
+    const candidates = candidatesFor(state, fact)
+    const engineFact: ExtractedFact = { ...raw, content: fact.content, categories: fact.categories }
+    const decision = checkDecision(await engine.decide({ fact: engineFact, candidates: candidates.map(toCandidate) }), new Set(candidates.map((c) => c.memoryId)))
+    let questions: ClarifyingQuestion[] = []
+    if (decision.kind === 'MERGE_CONFLICT' && conflictsEnabled) {
+      const conflicting = decision.memoryIds.map((id) => toCandidate(state.get(id)!))
+      questions = checkQuestions(await engine.clarify({ fact: engineFact, conflicting }))
+    }
+    const ops = applyDecision(state, fact, decision, rule, questions)
+    applyOpsToState(state, ops)
+    mergeOps(all, ops)
+    if (decision.kind === 'IGNORE') summary.ignored++
+    for (const m of ops.insert) (m.prevVersionId ? summary.updated : summary.added).push(m.memoryId)
+    summary.conflicts.push(...ops.conflicts.map((c) => c.conflictId))
+  }
+  await writeUser(ctx, uid, userId, (udoc) => {
+    const s = sessionMap(udoc, sessionId)
+    if (s.get('status') !== 'processing') throw new InvalidSessionStateError(`Session ${sessionId} is no longer processing`)
+    if (!opsStillApply(udoc, all, readState)) throw new InvalidSessionStateError('Memories changed while this session was processed; process it again')
+    local(udoc, () => {
+      writeOps(udoc, all)
+      patchFields(s, { status: 'processed', processedAt: nowIso(ctx), updatedAt: nowIso(ctx), error: null, summary })
+    })
+  })
+  return summary
+}
