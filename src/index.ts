@@ -14,3 +14,6 @@ export type { MemoryEngine, ExtractInput, DecideInput, ClarifyInput, ResolveInpu
 export { MergeConflict } from './client/MergeConflict'
 export type { ListMergeConflictsOptions } from './client/MergeConflict'
 export type { UserMemoryItem, ListMemoriesOptions } from './client/memories'
+export type { SyncConfig, SyncStatus, SyncState } from './sync/SyncProvider'
+export { createSpaceCredentials, pairingLink, parsePairingLink, deriveSpaceToken } from './core/spaceToken'
+export type { SpaceCredentials, PairingPayload } from './core/spaceToken'

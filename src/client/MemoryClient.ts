@@ -1,5 +1,5 @@
 import Dexie from 'dexie'
-import { UserAlreadyExistsError, UserNotFoundError } from '../core/errors'
+import { SyncError, UserAlreadyExistsError, UserNotFoundError } from '../core/errors'
 import { uuidv7 } from '../core/ids'
 import { metadataMatches } from '../core/metadata'
 import type { Category, JsonObject, ProfileRecord, SpaceSettings } from '../core/types'
@@ -18,6 +18,8 @@ import { KeepsakeDB } from '../store/db'
 import { readSettings } from '../store/settings'
 import { ReplicatedStore, type CompactionPolicy } from '../sync/ReplicatedStore'
 import { patchFields, setRecord, SPACE_DOC, userDocName } from '../sync/layout'
+import { validateSyncConfig, type SyncConfig, type SyncStatus } from '../sync/SyncProvider'
+import { SyncLink } from '../sync/SyncLink'
 import { local, nowIso, type ClientContext, type ClientHooks } from '../pipeline/context'
 import { findUid, newDocRecord, User, validateDocInput, type DocInput } from './User'
 import type { Session } from './Session'
@@ -37,6 +39,10 @@ export interface MemoryClientOptions {
    * (default 5000); false turns it off.
    */
   autoProcess?: { intervalMs?: number } | false
+  /** Sync with a Hocuspocus server (see connectSync). Without it the client is local only. */
+  sync?: SyncConfig
+  /** @internal WebSocket implementation for Node (tests, benchmarks) */
+  WebSocketPolyfill?: unknown
   /** @internal compaction thresholds of the update log */
   compaction?: CompactionPolicy
 }
@@ -68,7 +74,7 @@ export class MemoryClient {
   protected constructor(
     readonly db: KeepsakeDB,
     readonly store: ReplicatedStore,
-    options: MemoryClientOptions,
+    private readonly options: MemoryClientOptions,
     deviceId: string,
     hooks: ClientHooks = {},
   ) {
@@ -87,8 +93,71 @@ export class MemoryClient {
     await db.open()
     const store = new ReplicatedStore(db, options.compaction)
     const client = new MemoryClient(db, store, options, await deviceIdOf(db))
+    await client.finishInterruptedDeletes()
     if (options.autoProcess !== false) client.autoProcessor.start(options.autoProcess?.intervalMs ?? 5000)
+    if (options.sync) await client.connectSync(options.sync)
     return client
+  }
+
+  // ---- sync ----
+
+  private syncLink: SyncLink | undefined
+  private readonly syncListeners = new Set<(s: SyncStatus) => void>()
+  private lastSyncStatus: SyncStatus = { state: 'disabled', pendingChanges: 0 }
+
+  /** The sync state now: disabled (no server), offline, connecting, syncing, synced, error. */
+  get syncStatus(): SyncStatus {
+    return { ...this.lastSyncStatus }
+  }
+
+  /** Calls `listener` with the sync status now and on every change; returns the unsubscribe. */
+  onSyncStatus(listener: (s: SyncStatus) => void): () => void {
+    this.syncListeners.add(listener)
+    listener(this.syncStatus)
+    return () => this.syncListeners.delete(listener)
+  }
+
+  private emitSync(s: SyncStatus): void {
+    this.lastSyncStatus = s
+    for (const l of this.syncListeners) l({ ...s })
+  }
+
+  /** Starts syncing this database with a space on a sync server; replaces any earlier connection. */
+  async connectSync(config: SyncConfig): Promise<void> {
+    const valid = validateSyncConfig(config)
+    this.disconnectSync()
+    this.syncLink = new SyncLink(this.store, valid, {
+      WebSocketPolyfill: this.options.WebSocketPolyfill,
+      onStatus: (s) => this.emitSync(s),
+      onUserDeletedRemotely: (uid) => void this.deleteLocalCopy(uid),
+    })
+    await this.syncLink.start()
+  }
+
+  /** Stops syncing; local data stays. */
+  disconnectSync(): void {
+    this.syncLink?.stop()
+    this.syncLink = undefined
+    this.emitSync({ state: 'disabled', pendingChanges: 0 })
+  }
+
+  /** Resolves when every change is on the server and every remote change is here. */
+  whenSynced(timeoutMs?: number): Promise<void> {
+    if (!this.syncLink) return Promise.reject(new SyncError('Sync is not configured'))
+    return this.syncLink.whenSynced(timeoutMs)
+  }
+
+  /** Another device deleted a user: remove this device's copy of it too. */
+  private async deleteLocalCopy(uid: string): Promise<void> {
+    await this.store.deleteDocWith(userDocName(uid), [], () => undefined).catch(() => undefined)
+  }
+
+  /** A user delete interrupted between its two steps (see User.delete) is finished at start. */
+  private async finishInterruptedDeletes(): Promise<void> {
+    const deleted = (await this.db.directory.toArray()).filter((e) => e.deletedAt)
+    if (!deleted.length) return
+    const stored = new Set(await this.store.storedDocNames())
+    for (const e of deleted) if (stored.has(userDocName(e.uid))) await this.deleteLocalCopy(e.uid)
   }
 
   /** Processes every session that is due now (auto-processing does this on its own timer). */
@@ -173,6 +242,7 @@ export class MemoryClient {
 
   /** Closes the database; handles made by this client stop working. */
   close(): void {
+    this.disconnectSync()
     this.autoProcessor.stop()
     this.store.close()
     this.db.close()

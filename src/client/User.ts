@@ -17,7 +17,7 @@ import {
   validateStatus,
 } from '../core/validation'
 import { searchDocs as lexicalDocSearch } from '../retrieval/docSearch'
-import { patchFields, setRecord, SPACE_DOC, userDocName } from '../sync/layout'
+import { patchFields, setRecord, userDocName } from '../sync/layout'
 import { directoryEntry, local, nowIso, writeUser, type ClientContext } from '../pipeline/context'
 import { newSessionRecord, Session } from './Session'
 import { deleteMemory, getMemory, listMemories, type ListMemoriesOptions, type UserMemoryItem } from './memories'
@@ -151,16 +151,26 @@ export class User {
     return this
   }
 
-  /** Deletes the user and everything of theirs: sessions, messages, memories, docs, conflicts. */
+  /**
+   * Deletes the user and everything of theirs: sessions, messages, memories, docs, conflicts. First
+   * the user's document is emptied and the directory marks the delete (that much syncs, so other
+   * devices and the server drop the content too); then the document's log and rows go for good.
+   */
   async delete(): Promise<void> {
-    await this.ctx.store.deleteDocWith(userDocName(this.uid), [SPACE_DOC], ([space]) => {
-      const entry = directoryEntry(space, this.uid)
-      if (!entry) throw new UserNotFoundError(this.userId)
+    await writeUser(this.ctx, this.uid, this.userId, (udoc, space) => {
+      const entry = directoryEntry(space, this.uid)!
+      local(udoc, () => {
+        for (const name of ['messages', 'memories', 'connections', 'conflicts', 'sessions', 'docs', 'profile']) {
+          const map = udoc.getMap(name)
+          for (const key of [...map.keys()]) map.delete(key)
+        }
+      })
       local(space, () => {
         entry.set('userId', null)
         entry.set('deletedAt', nowIso(this.ctx))
       })
     })
+    await this.ctx.store.deleteDocWith(userDocName(this.uid), [], () => undefined)
   }
 
   // ---- sessions ----

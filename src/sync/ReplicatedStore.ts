@@ -31,6 +31,8 @@ interface LoadedDoc {
 export interface StoreEvents {
   /** A document was loaded or reloaded (a provider should attach to the new Y.Doc). */
   onDocLoaded?(name: string, doc: Y.Doc): void
+  /** A document was dropped from memory (closed, deleted, or reloaded after a failed write). */
+  onDocUnloaded?(name: string): void
   /** Rows were projected from a remote (sync) update. */
   onRemoteProjected?(name: string): void
 }
@@ -57,12 +59,45 @@ export class ReplicatedStore {
   private readonly loaded = new Map<string, LoadedDoc>()
   private queue: Promise<unknown> = Promise.resolve()
   private closed = false
+  private readonly listeners = new Set<StoreEvents>()
+  /** Tells the other tabs of this database which documents a write changed, so they catch up. */
+  private readonly channel: BroadcastChannel | null
 
   constructor(
     readonly db: KeepsakeDB,
     private readonly policy: CompactionPolicy = { maxUpdates: 500, maxBytes: 1024 * 1024 },
-    private readonly events: StoreEvents = {},
-  ) {}
+  ) {
+    this.channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(`keepsake-store:${db.name}`)
+    if (this.channel) this.channel.onmessage = (e: MessageEvent<{ docs: string[] }>) => void this.refresh(e.data.docs)
+  }
+
+  /** Listens to document loads and remote projections (a sync provider does). Returns the unsubscribe. */
+  listen(events: StoreEvents): () => void {
+    this.listeners.add(events)
+    return () => this.listeners.delete(events)
+  }
+
+  /**
+   * Applies the log entries other tabs wrote to the loaded documents among `docs` (all loaded ones
+   * when omitted). A sync provider attached to them then sends those changes on.
+   */
+  refresh(docs?: string[]): Promise<void> {
+    const names = (docs ?? this.loadedDocNames()).filter((n) => this.loaded.has(n))
+    if (!names.length || this.closed) return Promise.resolve()
+    return this.serial(async () => {
+      await this.db.transaction('r', this.db.updates, async () => {
+        for (const n of names) if (this.loaded.has(n)) await this.catchUp(n)
+      })
+    }).catch(() => undefined)
+  }
+
+  private announce(docs: string[]): void {
+    try {
+      this.channel?.postMessage({ docs })
+    } catch {
+      /* the channel is closed */
+    }
+  }
 
   /** Runs `task` after every write queued before it (one writer at a time per tab). */
   private serial<T>(task: () => Promise<T>): Promise<T> {
@@ -105,6 +140,7 @@ export class ReplicatedStore {
         d.localChanges = new Map()
         if (d.logCount > this.policy.maxUpdates || d.logBytes > this.policy.maxBytes) await this.compactNow(d.name)
       }
+      this.announce(docNames)
       return result
     })
   }
@@ -157,6 +193,7 @@ export class ReplicatedStore {
         d.localChanges = new Map()
       }
       this.unload(docName)
+      this.announce([...otherDocs, docName])
     })
   }
 
@@ -178,6 +215,7 @@ export class ReplicatedStore {
 
   close(): void {
     this.closed = true
+    this.channel?.close()
     for (const name of [...this.loaded.keys()]) this.unload(name)
   }
 
@@ -185,6 +223,7 @@ export class ReplicatedStore {
     const d = this.loaded.get(name)
     if (!d) return
     this.loaded.delete(name)
+    for (const l of this.listeners) l.onDocUnloaded?.(name)
     d.doc.destroy()
   }
 
@@ -207,7 +246,7 @@ export class ReplicatedStore {
       d.logCount += tail.length
       for (const r of tail) d.logBytes += r.data.byteLength
     }
-    if (fresh) this.events.onDocLoaded?.(name, d.doc)
+    if (fresh) for (const l of this.listeners) l.onDocLoaded?.(name, d.doc)
     return d
   }
 
@@ -255,7 +294,8 @@ export class ReplicatedStore {
         await this.catchUp(d.name)
         await this.persist(d, updates, changes)
       })
-      this.events.onRemoteProjected?.(d.name)
+      for (const l of this.listeners) l.onRemoteProjected?.(d.name)
+      this.announce([d.name])
       if (d.logCount > this.policy.maxUpdates || d.logBytes > this.policy.maxBytes) await this.compactNow(d.name)
     })
   }

@@ -1,0 +1,232 @@
+import { HocuspocusProvider, HocuspocusProviderWebsocket, WebSocketStatus } from '@hocuspocus/provider'
+import type * as Y from 'yjs'
+import { SyncError } from '../core/errors'
+import { deriveSpaceToken, isValidSpaceId, isWellFormedSecret, parseSyncRejectReason, syncDocumentName } from '../core/spaceToken'
+import { SPACE_DOC, uidOfDocName, userDocName } from './layout'
+import type { ReplicatedStore } from './ReplicatedStore'
+
+export interface SyncConfig {
+  /** The sync server's WebSocket URL, e.g. ws://127.0.0.1:1234 */
+  url: string
+  spaceId: string
+  secret: string
+}
+
+export type SyncState = 'disabled' | 'offline' | 'connecting' | 'syncing' | 'synced' | 'error'
+
+export interface SyncStatus {
+  state: SyncState
+  /** local changes the server has not acknowledged yet */
+  pendingChanges: number
+  /** why sync stopped (wrong token, server refused a message...) */
+  error?: string
+  url?: string
+  spaceId?: string
+  lastSyncedAt?: Date
+}
+
+export interface SyncProviderOptions {
+  /** A WebSocket implementation for Node (the `ws` package); browsers have their own. */
+  WebSocketPolyfill?: unknown
+  /** Called when another device deleted a user: the local copy must go too. */
+  onUserDeletedRemotely?(uid: string): void
+  /** Called after a remote update changed a document's projected rows. */
+  onRemoteChange?(docName: string): void
+}
+
+export function validateSyncConfig(c: SyncConfig): SyncConfig {
+  if (!c || typeof c.url !== 'string' || !/^wss?:\/\/.+/.test(c.url)) throw new SyncError('sync.url must be a ws:// or wss:// URL')
+  if (!isValidSpaceId(c.spaceId)) throw new SyncError('sync.spaceId is not a valid space id (22 base64url characters)')
+  if (!isWellFormedSecret(c.secret)) throw new SyncError('sync.secret is not a valid space secret (43 base64url characters)')
+  return { url: c.url, spaceId: c.spaceId, secret: c.secret }
+}
+
+/**
+ * Connects the store's documents to a Hocuspocus server: one provider per document
+ * (`<spaceId>/<docName>`) over one multiplexed WebSocket. Remote updates land in the Y.Docs and the
+ * store persists and projects them; local writes flow out as Y updates. The space document's user
+ * directory says which user documents to attach.
+ */
+export class SyncProvider {
+  private readonly socket: HocuspocusProviderWebsocket
+  private readonly providers = new Map<string, HocuspocusProvider>()
+  private readonly listeners = new Set<(s: SyncStatus) => void>()
+  private status: SyncStatus
+  private token: Promise<string>
+  private stopped = false
+  private authError: string | undefined
+  private unlisten: () => void
+  private directoryObserver: (() => void) | undefined
+
+  constructor(
+    private readonly store: ReplicatedStore,
+    readonly config: SyncConfig,
+    private readonly options: SyncProviderOptions = {},
+  ) {
+    validateSyncConfig(config)
+    this.token = deriveSpaceToken(config.spaceId, config.secret)
+    this.status = { state: 'connecting', pendingChanges: 0, url: config.url, spaceId: config.spaceId }
+    this.socket = new HocuspocusProviderWebsocket({
+      url: config.url,
+      WebSocketPolyfill: options.WebSocketPolyfill as never,
+      delay: 500,
+      factor: 2,
+      maxDelay: 15_000,
+      maxAttempts: 0,
+      jitter: true,
+      minDelay: 250,
+      messageReconnectTimeout: 30_000,
+    })
+    this.socket.on('status', () => this.recompute())
+    this.socket.on('disconnect', () => this.recompute())
+    this.unlisten = store.listen({
+      onDocLoaded: (name, doc) => {
+        if (!this.stopped && this.wanted(name)) this.attach(name, doc)
+      },
+      onDocUnloaded: (name) => this.detach(name),
+      onRemoteProjected: (name) => this.options.onRemoteChange?.(name),
+    })
+    if (typeof window !== 'undefined') {
+      window.addEventListener('online', this.onNetwork)
+      window.addEventListener('offline', this.onNetwork)
+    }
+  }
+
+  private onNetwork = () => this.recompute()
+
+  private wanted(name: string): boolean {
+    return name === SPACE_DOC || name.startsWith('user/')
+  }
+
+  /** Attaches the space document, then every user document its directory names. */
+  async start(): Promise<void> {
+    const space = await this.store.getDoc(SPACE_DOC)
+    const directory = space.getMap('directory')
+    const sync = () => {
+      if (this.stopped) return
+      directory.forEach((entry, uid) => {
+        const e = entry as Y.Map<unknown>
+        const name = userDocName(uid)
+        if (e.get('deletedAt')) {
+          if (this.providers.has(name) || this.store.loadedDocNames().includes(name)) {
+            this.detach(name)
+            this.options.onUserDeletedRemotely?.(uid)
+          }
+        } else if (!this.providers.has(name)) void this.store.getDoc(name).catch(() => undefined)
+      })
+    }
+    directory.observeDeep(sync)
+    this.directoryObserver = () => directory.unobserveDeep(sync)
+    sync()
+  }
+
+  private attach(name: string, doc: Y.Doc): void {
+    this.detach(name)
+    const provider = new HocuspocusProvider({
+      name: syncDocumentName(this.config.spaceId, name),
+      document: doc,
+      token: () => this.token,
+      websocketProvider: this.socket,
+      // Presence is not shared; one provider keeps awareness on so the socket's ping checks work.
+      awareness: name === SPACE_DOC ? undefined : null,
+      onAuthenticationFailed: ({ reason }) => {
+        this.authError = parseSyncRejectReason(reason).message || 'The sync server refused this space'
+        this.recompute()
+      },
+      onAuthenticated: () => {
+        this.authError = undefined
+        this.recompute()
+      },
+      onSynced: () => this.recompute(),
+      onUnsyncedChanges: () => this.recompute(),
+      onClose: () => this.recompute(),
+    })
+    provider.attach()
+    this.providers.set(name, provider)
+    this.recompute()
+  }
+
+  private detach(name: string): void {
+    const p = this.providers.get(name)
+    if (!p) return
+    this.providers.delete(name)
+    p.destroy()
+    this.recompute()
+  }
+
+  /** Attached document names (space first). */
+  attachedDocs(): string[] {
+    return [...this.providers.keys()]
+  }
+
+  userDocsAttached(): string[] {
+    return this.attachedDocs().map(uidOfDocName).filter((x): x is string => !!x)
+  }
+
+  getStatus(): SyncStatus {
+    return { ...this.status }
+  }
+
+  subscribe(listener: (s: SyncStatus) => void): () => void {
+    this.listeners.add(listener)
+    listener(this.getStatus())
+    return () => this.listeners.delete(listener)
+  }
+
+  /** Resolves once every attached document is synced with nothing pending (or rejects after `timeoutMs`). */
+  whenSynced(timeoutMs = 10_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (s: SyncStatus) => {
+        if (s.state === 'synced') {
+          off()
+          clearTimeout(timer)
+          resolve()
+        } else if (s.state === 'error') {
+          off()
+          clearTimeout(timer)
+          reject(new SyncError(s.error ?? 'sync failed'))
+        }
+      }
+      const timer = setTimeout(() => {
+        off()
+        reject(new SyncError(`not synced after ${timeoutMs} ms (state: ${this.status.state}, pending: ${this.status.pendingChanges})`))
+      }, timeoutMs)
+      const off = this.subscribe(check)
+    })
+  }
+
+  private recompute(): void {
+    const providers = [...this.providers.values()]
+    const pending = providers.reduce((n, p) => n + p.unsyncedChanges, 0)
+    const offline = typeof navigator !== 'undefined' && navigator.onLine === false
+    let state: SyncState
+    if (this.stopped) state = 'disabled'
+    else if (this.authError) state = 'error'
+    else if (offline) state = 'offline'
+    else if (this.socket.status !== WebSocketStatus.Connected) state = this.socket.status === WebSocketStatus.Connecting ? 'connecting' : 'offline'
+    else if (providers.length && providers.every((p) => p.synced) && pending === 0) state = 'synced'
+    else state = 'syncing'
+    const next: SyncStatus = { state, pendingChanges: pending, url: this.config.url, spaceId: this.config.spaceId }
+    if (this.authError) next.error = this.authError
+    next.lastSyncedAt = state === 'synced' ? new Date() : this.status.lastSyncedAt
+    const changed = next.state !== this.status.state || next.pendingChanges !== this.status.pendingChanges || next.error !== this.status.error
+    this.status = next
+    if (changed) for (const l of this.listeners) l(this.getStatus())
+  }
+
+  /** Stops syncing; local data stays. */
+  stop(): void {
+    if (this.stopped) return
+    this.stopped = true
+    this.directoryObserver?.()
+    this.unlisten()
+    for (const name of [...this.providers.keys()]) this.detach(name)
+    this.socket.destroy()
+    if (typeof window !== 'undefined') {
+      window.removeEventListener('online', this.onNetwork)
+      window.removeEventListener('offline', this.onNetwork)
+    }
+    this.recompute()
+    for (const l of this.listeners) l(this.getStatus())
+  }
+}

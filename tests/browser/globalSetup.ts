@@ -1,0 +1,22 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { TestProject } from 'vitest/node'
+import { startSyncServer } from '../../src/server/index'
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    syncUrl: string
+  }
+}
+
+/** Starts the real sync server (open registration, temp folder) for the browser tests. */
+export default async function setup(project: TestProject) {
+  const dir = mkdtempSync(join(tmpdir(), 'keepsake-browser-sync-'))
+  const server = await startSyncServer({ port: 0, host: '127.0.0.1', dataDir: dir, openRegistration: true, quiet: true })
+  project.provide('syncUrl', server.url)
+  return async () => {
+    await server.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,384 @@
+import { afterEach, describe, expect, test } from 'vitest'
+import {
+  InvalidCategoriesError,
+  InvalidSessionStateError,
+  MemoryClient,
+  MemoryNotFoundError,
+  MergeConflictAlreadyResolvedError,
+  MergeConflictInvalidAnswerError,
+  MergeConflictInvalidQuestionsError,
+  MergeConflictMissingAnswersError,
+  MergeConflictNotFoundError,
+  ValidationError,
+  type MemoryClientOptions,
+  type Session,
+  type User,
+} from '../../src/index'
+import { candidate, ScriptedEngine } from '../testDoubles'
+import { freshDbName, movableClock } from './helpers'
+
+const open: MemoryClient[] = []
+async function client(options: MemoryClientOptions = {}) {
+  const c = await MemoryClient.open({ dbName: freshDbName(), autoProcess: false, ...options })
+  open.push(c)
+  return c
+}
+afterEach(() => {
+  for (const c of open.splice(0)) c.close()
+})
+
+async function chat(user: User, ...lines: string[]): Promise<Session> {
+  const s = await user.createSession()
+  for (const l of lines) await s.addMessage('user', l)
+  await s.process()
+  return s
+}
+
+/** An engine that decides by rules written in the test: content prefix -> decision on a candidate. */
+function engineWith(rules: Record<string, (cands: Parameters<ScriptedEngine['decideFn']>[0]['candidates']) => ReturnType<ScriptedEngine['decideFn']>>) {
+  return new ScriptedEngine({
+    decideFn: ({ fact, candidates }) => {
+      for (const [prefix, rule] of Object.entries(rules)) if (fact.content.startsWith(prefix)) return rule(candidates)
+      return { kind: 'INSERT' }
+    },
+  })
+}
+
+describe('processing with a scripted engine', () => {
+  test('pending -> processing -> processed; facts become memories with session and sources', async () => {
+    const engine = new ScriptedEngine({
+      extractFn: ({ messages }) => [
+        { content: 'User is vegetarian', categories: ['food_preferences', 'not_a_category'], sources: [0] },
+        { content: 'User met John', categories: ['relationships'], eventDateStart: new Date('2025-01-06T00:00:00Z'), sources: [1] },
+        ...(messages.length > 5 ? [] : []),
+      ],
+    })
+    const c = await client({ engine })
+    const u = await c.createUser('alice', { name: 'Alice', about: 'tester' })
+    const s = await u.createSession({ customCreatedAtUtc: '2025-01-08T10:00:00Z' })
+    const m0 = await s.addMessage('user', "I'm vegetarian")
+    const m1 = await s.addMessage('user', 'I met John last Monday')
+    expect(s.status).toBe('pending')
+    await s.process()
+    expect(s.status).toBe('processed')
+    expect(s.processedAt).toBeInstanceOf(Date)
+    const extract = engine.calls.find((x) => x.method === 'extract')!.input as { sessionCreatedAt: Date; user: { name: string } }
+    expect(extract.sessionCreatedAt.toISOString()).toBe('2025-01-08T10:00:00.000Z')
+    expect(extract.user.name).toBe('Alice')
+    const { items, total } = await u.listMemories()
+    expect(total).toBe(2)
+    const veg = items.find((i) => i.content === 'User is vegetarian')!
+    expect(veg).toMatchObject({ categories: ['food_preferences'], sessionId: s.sessionId, sourceMessageIds: [m0.messageId], versionNumber: 1, totalVersions: 1, hasPreviousVersions: false, mergeConflictInProgress: false })
+    const john = items.find((i) => i.content === 'User met John')!
+    expect(john.eventDateStart?.toISOString()).toBe('2025-01-06T00:00:00.000Z')
+    expect(john.sourceMessageIds).toEqual([m1.messageId])
+    const info = (await u.getSession(s.sessionId)) as Session & { summary?: unknown }
+    expect(info.status).toBe('processed')
+  })
+
+  test('INSERT with related memories connects the chains', async () => {
+    const engine = engineWith({ 'User likes tofu': (c) => ({ kind: 'INSERT', relatedMemoryIds: [candidate(c, 'vegetarian').memoryId] }) })
+    const c = await client({ engine })
+    const u = await c.createUser('alice')
+    await chat(u, 'User is vegetarian')
+    await chat(u, 'User likes tofu')
+    const { items } = await u.listMemories()
+    const tofu = items.find((i) => i.content === 'User likes tofu')!
+    expect(tofu.connectedMemories!.map((m) => m.content)).toEqual(['User is vegetarian'])
+    const veg = items.find((i) => i.content === 'User is vegetarian')!
+    expect(veg.connectedMemories!.map((m) => m.content)).toEqual(['User likes tofu'])
+    expect((await u.listMemories({ includeConnectedMemories: false })).items[0].connectedMemories).toBeUndefined()
+  })
+
+  test('IGNORE, ADDITION_TO_EXISTING_MEMORY and TEMPORAL_CONFLICT follow the version rules', async () => {
+    const engine = engineWith({
+      'User is a vegetarian': () => ({ kind: 'IGNORE', reason: 'duplicate' }),
+      "User's dog": (c) => ({ kind: 'ADDITION_TO_EXISTING_MEMORY', memoryId: candidate(c, 'dog').memoryId, content: 'User has a dog named Rex' }),
+      'User moved to Berlin': (c) => ({ kind: 'TEMPORAL_CONFLICT', memoryIds: [candidate(c, 'Paris').memoryId] }),
+    })
+    const c = await client({ engine })
+    const u = await c.createUser('alice')
+    await chat(u, 'User is vegetarian', 'User has a dog', 'User lives in Paris')
+    await chat(u, 'User is a vegetarian', "User's dog is named Rex", 'User moved to Berlin')
+    const { items } = await u.listMemories()
+    expect(items.map((i) => i.content).sort()).toEqual(['User has a dog named Rex', 'User is vegetarian', 'User moved to Berlin'])
+    const dog = items.find((i) => i.content.includes('Rex'))!
+    expect(dog).toMatchObject({ versionNumber: 2, totalVersions: 2, hasPreviousVersions: true })
+    expect(dog.previousVersions).toHaveLength(1)
+    expect(dog.previousVersions![0]).toMatchObject({ content: 'User has a dog', expirationReason: 'ADDITION_TO_EXISTING_MEMORY', versionNumber: 1 })
+    const berlin = items.find((i) => i.content.includes('Berlin'))!
+    expect(berlin.previousVersions![0]).toMatchObject({ content: 'User lives in Paris', expirationReason: 'TEMPORAL_CONFLICT' })
+    // getMemory on the expired version shows when and why it ended
+    const old = await u.getMemory(berlin.previousVersions![0].memoryId)
+    expect(old.expiredAt).toBeInstanceOf(Date)
+    expect(old.expirationReason).toBe('TEMPORAL_CONFLICT')
+    expect(old).toMatchObject({ versionNumber: 1, totalVersions: 2 })
+    await expect(u.getMemory('nope')).rejects.toBeInstanceOf(MemoryNotFoundError)
+  })
+
+  test('MERGE_CONFLICT with conflicts disabled: newest wins at once', async () => {
+    const engine = engineWith({ 'User eats meat': (c) => ({ kind: 'MERGE_CONFLICT', memoryIds: [candidate(c, 'vegetarian').memoryId], reason: 'diet contradiction' }) })
+    const c = await client({ engine })
+    const u = await c.createUser('alice')
+    await chat(u, 'User is vegetarian')
+    await chat(u, 'User eats meat every day')
+    const { items } = await u.listMemories()
+    expect(items.map((i) => i.content)).toEqual(['User eats meat every day'])
+    expect(items[0].previousVersions![0]).toMatchObject({ expirationReason: 'MERGE_CONFLICT', mergeConflictId: null })
+    expect((await u.listMergeConflicts()).total).toBe(0)
+  })
+
+  test('MERGE_CONFLICT with conflicts enabled: a pending conflict, answered, continues the chain', async () => {
+    const engine = engineWith({ 'User eats meat': (c) => ({ kind: 'MERGE_CONFLICT', memoryIds: [candidate(c, 'vegetarian').memoryId], reason: 'diet contradiction' }) })
+    const c = await client({ engine })
+    await c.updateSettings({ mergeConflictsEnabled: true })
+    const u = await c.createUser('alice')
+    await chat(u, 'User is vegetarian')
+    const s2 = await chat(u, 'User eats meat every day')
+    let { items } = await u.listMemories()
+    expect(items.map((i) => i.content)).toEqual(['User is vegetarian'])
+    expect(items[0].mergeConflictInProgress).toBe(true)
+    const { conflicts, total } = await u.listMergeConflicts()
+    expect(total).toBe(1)
+    const conflict = conflicts[0]
+    expect(conflict).toMatchObject({ status: 'PENDING', proposedMemoryContent: 'User eats meat every day', sessionId: s2.sessionId })
+    expect(conflict.conflictingMemories[0]).toMatchObject({ content: 'User is vegetarian', reason: 'diet contradiction' })
+    expect(items[0].mergeConflictId).toBe(conflict.conflictId)
+    const q = conflict.clarifyingQuestions[0]
+    expect(q.options).toEqual(['User is vegetarian', 'User eats meat every day'])
+
+    // the checks, in order
+    await expect(conflict.resolve([{ question: 'Not a question', answer: 'x' }])).rejects.toBeInstanceOf(MergeConflictInvalidQuestionsError)
+    await expect(conflict.resolve([{ question: q.question, answer: 'neither' }])).rejects.toBeInstanceOf(MergeConflictInvalidAnswerError)
+    await expect(conflict.resolve([])).rejects.toBeInstanceOf(ValidationError)
+    expect((await conflict.refresh()).status).toBe('PENDING')
+
+    await conflict.resolve([{ question: q.question, answer: 'User eats meat every day', message: 'I changed my diet' }])
+    expect(conflict.status).toBe('RESOLVED')
+    expect(conflict.resolvedAt).toBeInstanceOf(Date)
+    expect(conflict.resolutionData!.answers[0]).toMatchObject({ answer: 'User eats meat every day', message: 'I changed my diet' })
+    expect(conflict.newMemories).toHaveLength(1)
+    ;({ items } = await u.listMemories())
+    expect(items.map((i) => i.content)).toEqual(['User eats meat every day'])
+    expect(items[0]).toMatchObject({ versionNumber: 2, mergeConflictInProgress: false, mergeConflictId: conflict.conflictId, memoryId: conflict.newMemories[0] })
+    expect(items[0].previousVersions![0]).toMatchObject({ expirationReason: 'MERGE_CONFLICT', mergeConflictId: conflict.conflictId })
+    await expect(conflict.resolve([{ question: q.question, answer: 'User is vegetarian' }])).rejects.toBeInstanceOf(MergeConflictAlreadyResolvedError)
+    expect((await u.listMergeConflicts({ status: 'RESOLVED' })).total).toBe(1)
+    expect((await u.listMergeConflicts({ status: 'PENDING' })).total).toBe(0)
+    await expect(u.getMergeConflict('nope')).rejects.toBeInstanceOf(MergeConflictNotFoundError)
+  })
+
+  test('a conflict with two questions: a missing answer is refused; the per-user switch overrides the space', async () => {
+    const engine = engineWith({ 'User eats meat': (c) => ({ kind: 'MERGE_CONFLICT', memoryIds: [candidate(c, 'vegetarian').memoryId], reason: 'diet' }) })
+    engine.clarifyFn = () => [
+      { question: 'Which is right?', options: ['vegetarian', 'eats meat'] },
+      { question: 'Since when?', options: ['always', 'recently'] },
+    ]
+    const c = await client({ engine })
+    const u = await c.createUser('alice', { mergeConflictEnabled: true })
+    await chat(u, 'User is vegetarian')
+    await chat(u, 'User eats meat every day')
+    const [conflict] = (await u.listMergeConflicts()).conflicts
+    await expect(conflict.resolve([{ question: 'Which is right?', answer: 'eats meat' }])).rejects.toBeInstanceOf(MergeConflictMissingAnswersError)
+    // the user keeps the old fact: no new version, the hold is released
+    engine.resolveFn = () => []
+    await conflict.resolve([
+      { question: 'Which is right?', answer: 'vegetarian' },
+      { question: 'Since when?', answer: 'always' },
+    ])
+    const { items } = await u.listMemories()
+    expect(items.map((i) => [i.content, i.mergeConflictInProgress, i.versionNumber])).toEqual([['User is vegetarian', false, 1]])
+  })
+
+  test('an engine failure while resolving leaves the conflict FAILED and the memories unchanged', async () => {
+    const engine = engineWith({ 'User eats meat': (c) => ({ kind: 'MERGE_CONFLICT', memoryIds: [candidate(c, 'vegetarian').memoryId], reason: 'diet' }) })
+    const c = await client({ engine })
+    await c.updateSettings({ mergeConflictsEnabled: true })
+    const u = await c.createUser('alice')
+    await chat(u, 'User is vegetarian')
+    await chat(u, 'User eats meat every day')
+    const [conflict] = (await u.listMergeConflicts()).conflicts
+    engine.resolveFn = () => {
+      throw new Error('model crashed')
+    }
+    const q = conflict.clarifyingQuestions[0]
+    await expect(conflict.resolve([{ question: q.question, answer: q.options[1] }])).rejects.toThrow(/model crashed/)
+    await conflict.refresh()
+    expect(conflict.status).toBe('FAILED')
+    expect(conflict.error).toMatch(/model crashed/)
+    const { items } = await u.listMemories()
+    expect(items.map((i) => [i.content, i.versionNumber, i.mergeConflictInProgress])).toEqual([['User is vegetarian', 1, false]])
+    await expect(conflict.resolve([{ question: q.question, answer: q.options[1] }])).rejects.toBeInstanceOf(MergeConflictAlreadyResolvedError)
+  })
+
+  test('failure atomicity: an engine that throws halfway leaves no memory of that session', async () => {
+    let decided = 0
+    const engine = new ScriptedEngine({
+      decideFn: () => {
+        if (++decided === 3) throw new Error('engine died on the third fact')
+        return { kind: 'INSERT' }
+      },
+    })
+    const c = await client({ engine })
+    const u = await c.createUser('alice')
+    const s = await chat(u, 'fact one', 'fact two', 'fact three', 'fact four')
+    expect(s.status).toBe('failed')
+    expect(s.error).toMatch(/third fact/)
+    expect((await u.listMemories()).total).toBe(0)
+    expect(await c.db.memories.count()).toBe(0)
+    // a failed session takes a message again and can then be processed
+    await s.addMessage('user', 'fact five')
+    expect(s.status).toBe('pending')
+    await s.process()
+    expect(s.status).toBe('processed')
+    expect((await u.listMemories()).total).toBe(5)
+  })
+
+  test('a decision naming a memory that was not offered fails the session with a clear error', async () => {
+    const engine = new ScriptedEngine({ decideFn: () => ({ kind: 'TEMPORAL_CONFLICT', memoryIds: ['made-up-id'] }) })
+    const c = await client({ engine })
+    const u = await c.createUser('alice')
+    const s = await chat(u, 'User lives in Rome')
+    expect(s.status).toBe('failed')
+    expect(s.error).toMatch(/not offered/)
+  })
+
+  test('candidates: all live memories up to 20, else the 20 most similar', async () => {
+    const engine = new ScriptedEngine()
+    const c = await client({ engine })
+    const u = await c.createUser('alice')
+    const lines = Array.from({ length: 25 }, (_, i) => `User owns item number ${i} of kind ${i % 5 === 0 ? 'guitar' : 'book'}`)
+    await chat(u, ...lines.slice(0, 15))
+    engine.calls = []
+    await chat(u, 'User plays guitar')
+    const seen = engine.calls.filter((x) => x.method === 'decide').map((x) => (x.input as { candidates: unknown[] }).candidates.length)
+    expect(seen).toEqual([15])
+    await chat(u, ...lines.slice(15))
+    engine.calls = []
+    await chat(u, 'User plays the guitar daily')
+    const decide = engine.calls.find((x) => x.method === 'decide')!.input as { candidates: { content: string }[] }
+    expect(decide.candidates).toHaveLength(20)
+    expect(decide.candidates.slice(0, 3).every((x) => x.content.includes('guitar'))).toBe(true)
+  })
+})
+
+describe('memory API', () => {
+  async function seeded() {
+    const clock = movableClock('2025-01-01T00:00:00Z')
+    const engine = engineWith({ 'User lives in': (c) => (c.some((x) => x.content.startsWith('User lives in')) ? { kind: 'TEMPORAL_CONFLICT', memoryIds: [candidate(c, 'User lives in').memoryId] } : { kind: 'INSERT' }) })
+    engine.extractFn = ({ messages }) => messages.map((m, i) => ({ content: m.content, categories: m.content.includes('lives') ? ['location'] : ['food_preferences'], sources: [i] }))
+    const c = await client({ engine, now: clock.now })
+    const u = await c.createUser('alice')
+    const s1 = await u.createSession({ metadata: { topic: 'home' } })
+    await s1.addMessage('user', 'User lives in Paris')
+    await s1.addMessage('user', 'User likes cheese')
+    await s1.process()
+    clock.advance(3600)
+    const s2 = await u.createSession({ metadata: { topic: 'move' } })
+    await s2.addMessage('user', 'User lives in Lyon')
+    await s2.process()
+    clock.advance(3600)
+    const s3 = await u.createSession({ metadata: { topic: 'move' } })
+    await s3.addMessage('user', 'User lives in Berlin')
+    await s3.process()
+    return { c, u, s1, s2, s3, clock }
+  }
+
+  test('listMemories: live only, newest first, filters, pagination, ranges', async () => {
+    const { u, s1, s3 } = await seeded()
+    const all = await u.listMemories()
+    expect(all.items.map((i) => i.content)).toEqual(['User lives in Berlin', 'User likes cheese'])
+    expect(all.items[0]).toMatchObject({ versionNumber: 3, totalVersions: 3 })
+    expect(all.items[0].previousVersions!.map((p) => p.content)).toEqual(['User lives in Lyon', 'User lives in Paris'])
+    expect((await u.listMemories({ includePreviousVersions: false })).items[0].previousVersions).toBeUndefined()
+    expect((await u.listMemories({ categories: ['location'] })).items.map((i) => i.content)).toEqual(['User lives in Berlin'])
+    await expect(u.listMemories({ categories: ['location', 'spaceships', 'pets'] })).rejects.toSatisfy((e: unknown) => e instanceof InvalidCategoriesError && JSON.stringify(e.invalidCategories) === '["spaceships","pets"]')
+    expect((await u.listMemories({ sessionIdFilter: s1.sessionId })).items.map((i) => i.content)).toEqual(['User likes cheese'])
+    expect((await u.listMemories({ sessionIdFilter: s3.sessionId })).total).toBe(1)
+    expect((await u.listMemories({ sessionMetadataFilter: { topic: 'move' } })).items.map((i) => i.content)).toEqual(['User lives in Berlin'])
+    const p = await u.listMemories({ limit: 1 })
+    expect(p).toMatchObject({ total: 2, hasMore: true })
+    expect((await u.listMemories({ limit: 1, offset: 1 })).hasMore).toBe(false)
+    await expect(u.listMemories({ limit: 0 })).rejects.toBeInstanceOf(ValidationError)
+    await expect(u.listMemories({ limit: 201 })).rejects.toBeInstanceOf(ValidationError)
+    expect((await u.listMemories({ limit: 200 })).total).toBe(2)
+  })
+
+  test('deleteMemory: live version, middle version, with history; numbers recomputed', async () => {
+    const { u } = await seeded()
+    const berlin = (await u.listMemories({ categories: ['location'] })).items[0]
+    const [lyon, paris] = berlin.previousVersions!
+    // middle
+    await u.deleteMemory(lyon.memoryId)
+    let loc = (await u.listMemories({ categories: ['location'] })).items[0]
+    expect(loc).toMatchObject({ content: 'User lives in Berlin', versionNumber: 2, totalVersions: 2 })
+    expect(loc.previousVersions!.map((p) => p.content)).toEqual(['User lives in Paris'])
+    // live: the previous one is live again
+    await u.deleteMemory(berlin.memoryId)
+    loc = (await u.listMemories({ categories: ['location'] })).items[0]
+    expect(loc).toMatchObject({ memoryId: paris.memoryId, content: 'User lives in Paris', versionNumber: 1, totalVersions: 1, expiredAt: null })
+    await expect(u.deleteMemory(berlin.memoryId)).rejects.toBeInstanceOf(MemoryNotFoundError)
+    // the other memory was not touched
+    expect((await u.listMemories()).total).toBe(2)
+  })
+
+  test('deleteMemory with deletePreviousVersions: that version and all older ones go', async () => {
+    const { u } = await seeded()
+    const berlin = (await u.listMemories({ categories: ['location'] })).items[0]
+    const lyon = berlin.previousVersions![0]
+    await u.deleteMemory(lyon.memoryId, { deletePreviousVersions: true })
+    const loc = (await u.listMemories({ categories: ['location'] })).items[0]
+    expect(loc).toMatchObject({ memoryId: berlin.memoryId, versionNumber: 1, totalVersions: 1, hasPreviousVersions: false })
+    await u.deleteMemory(berlin.memoryId, { deletePreviousVersions: true })
+    expect((await u.listMemories()).items.map((i) => i.content)).toEqual(['User likes cheese'])
+  })
+
+  test('process() on a session that is not pending throws; a processed session keeps its memories across reopen', async () => {
+    const { c, u, s1 } = await seeded()
+    await expect(s1.process()).rejects.toBeInstanceOf(InvalidSessionStateError)
+    const dbName = c.db.name
+    c.close()
+    const again = await client({ dbName })
+    const u2 = await again.getUser('alice')
+    const { items } = await u2.listMemories()
+    expect(items.map((i) => [i.content, i.versionNumber])).toEqual([
+      ['User lives in Berlin', 3],
+      ['User likes cheese', 1],
+    ])
+    void u
+  })
+})
+
+describe('auto-processing', () => {
+  test('a session is processed by itself once its last message is older than autoProcessAfterSeconds', async () => {
+    const clock = movableClock('2025-01-01T00:00:00Z')
+    const engine = new ScriptedEngine()
+    const c = await client({ engine, now: clock.now, autoProcess: { intervalMs: 30 } })
+    const u = await c.createUser('alice')
+    const s = await u.createSession({ autoProcessAfterSeconds: 60 })
+    await s.addMessage('user', 'User likes jazz')
+    await new Promise((r) => setTimeout(r, 150))
+    expect((await s.refresh()).status).toBe('pending')
+    clock.advance(61)
+    await expect.poll(async () => (await s.refresh()).status, { timeout: 5000 }).toBe('processed')
+    expect((await u.listMemories()).items.map((i) => i.content)).toEqual(['User likes jazz'])
+  })
+
+  test('a session that became due while the app was closed is processed on the next start', async () => {
+    const clock = movableClock('2025-01-01T00:00:00Z')
+    const dbName = freshDbName()
+    const first = await MemoryClient.open({ dbName, engine: new ScriptedEngine(), now: clock.now, autoProcess: false })
+    const u = await first.createUser('alice')
+    const s = await u.createSession({ autoProcessAfterSeconds: 600 })
+    await s.addMessage('user', 'User speaks Italian')
+    const empty = await u.createSession({ autoProcessAfterSeconds: 0 })
+    first.close()
+    clock.advance(601)
+    const second = await client({ dbName, engine: new ScriptedEngine(), now: clock.now, autoProcess: { intervalMs: 0 } })
+    const u2 = await second.getUser('alice')
+    await expect.poll(async () => (await u2.getSession(s.sessionId)).status, { timeout: 5000 }).toBe('processed')
+    // a session with no messages is never due
+    expect((await u2.getSession(empty.sessionId)).status).toBe('pending')
+    expect(await second.processDueSessions()).toBe(0)
+  })
+})

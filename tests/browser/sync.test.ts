@@ -1,0 +1,125 @@
+import { afterEach, describe, expect, inject, test } from 'vitest'
+import { createSpaceCredentials, MemoryClient, SyncError, type SyncConfig } from '../../src/index'
+import { ScriptedEngine } from '../testDoubles'
+import { freshDbName } from './helpers'
+
+const open: MemoryClient[] = []
+afterEach(() => {
+  for (const c of open.splice(0)) c.close()
+})
+
+async function space(): Promise<SyncConfig> {
+  const { spaceId, secret } = await createSpaceCredentials()
+  return { url: inject('syncUrl'), spaceId, secret }
+}
+
+/** A "device": its own database, syncing with the space. */
+async function device(sync: SyncConfig, engine = new ScriptedEngine()) {
+  const c = await MemoryClient.open({ dbName: freshDbName('device'), sync, engine, autoProcess: false })
+  open.push(c)
+  return c
+}
+
+async function settle(...clients: MemoryClient[]) {
+  for (let round = 0; round < 2; round++) for (const c of clients) await c.whenSynced(10_000)
+}
+
+describe('sync through the real Hocuspocus server', () => {
+  test('a user created on A, with sessions, messages and docs, appears on B', async () => {
+    const cfg = await space()
+    const a = await device(cfg)
+    const b = await device(cfg)
+    const u = await a.createUser('alice', { name: 'Alice', metadata: { plan: 'pro' } })
+    const s = await u.createSession({ metadata: { topic: 't' } })
+    await s.addMessage('user', 'I live in Paris')
+    await u.addDoc({ title: 'Notes', content: 'doc text' })
+    await a.updateSettings({ mergeConflictsEnabled: true })
+    await settle(a, b)
+    await expect.poll(async () => (await b.listUsers()).total, { timeout: 10_000 }).toBe(1)
+    const ub = await b.getUser('alice')
+    expect(ub).toMatchObject({ name: 'Alice', metadata: { plan: 'pro' } })
+    await expect.poll(async () => (await ub.getLastNMessages(10)).messages.map((m) => m.content), { timeout: 10_000 }).toEqual(['I live in Paris'])
+    expect((await ub.listDocs()).docs.map((d) => d.title)).toEqual(['Notes'])
+    expect((await b.getSettings()).mergeConflictsEnabled).toBe(true)
+    expect(a.syncStatus.state).toBe('synced')
+    // and back: B writes, A sees
+    const sb = await ub.getSession(s.sessionId)
+    await sb.addMessage('assistant', 'Noted: Paris')
+    await settle(b, a)
+    await expect.poll(async () => (await s.getMessages()).messages.map((m) => m.content), { timeout: 10_000 }).toEqual(['I live in Paris', 'Noted: Paris'])
+  })
+
+  test('a device that joins later receives everything, including memories with their history', async () => {
+    const cfg = await space()
+    const a = await device(cfg)
+    const u = await a.createUser('alice')
+    const s = await u.createSession()
+    await s.addMessage('user', 'User lives in Paris')
+    await s.process()
+    await settle(a)
+    const late = await device(cfg)
+    await settle(late)
+    await expect.poll(async () => (await late.listUsers()).total, { timeout: 10_000 }).toBe(1)
+    const ul = await late.getUser('alice')
+    await expect.poll(async () => (await ul.listMemories()).items.map((m) => m.content), { timeout: 10_000 }).toEqual(['User lives in Paris'])
+  })
+
+  test('a wrong secret is refused by the server and the status says why', async () => {
+    const cfg = await space()
+    const a = await device(cfg)
+    await a.createUser('alice')
+    await settle(a)
+    const wrong = { ...cfg, secret: (await createSpaceCredentials()).secret }
+    const intruder = await MemoryClient.open({ dbName: freshDbName('intruder'), autoProcess: false })
+    open.push(intruder)
+    await intruder.connectSync(wrong)
+    await expect(intruder.whenSynced(10_000)).rejects.toBeInstanceOf(SyncError)
+    expect(intruder.syncStatus.state).toBe('error')
+    expect(intruder.syncStatus.error).toMatch(/token/i)
+    expect((await intruder.listUsers()).total).toBe(0)
+  })
+
+  test('offline edits on both devices converge when they reconnect', async () => {
+    const cfg = await space()
+    const a = await device(cfg)
+    const b = await device(cfg)
+    const u = await a.createUser('alice')
+    const s = await u.createSession()
+    await settle(a, b)
+    await expect.poll(async () => (await b.listUsers()).total, { timeout: 10_000 }).toBe(1)
+    a.disconnectSync()
+    b.disconnectSync()
+    expect(a.syncStatus.state).toBe('disabled')
+    await s.addMessage('user', 'from A while offline')
+    const ub = await b.getUser('alice')
+    const sb = await ub.getSession(s.sessionId)
+    await sb.addMessage('user', 'from B while offline')
+    await ub.addDoc({ title: 'B doc', content: 'x' })
+    await u.update({ about: 'edited on A' })
+    await a.connectSync(cfg)
+    await b.connectSync(cfg)
+    await settle(a, b)
+    for (const c of [a, b]) {
+      const uu = await c.getUser('alice')
+      await expect.poll(async () => (await uu.getLastNMessages(10)).messages.map((m) => m.content).sort(), { timeout: 10_000 }).toEqual(['from A while offline', 'from B while offline'])
+      await expect.poll(async () => (await uu.refresh()).about, { timeout: 10_000 }).toBe('edited on A')
+      expect((await uu.listDocs()).total).toBe(1)
+    }
+  })
+
+  test('a user deleted on one device is deleted on the other', async () => {
+    const cfg = await space()
+    const a = await device(cfg)
+    const b = await device(cfg)
+    const u = await a.createUser('alice')
+    const s = await u.createSession()
+    await s.addMessage('user', 'secret words')
+    await settle(a, b)
+    await expect.poll(async () => (await b.listUsers()).total, { timeout: 10_000 }).toBe(1)
+    await expect.poll(async () => b.db.messages.count(), { timeout: 10_000 }).toBe(1)
+    await u.delete()
+    await settle(a, b)
+    await expect.poll(async () => (await b.listUsers()).total, { timeout: 10_000 }).toBe(0)
+    await expect.poll(async () => b.db.messages.count(), { timeout: 10_000 }).toBe(0)
+  })
+})
