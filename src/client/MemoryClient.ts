@@ -17,7 +17,8 @@ import type { MemoryEngine } from '../engine/types'
 import { KeepsakeDB } from '../store/db'
 import { readSettings } from '../store/settings'
 import { ReplicatedStore, type CompactionPolicy } from '../sync/ReplicatedStore'
-import { patchFields, setRecord, SPACE_DOC, userDocName } from '../sync/layout'
+import { patchFields, setRecord, SPACE_DOC, uidOfDocName, userDocName } from '../sync/layout'
+import { reconcileUser } from '../pipeline/crossDevice'
 import { validateSyncConfig, type SyncConfig, type SyncStatus } from '../sync/SyncProvider'
 import { SyncLink } from '../sync/SyncLink'
 import { local, nowIso, type ClientContext, type ClientHooks } from '../pipeline/context'
@@ -85,6 +86,47 @@ export class MemoryClient {
       await processSession(this.ctx, s.uid, s.userId, s.sessionId)
     }
     this.autoProcessor = new AutoProcessor(this.ctx, async (uid) => (await db.directory.get(uid))?.userId ?? null)
+    // Changes from other devices may leave what only two devices together can do wrong: repair it.
+    store.listen({ onRemoteProjected: (name) => this.scheduleReconcile(name) })
+  }
+
+  private reconcileTimers = new Map<string, ReturnType<typeof setTimeout>>()
+
+  private scheduleReconcile(docName: string): void {
+    const uid = uidOfDocName(docName)
+    if (!uid || this.reconcileTimers.has(uid)) return
+    this.reconcileTimers.set(
+      uid,
+      setTimeout(() => {
+        this.reconcileTimers.delete(uid)
+        void this.reconcile(uid)
+      }, 50),
+    )
+  }
+
+  /** Applies the cross-device rules to one user now (see src/pipeline/crossDevice.ts). */
+  async reconcile(uid: string): Promise<boolean> {
+    const entry = await this.db.directory.get(uid)
+    if (!entry?.userId || entry.deletedAt) return false
+    return reconcileUser(this.ctx, uid, entry.userId).catch(() => false)
+  }
+
+  /**
+   * userIds held by more than one user: possible only when two devices each created or renamed a
+   * user to the same id while apart. Both users are kept; the app asks the person to rename one.
+   */
+  async listUserIdClashes(): Promise<{ userId: string; users: User[] }[]> {
+    const live = (await this.db.directory.toArray()).filter((e) => e.userId && !e.deletedAt)
+    const groups = new Map<string, typeof live>()
+    for (const e of live) groups.set(e.userId!, [...(groups.get(e.userId!) ?? []), e])
+    const out: { userId: string; users: User[] }[] = []
+    for (const [userId, entries] of groups) {
+      if (entries.length < 2) continue
+      entries.sort((a, b) => (a.uid < b.uid ? -1 : 1))
+      const profiles = await this.db.users.bulkGet(entries.map((e) => e.uid))
+      out.push({ userId, users: profiles.filter((p): p is ProfileRecord => !!p).map((p) => this.makeUser(p, userId)) })
+    }
+    return out
   }
 
   /** Opens (or creates) the local database. Reads use the projected tables at once. */
@@ -242,6 +284,7 @@ export class MemoryClient {
 
   /** Closes the database; handles made by this client stop working. */
   close(): void {
+    for (const t of this.reconcileTimers.values()) clearTimeout(t)
     this.disconnectSync()
     this.autoProcessor.stop()
     this.store.close()

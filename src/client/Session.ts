@@ -171,5 +171,6 @@ export function newSessionRecord(
     processedAt: null,
     error: null,
     updatedAt: nowIso(ctx),
+    ownerDevice: ctx.deviceId,
   }
 }

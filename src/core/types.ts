@@ -77,8 +77,12 @@ export interface SessionRecord {
   processedAt: IsoDate | null
   error: string | null
   updatedAt: IsoDate
-  /** Device that claimed the processing of this session (cross-device rule, see src/sync). */
+  /** Device that claimed the processing of this session (cross-device rule, see src/pipeline/crossDevice.ts). */
   processingBy?: string | null
+  /** The claim that processed it: after a race between devices, the claim that wins (Yjs's LWW) keeps its memories. */
+  claimId?: string | null
+  /** The device that created the session: the one that auto-processes it. */
+  ownerDevice?: string | null
   /** What processing changed (for the app's "Memory updated" notice). */
   summary?: ProcessingSummary | null
 }
@@ -121,6 +125,10 @@ export interface MemoryRecord {
   pendingConflictId: string | null
   sessionId: string | null
   sourceMessageIds: string[]
+  /** the processing claim that wrote this version (cross-device rule: one device processes a session) */
+  claimId?: string | null
+  /** the processing claim that expired this version */
+  expiredByClaim?: string | null
 }
 
 /** An undirected link between two chains; chainA < chainB. */
@@ -178,6 +186,8 @@ export interface ConflictRecord {
   error: string | null
   /** 'pipeline' for conflicts raised by processing, 'sync' for two live heads after sync */
   origin: 'pipeline' | 'sync'
+  /** the processing claim that raised it */
+  claimId?: string | null
 }
 
 // ---- The engine boundary (see src/engine/types.ts for the MemoryEngine interface) ----

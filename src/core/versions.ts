@@ -26,10 +26,12 @@ export interface MemoryOps {
   connect: ConnectionRecord[]
   disconnect: string[]
   conflicts: ConflictRecord[]
+  /** conflicts removed (raised by a processing claim that lost, see src/pipeline/crossDevice.ts) */
+  dropConflicts: string[]
 }
 
 export function emptyOps(): MemoryOps {
-  return { insert: [], patch: [], remove: [], connect: [], disconnect: [], conflicts: [] }
+  return { insert: [], patch: [], remove: [], connect: [], disconnect: [], conflicts: [], dropConflicts: [] }
 }
 
 export function mergeOps(into: MemoryOps, more: MemoryOps): MemoryOps {
@@ -39,6 +41,7 @@ export function mergeOps(into: MemoryOps, more: MemoryOps): MemoryOps {
   into.connect.push(...more.connect)
   into.disconnect.push(...more.disconnect)
   into.conflicts.push(...more.conflicts)
+  into.dropConflicts.push(...more.dropConflicts)
   return into
 }
 
@@ -63,6 +66,8 @@ export interface RuleContext {
   newId: () => string
   /** whether merge conflicts are enabled for this user (user override, else space setting) */
   conflictsEnabled: boolean
+  /** the processing claim the changes belong to (see src/pipeline/crossDevice.ts) */
+  claimId?: string | null
 }
 
 function versionFrom(fact: StoredFact, ctx: RuleContext, chainId: string | null, prev: MemoryRecord | null, mergeConflictId: string | null = null): MemoryRecord {
@@ -83,11 +88,12 @@ function versionFrom(fact: StoredFact, ctx: RuleContext, chainId: string | null,
     pendingConflictId: null,
     sessionId: ctx.sessionId,
     sourceMessageIds: [...fact.sourceMessageIds],
+    claimId: ctx.claimId ?? null,
   }
 }
 
-function expire(m: MemoryRecord, reason: ExpirationReason, at: string, mergeConflictId: string | null = null) {
-  return { memoryId: m.memoryId, fields: { expiredAt: at, expirationReason: reason, mergeConflictId, pendingConflictId: null } }
+function expire(m: MemoryRecord, reason: ExpirationReason, ctx: RuleContext, mergeConflictId: string | null = null) {
+  return { memoryId: m.memoryId, fields: { expiredAt: ctx.at, expirationReason: reason, mergeConflictId, pendingConflictId: null, expiredByClaim: ctx.claimId ?? null } }
 }
 
 function liveTargets(state: MemoryState, ids: string[], kind: string): MemoryRecord[] {
@@ -128,7 +134,7 @@ export function applyDecision(state: MemoryState, fact: StoredFact, decision: De
     case 'ADDITION_TO_EXISTING_MEMORY': {
       const [target] = liveTargets(state, [decision.memoryId], decision.kind)
       if (!decision.content?.trim()) throw new EngineError('ADDITION_TO_EXISTING_MEMORY decision has empty content', 'INVALID_DECISION')
-      ops.patch.push(expire(target, 'ADDITION_TO_EXISTING_MEMORY', ctx.at))
+      ops.patch.push(expire(target, 'ADDITION_TO_EXISTING_MEMORY', ctx))
       const merged: StoredFact = {
         content: decision.content,
         categories: [...new Set([...target.categories, ...fact.categories])],
@@ -168,6 +174,7 @@ export function applyDecision(state: MemoryState, fact: StoredFact, decision: De
         resolvedAt: null,
         error: null,
         origin: 'pipeline',
+        claimId: ctx.claimId ?? null,
       })
       for (const t of targets) ops.patch.push({ memoryId: t.memoryId, fields: { pendingConflictId: conflictId } })
       return ops
@@ -181,7 +188,7 @@ export function applyDecision(state: MemoryState, fact: StoredFact, decision: De
  */
 function supersede(fact: StoredFact, targets: MemoryRecord[], reason: ExpirationReason, ctx: RuleContext): MemoryOps {
   const ops = emptyOps()
-  for (const t of targets) ops.patch.push(expire(t, reason, ctx.at))
+  for (const t of targets) ops.patch.push(expire(t, reason, ctx))
   const first = targets[0]
   const v = versionFrom(fact, ctx, first.chainId, first)
   ops.insert.push(v)
@@ -215,7 +222,7 @@ export function applyResolution(state: MemoryState, conflict: ConflictRecord, re
     const original = state.get(r.replaces)
     const chainHead = original ? headLive(state, original.chainId) : null
     if (chainHead) {
-      ops.patch.push(expire(chainHead, 'MERGE_CONFLICT', ctx.at, conflict.conflictId))
+      ops.patch.push(expire(chainHead, 'MERGE_CONFLICT', ctx, conflict.conflictId))
       ops.insert.push(versionFrom(fact, ctx, chainHead.chainId, chainHead, conflict.conflictId))
     } else {
       // the chain was deleted while the conflict waited: the answer starts a new chain
@@ -262,5 +269,76 @@ export function deleteVersion(state: MemoryState, memoryId: string, deletePrevio
   if (gone.length === chain.length) {
     for (const c of connections) if (c.chainA === target.chainId || c.chainB === target.chainId) ops.disconnect.push(c.connectionId)
   }
+  return ops
+}
+
+// ---- Conflicts across devices ----
+
+/** A stable id, so two devices that detect the same split raise one conflict, not two. */
+export function syncConflictId(chainId: string, headIds: string[]): string {
+  return `sync:${chainId}:${[...headIds].sort().join('+')}`
+}
+
+/**
+ * A chain with two or more live heads (two devices each added a version while apart). Heads with
+ * the same content are folded at once (the oldest stays); different contents become a conflict that
+ * asks which version is right. Everything here is derived from the heads only, so every device
+ * computes the same operations.
+ */
+export function splitChainOps(uid: string, heads: MemoryRecord[]): MemoryOps {
+  const ops = emptyOps()
+  const sorted = [...heads].sort((a, b) => (a.memoryId < b.memoryId ? -1 : 1))
+  const byContent = new Map<string, MemoryRecord>()
+  const folded: MemoryRecord[] = []
+  for (const h of sorted) {
+    if (byContent.has(h.content)) folded.push(h)
+    else byContent.set(h.content, h)
+  }
+  const latest = sorted.reduce((a, b) => (a.createdAt > b.createdAt ? a : b)).createdAt
+  for (const f of folded) ops.patch.push({ memoryId: f.memoryId, fields: { expiredAt: latest, expirationReason: 'MERGE_CONFLICT', mergeConflictId: null, pendingConflictId: null } })
+  const distinct = [...byContent.values()]
+  if (distinct.length < 2) return ops
+  const conflictId = syncConflictId(distinct[0].chainId, distinct.map((d) => d.memoryId))
+  const newest = distinct.reduce((a, b) => (a.createdAt >= b.createdAt ? a : b))
+  ops.conflicts.push({
+    conflictId,
+    uid,
+    sessionId: null,
+    status: 'PENDING',
+    proposedMemoryContent: newest.content,
+    proposedFact: { content: newest.content, categories: newest.categories, eventDateStart: newest.eventDateStart, eventDateEnd: newest.eventDateEnd, sourceMessageIds: newest.sourceMessageIds },
+    conflictingMemories: distinct.map((d) => ({ memoryId: d.memoryId, content: d.content, reason: 'Changed on two devices while they were apart', categories: d.categories, eventDateStart: d.eventDateStart, eventDateEnd: d.eventDateEnd })),
+    clarifyingQuestions: [{ question: 'This memory was changed on two devices. Which version is right?', options: distinct.map((d) => d.content) }],
+    resolutionData: null,
+    newMemories: [],
+    createdAt: latest,
+    resolvedAt: null,
+    error: null,
+    origin: 'sync',
+    claimId: null,
+  })
+  for (const d of distinct) ops.patch.push({ memoryId: d.memoryId, fields: { pendingConflictId: conflictId } })
+  return ops
+}
+
+/**
+ * Settles a conflict between live heads: the chosen head's content becomes the next version of the
+ * chain, and every head expires with MERGE_CONFLICT and the conflict's id. No engine is needed.
+ */
+export function applySyncResolution(state: MemoryState, conflict: ConflictRecord, chosenContent: string, ctx: RuleContext): MemoryOps {
+  const ops = emptyOps()
+  const heads = conflict.conflictingMemories.map((c) => state.get(c.memoryId)).filter((m): m is MemoryRecord => !!m && isLive(m))
+  const chosen = heads.find((h) => h.content === chosenContent) ?? heads[0]
+  const source = conflict.conflictingMemories.find((c) => c.content === chosenContent)
+  if (!chosen && !source) return ops
+  for (const h of heads) ops.patch.push(expire(h, 'MERGE_CONFLICT', ctx, conflict.conflictId))
+  const fact: StoredFact = {
+    content: chosenContent,
+    categories: chosen?.categories ?? source?.categories ?? [],
+    eventDateStart: chosen?.eventDateStart ?? source?.eventDateStart ?? null,
+    eventDateEnd: chosen?.eventDateEnd ?? source?.eventDateEnd ?? null,
+    sourceMessageIds: chosen?.sourceMessageIds ?? [],
+  }
+  ops.insert.push(versionFrom(fact, ctx, chosen?.chainId ?? null, chosen ?? null, conflict.conflictId))
   return ops
 }

@@ -2,10 +2,18 @@ import type { SessionRecord } from '../core/types'
 import { local, sessionMap, writeUser, type ClientContext } from './context'
 import { processSession } from './processSession'
 
-/** A session whose last message is older than its autoProcessAfterSeconds. */
-export function isDue(s: SessionRecord, now: Date): boolean {
+/** How long another device waits past the due time before it processes a session it did not create. */
+export const OTHER_DEVICE_GRACE_MS = 24 * 3600 * 1000
+
+/**
+ * A session whose last message is older than its autoProcessAfterSeconds. The device that created
+ * it processes it; another device only a day later (the first may be offline for good), which keeps
+ * two devices from processing one session at once in the common case.
+ */
+export function isDue(s: SessionRecord, now: Date, deviceId?: string): boolean {
   if (s.status !== 'pending' || !s.lastMessageAt) return false
-  return now.getTime() >= new Date(s.lastMessageAt).getTime() + s.autoProcessAfterSeconds * 1000
+  const grace = s.ownerDevice && deviceId && s.ownerDevice !== deviceId ? OTHER_DEVICE_GRACE_MS : 0
+  return now.getTime() >= new Date(s.lastMessageAt).getTime() + s.autoProcessAfterSeconds * 1000 + grace
 }
 
 /** How long a claim on a session may stay 'processing' before it is taken as abandoned (a closed tab). */
@@ -71,7 +79,7 @@ export class AutoProcessor {
     await this.releaseStaleClaims(now)
     pending.sort((a, b) => (a.lastMessageAt ?? '').localeCompare(b.lastMessageAt ?? ''))
     for (const s of pending) {
-      if (!isDue(s, now)) continue
+      if (!isDue(s, now, this.ctx.deviceId)) continue
       const userId = await this.userIdOf(s.uid)
       if (!userId) continue
       try {

@@ -96,18 +96,24 @@ function setStatus(ctx: ClientContext, uid: string, userId: string, sessionId: s
  * transaction; the whole result is written in one transaction, so a failure leaves no memory of it.
  */
 export async function processSession(ctx: ClientContext, uid: string, userId: string, sessionId: string): Promise<ProcessingSummary | null> {
-  await setStatus(ctx, uid, userId, sessionId, 'pending', { status: 'processing', error: null, processingBy: ctx.deviceId })
+  const claimId = uuidv7()
+  await setStatus(ctx, uid, userId, sessionId, 'pending', { status: 'processing', error: null, processingBy: ctx.deviceId, claimId })
   try {
-    const summary = await runPipeline(ctx, uid, userId, sessionId)
+    const summary = await runPipeline(ctx, uid, userId, sessionId, claimId)
     return summary
   } catch (e) {
     const message = e instanceof KeepsakeError || e instanceof Error ? e.message : String(e)
-    await setStatus(ctx, uid, userId, sessionId, 'processing', { status: 'failed', error: message || 'Processing failed' }).catch(() => undefined)
+    await writeUser(ctx, uid, userId, (udoc) => {
+      const s = sessionMap(udoc, sessionId)
+      // Only our own claim is failed: another device's processing of it goes on.
+      if (s.get('status') !== 'processing' || s.get('claimId') !== claimId) return
+      local(udoc, () => patchFields(s, { status: 'failed', error: message || 'Processing failed', updatedAt: nowIso(ctx) }))
+    }).catch(() => undefined)
     return null
   }
 }
 
-async function runPipeline(ctx: ClientContext, uid: string, userId: string, sessionId: string): Promise<ProcessingSummary> {
+async function runPipeline(ctx: ClientContext, uid: string, userId: string, sessionId: string, claimId: string): Promise<ProcessingSummary> {
   const [session, messages, profile, settings, state] = await Promise.all([
     ctx.db.sessions.get(sessionId),
     ctx.db.messages.where('[sessionId+seq]').between([sessionId, Dexie.minKey], [sessionId, Dexie.maxKey]).toArray(),
@@ -127,7 +133,7 @@ async function runPipeline(ctx: ClientContext, uid: string, userId: string, sess
   })
   if (!Array.isArray(extracted)) throw new EngineError('The engine returned no list of facts', 'INVALID_OUTPUT')
   const conflictsEnabled = profile.mergeConflictEnabled ?? settings.mergeConflictsEnabled
-  const rule: RuleContext = { uid, sessionId, at: nowIso(ctx), newId: uuidv7, conflictsEnabled }
+  const rule: RuleContext = { uid, sessionId, at: nowIso(ctx), newId: uuidv7, conflictsEnabled, claimId }
   const all: MemoryOps = emptyOps()
   const summary: ProcessingSummary = { facts: 0, added: [], updated: [], ignored: 0, conflicts: [] }
   for (const raw of extracted) {
@@ -152,6 +158,7 @@ async function runPipeline(ctx: ClientContext, uid: string, userId: string, sess
   await writeUser(ctx, uid, userId, (udoc) => {
     const s = sessionMap(udoc, sessionId)
     if (s.get('status') !== 'processing') throw new InvalidSessionStateError(`Session ${sessionId} is no longer processing`)
+    if (s.get('claimId') !== claimId) throw new InvalidSessionStateError(`Session ${sessionId} is being processed by another device`)
     if (!opsStillApply(udoc, all, readState)) throw new InvalidSessionStateError('Memories changed while this session was processed; process it again')
     local(udoc, () => {
       writeOps(udoc, all)

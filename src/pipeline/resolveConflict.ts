@@ -11,7 +11,7 @@ import {
 } from '../core/errors'
 import { uuidv7 } from '../core/ids'
 import type { ConflictAnswer, ConflictRecord, MergeConflictStatus, ResolvedMemory } from '../core/types'
-import { applyResolution, type RuleContext } from '../core/versions'
+import { applyResolution, applySyncResolution, type RuleContext } from '../core/versions'
 import { patchFields, readRecord } from '../sync/layout'
 import { local, nowIso, writeUser, type ClientContext } from './context'
 import { readMemoryState, toCandidate } from './processSession'
@@ -71,6 +71,7 @@ export async function resolveConflict(ctx: ClientContext, uid: string, userId: s
     return rec
   })
   await setConflict(ctx, uid, userId, conflictId, 'IN_QUEUE', { status: 'RESOLVING' })
+  if (conflict.origin === 'sync') return settleSyncConflict(ctx, uid, userId, conflict, answers[0].answer)
   try {
     const state = await readMemoryState(ctx, uid)
     const conflicting = conflict.conflictingMemories.map((cm) => {
@@ -104,4 +105,18 @@ export async function resolveConflict(ctx: ClientContext, uid: string, userId: s
     await setConflict(ctx, uid, userId, conflictId, 'RESOLVING', { status: 'FAILED', error: message }).catch(() => undefined)
     throw e instanceof KeepsakeError ? e : new EngineError(`Resolving the conflict failed: ${message}`)
   }
+}
+
+/** A conflict between two devices' versions needs no engine: the chosen version continues the chain. */
+async function settleSyncConflict(ctx: ClientContext, uid: string, userId: string, conflict: ConflictRecord, chosen: string): Promise<void> {
+  await writeUser(ctx, uid, userId, (udoc) => {
+    const c = conflictMap(udoc, conflict.conflictId)
+    if (c.get('status') !== 'RESOLVING') throw new MergeConflictAlreadyResolvedError(conflict.conflictId, String(c.get('status')))
+    const at = nowIso(ctx)
+    const ops = applySyncResolution(memoryState(udoc), conflict, chosen, { uid, sessionId: null, at, newId: uuidv7, conflictsEnabled: true })
+    local(udoc, () => {
+      writeOps(udoc, ops)
+      patchFields(c, { status: 'RESOLVED', resolvedAt: at, newMemories: ops.insert.map((m) => m.memoryId), error: null })
+    })
+  })
 }

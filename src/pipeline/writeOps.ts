@@ -35,7 +35,9 @@ export function writeOps(udoc: Y.Doc, ops: MemoryOps): void {
   for (const id of ops.disconnect) connections.delete(id)
   for (const c of ops.connect) if (!connections.has(c.connectionId)) setRecord(connections, c.connectionId, c, false)
   const conflicts = udoc.getMap('conflicts')
-  for (const c of ops.conflicts) setRecord(conflicts, c.conflictId, c, true)
+  for (const id of ops.dropConflicts) conflicts.delete(id)
+  // A conflict with a derived id (see splitChainOps) may exist already: it is never raised twice.
+  for (const c of ops.conflicts) if (!conflicts.has(c.conflictId)) setRecord(conflicts, c.conflictId, c, true)
 }
 
 /**

@@ -153,6 +153,11 @@ export class ReplicatedStore {
     })
   }
 
+  /** Resolves when every write and remote update queued so far is stored. */
+  flush(): Promise<void> {
+    return new Promise<void>((r) => setTimeout(r, 0)).then(() => this.serial(async () => undefined))
+  }
+
   /** Names of documents currently loaded in memory. */
   loadedDocNames(): string[] {
     return [...this.loaded.keys()]

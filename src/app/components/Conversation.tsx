@@ -1,0 +1,78 @@
+import { useEffect, useRef } from 'react'
+import { longDate } from '../lib/format'
+import { isOpen, useConflictStore } from '../stores/conflictStore'
+import { useConversationStore } from '../stores/conversationStore'
+import { useSessionStore } from '../stores/sessionStore'
+import { Composer } from './Composer'
+import { ConflictCard } from './ConflictCard'
+import { EmptyState } from './EmptyState'
+import { ErrorState } from './ErrorState'
+import { Icon } from './Icon'
+import { MessageBubble } from './MessageBubble'
+import { ProcessButton } from './ProcessButton'
+import { ProcessingNotice } from './ProcessingNotice'
+import { Skeleton } from './Skeleton'
+import { StatusBadge } from './StatusBadge'
+
+/** The open chat: its header, the messages, what processing did, open conflicts, and the composer. */
+export function Conversation() {
+  const activeId = useSessionStore((s) => s.activeId)
+  const session = useSessionStore((s) => s.sessions.find((x) => x.sessionId === s.activeId) ?? null)
+  const { status, error, messages, highlighted, load } = useConversationStore()
+  const allConflicts = useConflictStore((s) => s.conflicts)
+  const conflicts = allConflicts.filter((c) => c.sessionId === activeId && isOpen(c))
+  const scroller = useRef<HTMLDivElement>(null)
+  const end = useRef<HTMLDivElement>(null)
+
+  useEffect(() => {
+    const first = highlighted.length ? scroller.current?.querySelector(`[data-message-id="${highlighted[0]}"]`) : null
+    if (first) first.scrollIntoView({ block: 'center' })
+    else end.current?.scrollIntoView({ block: 'end' })
+  }, [messages.length, activeId, highlighted, conflicts.length])
+
+  return (
+    <main className="conversation" aria-label="Conversation">
+      <header className="conversation-header">
+        <div className="conversation-heading">
+          <h1 className="conversation-title">{session?.title ?? 'New chat'}</h1>
+          {session && (
+            <span className="conversation-meta">
+              <time dateTime={session.createdAt.toISOString()}>{longDate(session.createdAt)}</time>
+              <StatusBadge status={session.status} error={session.error} />
+            </span>
+          )}
+        </div>
+        {session && <ProcessButton session={session} />}
+      </header>
+      <div className="conversation-scroll" ref={scroller} aria-busy={status === 'loading'}>
+        <div className="conversation-inner">
+          {status === 'loading' && <Skeleton lines={4} className="skeleton-messages" />}
+          {status === 'error' && <ErrorState message={error ?? ''} onRetry={() => load(activeId)} />}
+          {status === 'ready' && messages.length === 0 && (
+            <EmptyState title="Start a conversation">
+              Tell it about yourself: “I’m allergic to peanuts”, “I moved to Berlin last week”. Your messages stay on this device and become memories you can
+              read and correct.
+            </EmptyState>
+          )}
+          <ol className="messages" role="log" aria-live="polite" aria-label="Messages">
+            {messages.map((m) => (
+              <MessageBubble key={m.messageId} message={m} highlighted={highlighted.includes(m.messageId)} />
+            ))}
+          </ol>
+          {status === 'ready' && session && <ProcessingNotice session={session} />}
+          {conflicts.map((c) => (
+            <ConflictCard key={c.conflictId} conflict={c} inConversation />
+          ))}
+          {status === 'ready' && messages.length > 0 && (
+            <p className="assistant-note">
+              <Icon name="info" size={16} />
+              Replies from the assistant arrive with the local model; your messages are stored and turned into memories.
+            </p>
+          )}
+          <div ref={end} />
+        </div>
+      </div>
+      <Composer status={session?.status ?? null} />
+    </main>
+  )
+}

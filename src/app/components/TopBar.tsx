@@ -1,0 +1,34 @@
+import { useIsPhone } from '../hooks/useMediaQuery'
+import { useUiStore } from '../stores/uiStore'
+import { EnginePill } from './EnginePill'
+import { Icon } from './Icon'
+import { SyncPill } from './SyncPill'
+import { UserSwitcher } from './UserSwitcher'
+
+export function TopBar() {
+  const openSheet = useUiStore((s) => s.openSheet)
+  const toggleDrawer = useUiStore((s) => s.toggleDrawer)
+  const isPhone = useIsPhone()
+  const drawerShown = useUiStore((s) => (isPhone ? s.sheet === 'drawer' : s.drawerOpen))
+  return (
+    <header className="top-bar">
+      <button type="button" className="icon-button phone-only" aria-label="Chats" onClick={() => openSheet('sessions')}>
+        <Icon name="menu" />
+      </button>
+      <span className="brand desktop-only" aria-hidden="true">
+        <span className="brand-mark small">K</span>
+        Keepsake
+      </span>
+      <UserSwitcher />
+      <div className="top-bar-spacer" />
+      <div className="top-bar-status">
+        <SyncPill />
+        <EnginePill />
+      </div>
+      <button type="button" className="button ghost drawer-toggle" aria-expanded={drawerShown} onClick={toggleDrawer}>
+        <Icon name="panel" />
+        <span className="drawer-toggle-text">Memory</span>
+      </button>
+    </header>
+  )
+}

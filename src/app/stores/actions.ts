@@ -1,0 +1,48 @@
+import { errorMessage } from '../lib/errors'
+import { plural } from '../lib/format'
+import { useConflictStore } from './conflictStore'
+import { useMemoryStore } from './memoryStore'
+import { notify } from './noticeStore'
+import { useSessionStore } from './sessionStore'
+
+/** Actions that span several stores. */
+
+export function reloadMemoryLayer(): Promise<unknown> {
+  return Promise.all([useMemoryStore.getState().load(), useConflictStore.getState().load()])
+}
+
+export interface ProcessingSummary {
+  added: number
+  changed: number
+  conflicts: number
+}
+
+/** What processing a session left in memory, read from the loaded memories and conflicts. */
+export function summaryOf(sessionId: string): ProcessingSummary {
+  const items = useMemoryStore.getState().items.filter((m) => m.sessionId === sessionId)
+  return {
+    added: items.filter((m) => m.versionNumber === 1).length,
+    changed: items.filter((m) => m.versionNumber > 1).length,
+    conflicts: useConflictStore.getState().conflicts.filter((c) => c.sessionId === sessionId).length,
+  }
+}
+
+export function summaryText(s: ProcessingSummary): string {
+  if (!s.added && !s.changed && !s.conflicts) return 'Nothing new to remember from this chat.'
+  const parts = [s.added && `${s.added} new`, s.changed && `${s.changed} changed`, s.conflicts && plural(s.conflicts, 'question for you', 'questions for you')]
+  return `Memory updated: ${parts.filter(Boolean).join(', ')}`
+}
+
+/** "Process now": turns the session into memories and says what changed. */
+export async function processNow(sessionId: string): Promise<void> {
+  try {
+    await useSessionStore.getState().process(sessionId)
+  } catch (e) {
+    notify(errorMessage(e), 'error')
+    return
+  }
+  await reloadMemoryLayer()
+  const view = useSessionStore.getState().sessions.find((s) => s.sessionId === sessionId)
+  if (view?.status === 'failed') notify(`Processing failed: ${view.error ?? 'unknown reason'}`, 'error')
+  else notify(summaryText(summaryOf(sessionId)), 'success')
+}

@@ -1,0 +1,107 @@
+import { create } from 'zustand'
+import type { UserMemoryItem } from '../../index'
+import { announce } from '../lib/changes'
+import { errorMessage } from '../lib/errors'
+import { useUserStore } from './userStore'
+
+interface MemoryState {
+  status: 'loading' | 'ready' | 'error'
+  error: string | null
+  /** Live memories, newest first, each with its earlier versions and connected memories. */
+  items: UserMemoryItem[]
+  query: string
+  categories: string[]
+  /** Only the memories drawn from this chat ("Show these memories" after processing). */
+  sessionFilter: string | null
+  selected: string[]
+  /** A memory to scroll to and flash (a connected-memory chip was followed). */
+  focused: string | null
+  load(): Promise<void>
+  setQuery(query: string): void
+  toggleCategory(name: string): void
+  setSessionFilter(sessionId: string | null): void
+  toggleSelected(memoryId: string): void
+  clearSelection(): void
+  focus(memoryId: string | null): void
+  remove(memoryId: string, withHistory: boolean): Promise<void>
+  /** Deletes every selected memory with its history. */
+  removeSelected(): Promise<void>
+}
+
+const PAGE = 200
+
+export const useMemoryStore = create<MemoryState>()((set, get) => ({
+  status: 'loading',
+  error: null,
+  items: [],
+  query: '',
+  categories: [],
+  sessionFilter: null,
+  selected: [],
+  focused: null,
+
+  async load() {
+    const user = useUserStore.getState().current
+    if (!user) return set({ status: 'ready', items: [], selected: [] })
+    try {
+      const items: UserMemoryItem[] = []
+      for (let offset = 0; ; offset += PAGE) {
+        const page = await user.listMemories({ offset, limit: PAGE })
+        items.push(...page.items)
+        if (!page.hasMore) break
+      }
+      const live = new Set(items.map((m) => m.memoryId))
+      set({ status: 'ready', error: null, items, selected: get().selected.filter((id) => live.has(id)) })
+    } catch (e) {
+      set({ status: 'error', error: errorMessage(e) })
+    }
+  },
+
+  setQuery(query) {
+    set({ query })
+  },
+
+  toggleCategory(name) {
+    const on = get().categories.includes(name)
+    set({ categories: on ? get().categories.filter((c) => c !== name) : [...get().categories, name] })
+  },
+
+  setSessionFilter(sessionId) {
+    set({ sessionFilter: sessionId })
+  },
+
+  toggleSelected(memoryId) {
+    const on = get().selected.includes(memoryId)
+    set({ selected: on ? get().selected.filter((id) => id !== memoryId) : [...get().selected, memoryId] })
+  },
+
+  clearSelection() {
+    set({ selected: [] })
+  },
+
+  focus(memoryId) {
+    set({ focused: memoryId })
+  },
+
+  async remove(memoryId, withHistory) {
+    const user = useUserStore.getState().current
+    if (!user) return
+    await user.deleteMemory(memoryId, { deletePreviousVersions: withHistory })
+    announce({ kind: 'memories', userId: user.userId })
+    await get().load()
+  },
+
+  async removeSelected() {
+    const user = useUserStore.getState().current
+    if (!user) return
+    try {
+      for (const id of get().selected) {
+        await user.deleteMemory(id, { deletePreviousVersions: true })
+        set({ selected: get().selected.filter((x) => x !== id) })
+      }
+    } finally {
+      announce({ kind: 'memories', userId: user.userId })
+      await get().load()
+    }
+  },
+}))

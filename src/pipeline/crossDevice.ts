@@ -1,0 +1,113 @@
+import type * as Y from 'yjs'
+import { groupChains, isLive } from '../core/chains'
+import type { ConflictRecord, MemoryRecord } from '../core/types'
+import { applyOpsToState, emptyOps, mergeOps, splitChainOps, type MemoryOps } from '../core/versions'
+import { readRecord } from '../sync/layout'
+import { local, writeUser, type ClientContext } from './context'
+import { memoryState, writeOps } from './writeOps'
+
+/**
+ * Rules for what two devices can do to one user's memories while apart. Both are deterministic
+ * functions of the merged document, so every device computes the same repair and the repairs of two
+ * devices merge into the same result.
+ *
+ * 1. A session is processed by one device: processing writes a claim (`claimId`) on the session and
+ *    tags what it writes with it. If two devices processed the same session apart, the claim the
+ *    merged session keeps (Yjs's last-writer-wins, the same on every device) wins: the other claim's
+ *    versions and conflicts are removed, and versions it expired come back where their chain was left
+ *    without a live version.
+ * 2. A version deleted on one device while another device linked to it leaves a dangling link: the
+ *    chain is relinked in version order, and connections to chains that are gone are removed.
+ * 3. Two devices that each added a version to one chain leave two live heads: that becomes one
+ *    MergeConflict (a stable id derived from the heads) asking which version is right.
+ */
+export function reconcileOps(udoc: Y.Doc, uid: string): MemoryOps {
+  const state = memoryState(udoc)
+  const ops = emptyOps()
+  const sessions = udoc.getMap('sessions')
+  const winnerOf = (sessionId: string | null) => {
+    const s = sessionId ? (sessions.get(sessionId) as Y.Map<unknown> | undefined) : undefined
+    return (s?.get('claimId') as string | undefined) ?? null
+  }
+  const losing = (claimId: string | null | undefined, sessionId: string | null) => {
+    if (!claimId) return false
+    const w = winnerOf(sessionId)
+    return !!w && w !== claimId
+  }
+
+  // 1. losing processing claims
+  const lost = [...state.values()].filter((m) => losing(m.claimId, m.sessionId))
+  const lostClaims = new Set(lost.map((m) => m.claimId!))
+  if (lost.length) ops.remove.push(...lost.map((m) => m.memoryId))
+  const conflicts = udoc.getMap('conflicts')
+  const lostConflicts: string[] = []
+  conflicts.forEach((c, id) => {
+    const r = readRecord<ConflictRecord>(c)
+    if (r && losing(r.claimId, r.sessionId)) lostConflicts.push(id)
+  })
+  applyOpsToState(state, ops)
+  for (const chain of groupChains(state.values()).values()) {
+    if (chain.some(isLive)) continue
+    const last = chain[chain.length - 1]
+    const expiredByLoser = last.expiredByClaim && (lostClaims.has(last.expiredByClaim) || losing(last.expiredByClaim, sessionOfClaim(state, last.expiredByClaim, udoc)))
+    if (expiredByLoser) {
+      const restore = { memoryId: last.memoryId, fields: { expiredAt: null, expirationReason: null, mergeConflictId: null, expiredByClaim: null } as Partial<MemoryRecord> }
+      ops.patch.push(restore)
+      applyOpsToState(state, { ...emptyOps(), patch: [restore] })
+    }
+  }
+  ops.dropConflicts.push(...lostConflicts)
+
+  // 2. links left dangling by deletes on one device and additions on another
+  const chains = groupChains(state.values())
+  for (const chain of chains.values()) {
+    chain.forEach((m, i) => {
+      if (m.prevVersionId && !state.has(m.prevVersionId)) {
+        ops.patch.push({ memoryId: m.memoryId, fields: { prevVersionId: i > 0 ? chain[i - 1].memoryId : null } })
+      }
+    })
+  }
+  udoc.getMap('connections').forEach((c, id) => {
+    const { chainA, chainB } = c as { chainA: string; chainB: string }
+    if (!chains.has(chainA) || !chains.has(chainB)) ops.disconnect.push(id)
+  })
+
+  // 3. chains with two or more live heads and no open conflict about them
+  for (const chain of groupChains(state.values()).values()) {
+    const heads = chain.filter(isLive)
+    if (heads.length < 2) continue
+    const held = heads.every((h) => h.pendingConflictId && isOpen(conflicts, h.pendingConflictId))
+    if (held) continue
+    mergeOps(ops, splitChainOps(uid, heads))
+  }
+  return ops
+}
+
+/** The session whose claim this is, found from any version that claim wrote. */
+function sessionOfClaim(state: Map<string, MemoryRecord>, claimId: string, udoc: Y.Doc): string | null {
+  for (const m of state.values()) if (m.claimId === claimId) return m.sessionId
+  let found: string | null = null
+  udoc.getMap('sessions').forEach((s, id) => {
+    if (!found && (s as Y.Map<unknown>).get('claimId') === claimId) found = id
+  })
+  return found
+}
+
+function isOpen(conflicts: Y.Map<unknown>, id: string): boolean {
+  const c = readRecord<ConflictRecord>(conflicts.get(id))
+  return !!c && (c.status === 'PENDING' || c.status === 'IN_QUEUE' || c.status === 'RESOLVING')
+}
+
+function hasWork(ops: MemoryOps): boolean {
+  return Object.values(ops).some((list: unknown[]) => list.length > 0)
+}
+
+/** Applies the cross-device rules to a user's document, writing only when something is off. */
+export async function reconcileUser(ctx: ClientContext, uid: string, userId: string): Promise<boolean> {
+  return writeUser(ctx, uid, userId, (udoc) => {
+    const ops = reconcileOps(udoc, uid)
+    if (!hasWork(ops)) return false
+    local(udoc, () => writeOps(udoc, ops))
+    return true
+  })
+}
