@@ -93,6 +93,11 @@ export class MemoryClient {
   private reconcileTimers = new Map<string, ReturnType<typeof setTimeout>>()
 
   private scheduleReconcile(docName: string): void {
+    if (docName === SPACE_DOC) {
+      // another device may have deleted a user: drop this device's copy too
+      void this.finishInterruptedDeletes()
+      return
+    }
     const uid = uidOfDocName(docName)
     if (!uid || this.reconcileTimers.has(uid)) return
     this.reconcileTimers.set(
@@ -107,7 +112,12 @@ export class MemoryClient {
   /** Applies the cross-device rules to one user now (see src/pipeline/crossDevice.ts). */
   async reconcile(uid: string): Promise<boolean> {
     const entry = await this.db.directory.get(uid)
-    if (!entry?.userId || entry.deletedAt) return false
+    if (entry?.deletedAt) {
+      // a deleted user's document came back from another device: it goes again
+      await this.deleteLocalCopy(uid)
+      return false
+    }
+    if (!entry?.userId) return false
     return reconcileUser(this.ctx, uid, entry.userId).catch(() => false)
   }
 
@@ -171,7 +181,6 @@ export class MemoryClient {
     this.syncLink = new SyncLink(this.store, valid, {
       WebSocketPolyfill: this.options.WebSocketPolyfill,
       onStatus: (s) => this.emitSync(s),
-      onUserDeletedRemotely: (uid) => void this.deleteLocalCopy(uid),
     })
     await this.syncLink.start()
   }
@@ -194,7 +203,10 @@ export class MemoryClient {
     await this.store.deleteDocWith(userDocName(uid), [], () => undefined).catch(() => undefined)
   }
 
-  /** A user delete interrupted between its two steps (see User.delete) is finished at start. */
+  /**
+   * Users marked deleted in the directory whose documents are still stored here: a delete made on
+   * another device, or one interrupted between its two steps (see User.delete). Their data goes.
+   */
   private async finishInterruptedDeletes(): Promise<void> {
     const deleted = (await this.db.directory.toArray()).filter((e) => e.deletedAt)
     if (!deleted.length) return

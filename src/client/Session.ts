@@ -5,6 +5,7 @@ import { LIMITS, parseZonedDate, requireText, validateMetadata, validatePage, va
 import { uuidv7 } from '../core/ids'
 import { patchFields, setRecord } from '../sync/layout'
 import { local, nowIso, sessionMap, writeUser, type ClientContext } from '../pipeline/context'
+import { getContext, type GetContextOptions, type SessionContext } from '../retrieval/getContext'
 
 export interface Message {
   messageId: string
@@ -140,6 +141,15 @@ export class Session {
         udoc.getMap('sessions').delete(this.sessionId)
       })
     })
+  }
+
+  /**
+   * The memory context for the assistant's next reply: relevant memories (with their history and
+   * connected memories), documents and earlier messages, open merge conflicts, unprocessed sessions
+   * and this session's last messages, as Markdown. See GetContextOptions.
+   */
+  getContext(options: GetContextOptions = {}): Promise<SessionContext> {
+    return getContext(this.ctx, { uid: this.uid, userId: this.userId, sessionId: this.sessionId }, options)
   }
 
   /** Processes the session into memories; resolves when it is processed or failed. */

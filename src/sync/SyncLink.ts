@@ -4,7 +4,6 @@ import { SyncProvider, type SyncConfig, type SyncStatus } from './SyncProvider'
 export interface SyncLinkOptions {
   WebSocketPolyfill?: unknown
   onStatus(s: SyncStatus): void
-  onUserDeletedRemotely(uid: string): void
 }
 
 /**
@@ -67,10 +66,7 @@ export class SyncLink {
   }
 
   private async lead(): Promise<void> {
-    const provider = new SyncProvider(this.store, this.config, {
-      WebSocketPolyfill: this.options.WebSocketPolyfill,
-      onUserDeletedRemotely: (uid) => this.options.onUserDeletedRemotely(uid),
-    })
+    const provider = new SyncProvider(this.store, this.config, { WebSocketPolyfill: this.options.WebSocketPolyfill })
     this.provider = provider
     provider.subscribe((s) => {
       this.options.onStatus(s)

@@ -28,8 +28,6 @@ export interface SyncStatus {
 export interface SyncProviderOptions {
   /** A WebSocket implementation for Node (the `ws` package); browsers have their own. */
   WebSocketPolyfill?: unknown
-  /** Called when another device deleted a user: the local copy must go too. */
-  onUserDeletedRemotely?(uid: string): void
   /** Called after a remote update changed a document's projected rows. */
   onRemoteChange?(docName: string): void
 }
@@ -107,12 +105,9 @@ export class SyncProvider {
       directory.forEach((entry, uid) => {
         const e = entry as Y.Map<unknown>
         const name = userDocName(uid)
-        if (e.get('deletedAt')) {
-          if (this.providers.has(name) || this.store.loadedDocNames().includes(name)) {
-            this.detach(name)
-            this.options.onUserDeletedRemotely?.(uid)
-          }
-        } else if (!this.providers.has(name)) void this.store.getDoc(name).catch(() => undefined)
+        // a deleted user's document is dropped by the client (MemoryClient.finishInterruptedDeletes)
+        if (e.get('deletedAt')) this.detach(name)
+        else if (!this.providers.has(name)) void this.store.getDoc(name).catch(() => undefined)
       })
     }
     directory.observeDeep(sync)
