@@ -95,7 +95,7 @@ export class MemoryClient {
   private scheduleReconcile(docName: string): void {
     if (docName === SPACE_DOC) {
       // another device may have deleted a user: drop this device's copy too
-      void this.finishInterruptedDeletes()
+      void this.finishInterruptedDeletes().catch(() => undefined)
       return
     }
     const uid = uidOfDocName(docName)
@@ -104,7 +104,7 @@ export class MemoryClient {
       uid,
       setTimeout(() => {
         this.reconcileTimers.delete(uid)
-        void this.reconcile(uid)
+        void this.reconcile(uid).catch(() => undefined)
       }, 50),
     )
   }

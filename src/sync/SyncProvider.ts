@@ -98,7 +98,7 @@ export class SyncProvider {
 
   /** Attaches the space document, then every user document its directory names. */
   async start(): Promise<void> {
-    const space = await this.store.getDoc(SPACE_DOC)
+    const space = await this.ensure(SPACE_DOC)
     const directory = space.getMap('directory')
     const sync = () => {
       if (this.stopped) return
@@ -107,12 +107,19 @@ export class SyncProvider {
         const name = userDocName(uid)
         // a deleted user's document is dropped by the client (MemoryClient.finishInterruptedDeletes)
         if (e.get('deletedAt')) this.detach(name)
-        else if (!this.providers.has(name)) void this.store.getDoc(name).catch(() => undefined)
+        else if (!this.providers.has(name)) void this.ensure(name).catch(() => undefined)
       })
     }
     directory.observeDeep(sync)
     this.directoryObserver = () => directory.unobserveDeep(sync)
     sync()
+  }
+
+  /** Loads the document (an already loaded one raises no load event) and attaches it. */
+  private async ensure(name: string): Promise<Y.Doc> {
+    const doc = await this.store.getDoc(name)
+    if (!this.stopped && this.providers.get(name)?.document !== doc) this.attach(name, doc)
+    return doc
   }
 
   private attach(name: string, doc: Y.Doc): void {
@@ -171,22 +178,22 @@ export class SyncProvider {
   /** Resolves once every attached document is synced with nothing pending (or rejects after `timeoutMs`). */
   whenSynced(timeoutMs = 10_000): Promise<void> {
     return new Promise((resolve, reject) => {
-      const check = (s: SyncStatus) => {
-        if (s.state === 'synced') {
-          off()
-          clearTimeout(timer)
-          resolve()
-        } else if (s.state === 'error') {
-          off()
-          clearTimeout(timer)
-          reject(new SyncError(s.error ?? 'sync failed'))
-        }
-      }
-      const timer = setTimeout(() => {
+      let done = false
+      let off: () => void = () => undefined
+      const finish = (error?: Error) => {
+        if (done) return
+        done = true
+        clearTimeout(timer)
         off()
-        reject(new SyncError(`not synced after ${timeoutMs} ms (state: ${this.status.state}, pending: ${this.status.pendingChanges})`))
-      }, timeoutMs)
-      const off = this.subscribe(check)
+        if (error) reject(error)
+        else resolve()
+      }
+      const timer = setTimeout(() => finish(new SyncError(`not synced after ${timeoutMs} ms (state: ${this.status.state}, pending: ${this.status.pendingChanges})`)), timeoutMs)
+      off = this.subscribe((s) => {
+        if (s.state === 'synced') finish()
+        else if (s.state === 'error') finish(new SyncError(s.error ?? 'sync failed'))
+      })
+      if (done) off()
     })
   }
 

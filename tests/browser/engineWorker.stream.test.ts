@@ -6,7 +6,7 @@
  * classes and reasons, and Dates crossing the boundary.
  */
 import * as Comlink from 'comlink'
-import { afterEach, describe, expect, test } from 'vitest'
+import { afterEach, describe, expect, test, vi } from 'vitest'
 import { EngineError, ValidationError } from '../../src/core/errors'
 import type { ChatInput, ExtractInput } from '../../src/engine/types'
 import { WorkerEngine } from '../../src/engine/WorkerEngine'
@@ -18,11 +18,14 @@ afterEach(async () => {
   while (engines.length) await engines.pop()!.dispose()
 })
 
+let lastPort: MessagePort | null = null
+
 /** A WorkerEngine whose "worker" is one end of a MessageChannel; the other end hosts `scripted`. */
 async function overChannel(scripted: ScriptedEngine): Promise<WorkerEngine> {
   const { port1, port2 } = new MessageChannel()
   Comlink.expose(createEngineWorkerApi({ createRulesEngine: () => scripted }), port2)
   const engine = await WorkerEngine.create({ kind: 'rules', worker: port1 as unknown as Worker })
+  lastPort = port1
   engines.push(engine)
   return engine
 }
@@ -64,7 +67,7 @@ describe('WorkerEngine over a MessageChannel (scripted engine)', () => {
     expect(tokens.length).toBeGreaterThanOrEqual(5)
     expect(tokens.length).toBeLessThan(50)
     const workerSignal = (scripted.calls.find((c) => c.method === 'chat')!.input as ChatInput).signal
-    expect(workerSignal?.aborted).toBe(true)
+    await vi.waitFor(() => expect(workerSignal?.aborted).toBe(true), { timeout: 1000 })
   })
 
   test('breaking out of the for-await also stops the worker side', async () => {
@@ -76,9 +79,8 @@ describe('WorkerEngine over a MessageChannel (scripted engine)', () => {
     for await (const _ of engine.chat!({ messages: [{ role: 'user', content: 'go' }], context: '' })) {
       if (++n === 3) break
     }
-    await new Promise((r) => setTimeout(r, 30))
     const workerSignal = (scripted.calls.find((c) => c.method === 'chat')!.input as ChatInput).signal
-    expect(workerSignal?.aborted).toBe(true)
+    await vi.waitFor(() => expect(workerSignal?.aborted).toBe(true), { timeout: 1000 })
   })
 
   test('an already aborted signal yields nothing', async () => {
@@ -137,6 +139,25 @@ describe('WorkerEngine over a MessageChannel (scripted engine)', () => {
     const clarifyErr = await engine.clarify({ fact: { content: 'x', categories: [] }, conflicting: [] }).catch((e: unknown) => e)
     expect(clarifyErr).toBeInstanceOf(EngineError)
     expect((clarifyErr as EngineError).reason).toBe('INVALID_OUTPUT')
+  })
+
+  test('when the worker dies, an open stream and later calls fail with WORKER_FAILED', async () => {
+    const scripted = new ScriptedEngine()
+    scripted.chatTokens = Array.from({ length: 1000 }, (_, i) => `t${i}`)
+    scripted.chatDelayMs = 2
+    const engine = await overChannel(scripted)
+    const got: string[] = []
+    const err = await (async () => {
+      for await (const t of engine.chat!({ messages: [{ role: 'user', content: 'x' }], context: '' })) {
+        got.push(t)
+        if (got.length === 3) lastPort!.dispatchEvent(new ErrorEvent('error', { message: 'worker crashed' }))
+      }
+    })().catch((e: unknown) => e)
+    expect((err as EngineError).reason).toBe('WORKER_FAILED')
+    expect((err as EngineError).message).toContain('worker crashed')
+    expect(engine.status.state).toBe('failed')
+    const later = await engine.decide({ fact: { content: 'x', categories: [] }, candidates: [] }).catch((e: unknown) => e)
+    expect((later as EngineError).reason).toBe('WORKER_FAILED')
   })
 
   test('after dispose, calls fail with EngineError DISPOSED', async () => {

@@ -1,0 +1,243 @@
+import { afterEach, describe, expect, test } from 'vitest'
+import * as Y from 'yjs'
+import { MemoryClient, QuotaExceededError, type MemoryClientOptions, type Session, type User } from '../../src/index'
+import { exportSpace, importBackup } from '../../src/client/backup'
+import { readRecord, userDocName } from '../../src/sync/layout'
+import { freshDbName } from './helpers'
+
+// The browser refuses a write with a DOMException named QuotaExceededError; ReplicatedStore maps it
+// to the typed QuotaExceededError, and nothing of the write may stay: no log entry, no row, and no
+// trace in the in-memory document that a later write would persist.
+
+function req<T>(r: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    r.onsuccess = () => resolve(r.result)
+    r.onerror = () => reject(r.error)
+  })
+}
+
+/** Resolves when the transaction has finished, so that closing its connection is immediate. */
+function txDone(tx: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve()
+    tx.onabort = tx.onerror = () => reject(tx.error)
+  })
+}
+
+function serialise(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (x instanceof Uint8Array ? { bytes: Array.from(x, (b) => b.toString(16).padStart(2, '0')).join('') } : x))
+}
+
+/** Every key and value of every object store, serialised (equal dumps = the same bytes). */
+async function dumpDatabase(name: string): Promise<Record<string, string>> {
+  const db = await req(indexedDB.open(name))
+  try {
+    const stores = [...db.objectStoreNames]
+    const tx = db.transaction(stores, 'readonly')
+    const done = txDone(tx)
+    const out: Record<string, string> = {}
+    for (const s of stores) {
+      const store = tx.objectStore(s)
+      const [keys, values] = await Promise.all([req(store.getAllKeys()), req(store.getAll())])
+      out[s] = serialise(keys.map((k, i) => [k, values[i]]))
+    }
+    await done
+    return out
+  } finally {
+    db.close()
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: false })
+/** Whether the text is anywhere in the database: in JSON of the values, or in the bytes of Uint8Arrays. */
+async function databaseContains(name: string, text: string): Promise<boolean> {
+  const dump = await dumpDatabase(name)
+  const db = await req(indexedDB.open(name))
+  try {
+    const stores = [...db.objectStoreNames]
+    const tx = db.transaction(stores, 'readonly')
+    const done = txDone(tx)
+    let hit = false
+    for (const s of stores) {
+      for (const v of await req(tx.objectStore(s).getAll())) {
+        const bytes: Uint8Array[] = []
+        JSON.stringify(v, (_k, x) => (x instanceof Uint8Array ? (bytes.push(x), null) : x))
+        if (bytes.some((b) => utf8.decode(b).includes(text))) hit = true
+      }
+    }
+    await done
+    if (hit) return true
+  } finally {
+    db.close()
+  }
+  return Object.values(dump).some((d) => d.includes(text))
+}
+
+const quota = () => new DOMException('The quota has been exceeded.', 'QuotaExceededError')
+
+/** Makes IndexedDB itself refuse add/put on one object store, as a full disk does. */
+function refuseAtIndexedDB(storeName: string, when: (value: unknown) => boolean = () => true): () => void {
+  const proto = IDBObjectStore.prototype
+  const add = proto.add
+  const put = proto.put
+  proto.add = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+    if (this.name === storeName && when(value)) throw quota()
+    return add.call(this, value, key)
+  }
+  proto.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+    if (this.name === storeName && when(value)) throw quota()
+    return put.call(this, value, key)
+  }
+  return () => {
+    proto.add = add
+    proto.put = put
+  }
+}
+
+const open: MemoryClient[] = []
+const restore: (() => void)[] = []
+async function client(options: MemoryClientOptions = {}) {
+  const c = await MemoryClient.open({ dbName: freshDbName('quota'), autoProcess: false, ...options })
+  open.push(c)
+  return c
+}
+afterEach(() => {
+  for (const r of restore.splice(0)) r()
+  for (const c of open.splice(0)) c.close()
+})
+
+async function setup(options: MemoryClientOptions = {}) {
+  const c = await client(options)
+  const user = await c.createUser('alice')
+  const session = await user.createSession()
+  await session.addMessage('user', 'first message')
+  return { c, user, session }
+}
+
+/** After a refused write: the next write works, and the refused content is nowhere. */
+async function expectConsistentAfter(c: MemoryClient, user: User, session: Session, refused: string) {
+  const next = await session.addMessage('user', 'second message')
+  expect(next.seq).toBe(1) // the refused message took no seq
+  expect((await session.getMessages()).messages.map((m) => [m.seq, m.content])).toEqual([
+    [0, 'first message'],
+    [1, 'second message'],
+  ])
+  const udoc = await c.store.getDoc(userDocName(user.uid))
+  expect(JSON.stringify(udoc.getMap('messages').toJSON())).not.toContain(refused)
+  expect(readRecord<{ messageCount: number }>(udoc.getMap('sessions').get(session.sessionId))!.messageCount).toBe(2)
+  expect(await databaseContains(c.db.name, refused)).toBe(false)
+  expect(await databaseContains(c.db.name, 'second message')).toBe(true)
+  // a second client, loading the documents from the log alone, sees the same
+  const other = await client({ dbName: c.db.name })
+  const again = await (await other.getUser('alice')).getSession(session.sessionId)
+  expect((await again.getMessages()).messages.map((m) => m.content)).toEqual(['first message', 'second message'])
+  const otherDoc = await other.store.getDoc(userDocName(user.uid))
+  expect(JSON.stringify(otherDoc.toJSON())).not.toContain(refused)
+}
+
+describe('a write refused for quota', () => {
+  test('refused when the update log entry is added (Dexie hook): typed error, nothing half-written', async () => {
+    const { c, user, session } = await setup()
+    const before = await dumpDatabase(c.db.name)
+    const refuse = () => {
+      throw quota()
+    }
+    c.db.updates.hook('creating', refuse)
+    restore.push(() => c.db.updates.hook('creating').unsubscribe(refuse))
+    const err = await session.addMessage('user', 'REFUSED-1').then(
+      () => null,
+      (e: unknown) => e,
+    )
+    expect(err).toBeInstanceOf(QuotaExceededError)
+    expect((err as QuotaExceededError).code).toBe('QUOTA_EXCEEDED')
+    expect(await dumpDatabase(c.db.name)).toEqual(before)
+    expect(await c.db.messages.filter((m) => m.content === 'REFUSED-1').count()).toBe(0)
+    expect(await c.db.updates.count()).toBe(JSON.parse(before.updates).length)
+    restore.pop()!()
+    await expectConsistentAfter(c, user, session, 'REFUSED-1')
+  })
+
+  test('refused by IndexedDB itself on the log (IDBObjectStore.add throws QuotaExceededError)', async () => {
+    const { c, user, session } = await setup()
+    const before = await dumpDatabase(c.db.name)
+    restore.push(refuseAtIndexedDB('updates'))
+    await expect(session.addMessage('user', 'REFUSED-2')).rejects.toBeInstanceOf(QuotaExceededError)
+    expect(await dumpDatabase(c.db.name)).toEqual(before)
+    restore.pop()!()
+    await expectConsistentAfter(c, user, session, 'REFUSED-2')
+  })
+
+  test('refused on a projected row after the log entry was added: the log entry is rolled back too', async () => {
+    const { c, user, session } = await setup()
+    const before = await dumpDatabase(c.db.name)
+    const logBefore = await c.db.updates.count()
+    restore.push(refuseAtIndexedDB('messages'))
+    await expect(session.addMessage('user', 'REFUSED-3')).rejects.toBeInstanceOf(QuotaExceededError)
+    expect(await c.db.updates.count()).toBe(logBefore)
+    expect(await c.db.messages.count()).toBe(1)
+    expect(await dumpDatabase(c.db.name)).toEqual(before)
+    restore.pop()!()
+    await expectConsistentAfter(c, user, session, 'REFUSED-3')
+  })
+
+  test('a refused user.delete() leaves the user whole; it works once there is room', async () => {
+    const { c, user, session } = await setup()
+    const before = await dumpDatabase(c.db.name)
+    restore.push(refuseAtIndexedDB('updates'))
+    await expect(user.delete()).rejects.toBeInstanceOf(QuotaExceededError)
+    expect(await dumpDatabase(c.db.name)).toEqual(before)
+    expect((await (await c.getUser('alice')).getSession(session.sessionId)).sessionId).toBe(session.sessionId)
+    restore.pop()!()
+    await user.delete()
+    await expect(c.getUser('alice')).rejects.toThrow(/not found/)
+    expect(await c.db.messages.count()).toBe(0)
+  })
+
+  test('a refused import leaves nothing and reports the typed error', async () => {
+    const { c } = await setup()
+    const file = await exportSpace(c)
+    const target = await client()
+    const before = await dumpDatabase(target.db.name)
+    restore.push(refuseAtIndexedDB('messages'))
+    await expect(importBackup(target, file)).rejects.toBeInstanceOf(QuotaExceededError)
+    expect(await dumpDatabase(target.db.name)).toEqual(before)
+    restore.pop()!()
+    expect(await importBackup(target, file)).toMatchObject({ usersCreated: 1, recordsAdded: 2, conflicts: [] })
+  })
+})
+
+describe('known gaps in ReplicatedStore (reported to the lead; these tests state the wanted behaviour)', () => {
+  // BUG: write() runs compactNow() after its transaction has committed, inside the same task; when the
+  // compaction's own transaction is refused (a snapshot is the largest entry the log ever gets), the
+  // write's promise rejects with the raw Dexie/DOM error although the write is stored. The caller
+  // sees a failure for a message that was saved, and a retry saves it twice.
+  test.fails('a write that was stored is not reported as failed when the compaction after it is refused', async () => {
+    const { c, session } = await setup({ compaction: { maxUpdates: 4, maxBytes: 1024 * 1024 } })
+    restore.push(refuseAtIndexedDB('updates', (v) => (v as { snapshot?: boolean }).snapshot === true))
+    const results: unknown[] = []
+    for (let i = 0; i < 6; i++) results.push(await session.addMessage('user', `m${i}`).then(() => 'ok', (e: unknown) => e))
+    const stored = (await session.getMessages()).messages.map((m) => m.content)
+    // every message that was reported as failed must not be stored
+    results.forEach((r, i) => {
+      if (r !== 'ok') expect(stored).not.toContain(`m${i}`)
+    })
+  })
+
+  // DESIGN GAP: a local Y transaction emits its 'update' event (which a sync provider sends to the
+  // server at once) before the IndexedDB transaction commits. When the commit is refused, the
+  // document is reloaded from the log, but the update has already left: a provider attached to the
+  // document would have sent the refused message, and it would come back from the server.
+  test.fails('an update refused for quota never reaches a listener on the document (a sync provider)', async () => {
+    const { c, user, session } = await setup()
+    const doc = await c.store.getDoc(userDocName(user.uid))
+    // the peer (the server) holds what was synced so far; it then receives what the provider sends
+    const peer = new Y.Doc()
+    Y.applyUpdate(peer, Y.encodeStateAsUpdate(doc))
+    const sent: Uint8Array[] = []
+    doc.on('update', (u: Uint8Array) => sent.push(u))
+    restore.push(refuseAtIndexedDB('updates'))
+    await expect(session.addMessage('user', 'REFUSED-SENT')).rejects.toBeInstanceOf(QuotaExceededError)
+    for (const u of sent) Y.applyUpdate(peer, u)
+    expect(JSON.stringify(peer.getMap('messages').toJSON())).not.toContain('REFUSED-SENT')
+  })
+})
