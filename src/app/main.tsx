@@ -8,6 +8,9 @@ import './styles/controls.css'
 import './styles/components.css'
 import './styles/chat.css'
 import './styles/drawer.css'
+import './styles/memories.css'
+import './styles/conflicts.css'
+import './styles/settings.css'
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

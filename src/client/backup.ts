@@ -15,7 +15,7 @@ import {
   type BackupUser,
 } from '../core/backupFormat'
 import { compareVersions } from '../core/chains'
-import { ImportError, KeepsakeError, ValidationError } from '../core/errors'
+import { ImportError, UserNotFoundError, ValidationError } from '../core/errors'
 import { uuidv7 } from '../core/ids'
 import { jsonEqual } from '../core/metadata'
 import type {
@@ -30,8 +30,9 @@ import type {
   SessionRecord,
   SpaceSettings,
 } from '../core/types'
-import { parseZonedDate, requireId, requireText, validateMetadata, validateRole } from '../core/validation'
+import { LIMITS, parseZonedDate, requireId, requireText, validateMetadata, validateRole } from '../core/validation'
 import { local, nowIso, type ClientContext } from '../pipeline/context'
+import { reconcileUser } from '../pipeline/crossDevice'
 import { DEFAULT_SETTINGS } from '../store/settings'
 import { patchFields, readRecord, setRecord, SPACE_DOC, userDocName } from '../sync/layout'
 import type { MemoryClient } from './MemoryClient'
@@ -73,9 +74,12 @@ function toBackupMessage(m: MessageRecord): BackupMessage {
 }
 
 /**
- * A session as exported. `processingBy` (a device's claim) is not exported; a session caught in the
- * middle of processing is exported as pending, since the result of that processing is not in the
- * file (the device that imports it processes it again).
+ * A session as exported. What coordinates devices is not exported: `processingBy`, `claimId` (the
+ * processing claim) and `ownerDevice` (the device that auto-processes it) name devices of the source
+ * space; the importing device becomes the owner of what it imports. A session caught in the middle of
+ * processing is exported as pending, since the result of that processing is not in the file (the
+ * device that imports it processes it again). Likewise memories and conflicts are exported without
+ * their `claimId`/`expiredByClaim`: an export is a settled state, not a claim to be raced.
  */
 function toBackupSession(s: SessionRecord, messages: BackupMessage[]): BackupSession {
   return {
@@ -258,11 +262,11 @@ export function exportSpaceFrom(ctx: ClientContext): Promise<BackupFile> {
 
 /**
  * One user and all of their records, with the space settings (when any are set: the categories
- * their memories use). Throws UserNotFoundError-like KeepsakeError when the user is gone.
+ * their memories use). Throws UserNotFoundError when the user is gone.
  */
-export async function exportUserFrom(ctx: ClientContext, uid: string): Promise<BackupFile> {
+export async function exportUserFrom(ctx: ClientContext, uid: string, userId = uid): Promise<BackupFile> {
   const file = await exportWith(ctx, 'user', (live) => live.filter((e) => e.uid === uid))
-  if (file.users.length !== 1) throw new KeepsakeError('The user to export no longer exists', 'USER_NOT_FOUND')
+  if (file.users.length !== 1) throw new UserNotFoundError(userId)
   return file
 }
 
@@ -271,7 +275,7 @@ export function exportSpace(client: MemoryClient): Promise<BackupFile> {
 }
 
 export function exportUser(user: User): Promise<BackupFile> {
-  return exportUserFrom(user['ctx'], user.uid)
+  return exportUserFrom(user['ctx'], user.uid, user.userId)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -390,7 +394,7 @@ export async function importBackupInto(ctx: ClientContext, data: unknown, option
   }
 
   const docNames = [SPACE_DOC, ...plan.map((p) => userDocName(p.uid))]
-  return store.write(docNames, (docs) => {
+  const result = await store.write(docNames, (docs) => {
     const [space, ...udocs] = docs
     const result: ImportResult = { usersCreated: 0, usersMerged: 0, recordsAdded: 0, recordsSkipped: 0, settingsImported: false, conflicts: [] }
     const writes: (() => void)[] = []
@@ -471,7 +475,7 @@ export async function importBackupInto(ctx: ClientContext, data: unknown, option
             return rest
           },
           () => {
-            const rec: Record<string, unknown> = { ...fields, uid: p.uid, messageCount: maxSeq }
+            const rec: Record<string, unknown> = { ...fields, uid: p.uid, messageCount: maxSeq, ownerDevice: ctx.deviceId }
             if (rec.summary === null) delete rec.summary
             return rec
           },
@@ -494,13 +498,13 @@ export async function importBackupInto(ctx: ClientContext, data: unknown, option
       }
 
       for (const m of u.memories) {
-        merge('memories', m.memoryId, m, (r) => toBackupMemory({ ...(r as unknown as MemoryRecord), memoryId: m.memoryId }), (): MemoryRecord => ({ ...m, uid: p.uid }), true)
+        merge('memories', m.memoryId, m, (r) => toBackupMemory({ ...(r as unknown as MemoryRecord), memoryId: m.memoryId }), (): MemoryRecord => ({ ...m, uid: p.uid, claimId: null }), true)
       }
       for (const c of u.connections) {
         merge('connections', c.connectionId, c, (r) => toBackupConnection({ ...(r as unknown as ConnectionRecord), connectionId: c.connectionId }), (): ConnectionRecord => ({ ...c, uid: p.uid }), false)
       }
       for (const c of u.conflicts) {
-        merge('conflicts', c.conflictId, c, (r) => toBackupConflict({ ...(r as unknown as ConflictRecord), conflictId: c.conflictId }), (): ConflictRecord => ({ ...c, uid: p.uid }), true)
+        merge('conflicts', c.conflictId, c, (r) => toBackupConflict({ ...(r as unknown as ConflictRecord), conflictId: c.conflictId }), (): ConflictRecord => ({ ...c, uid: p.uid, claimId: null }), true)
       }
     })
 
@@ -508,6 +512,13 @@ export async function importBackupInto(ctx: ClientContext, data: unknown, option
     if (!dryRun) for (const w of writes) w()
     return result
   })
+  // Records merged into an existing user meet that user's own, as records from another device do
+  // through sync: the same cross-device rules then apply (a chain continued on both sides becomes a
+  // merge conflict, a link to a version deleted here is relinked). They find nothing to do otherwise.
+  if (!dryRun && result.recordsAdded > 0) {
+    for (const p of plan) if (p.existing) await reconcileUser(ctx, p.uid, p.file.userId).catch(() => false)
+  }
+  return result
 }
 
 export function importBackup(client: MemoryClient, data: unknown, options?: ImportOptions): Promise<ImportResult> {
@@ -573,7 +584,7 @@ function checkRecallrAI(data: unknown): CheckedRecallrAIUser[] {
         if (!isObj(m)) throw new ImportError('must be an object { role, content }', mp)
         return {
           role: at(`${mp}.role`, () => validateRole(m.role)),
-          content: at(`${mp}.content`, () => requireText(m.content, 'content', 100_000)),
+          content: at(`${mp}.content`, () => requireText(m.content, 'content', LIMITS.messageLength)),
         }
       })
       return { createdAt, metadata: smeta, messages }

@@ -150,11 +150,16 @@ export type BackupCheck = { ok: true; value: BackupFile } | { ok: false; problem
 
 /** Limits of the format, from LIMITS of src/core/validation. */
 export const BACKUP_LIMITS = {
+  /** ids given by a caller (userId, modelId) and category names */
   id: LIMITS.idLength,
+  /** ids Keepsake makes (UUIDs; a sync conflict's id is derived from the ids of the versions it names) */
+  recordId: 4096,
   name: LIMITS.nameLength,
   about: LIMITS.aboutLength,
-  /** messages, memory contents, conflict texts, error texts */
-  text: LIMITS.messageLength,
+  /** a message's content */
+  message: LIMITS.messageLength,
+  /** texts the engine wrote: memory contents, conflict texts, error texts (they may merge several messages) */
+  text: LIMITS.docContentLength,
   docContent: LIMITS.docContentLength,
   /** bytes of JSON.stringify(metadata) */
   metadataBytes: LIMITS.metadataBytes,
@@ -228,8 +233,8 @@ function str(v: unknown, path: string, max: number, opts: { nonEmpty?: boolean }
   return v
 }
 
-function id(v: unknown, path: string): string {
-  const s = str(v, path, BACKUP_LIMITS.id, { nonEmpty: true })
+function id(v: unknown, path: string, max: number = BACKUP_LIMITS.recordId): string {
+  const s = str(v, path, max, { nonEmpty: true })
   if (s !== s.trim()) fail(path, 'must not start or end with white space')
   return s
 }
@@ -292,13 +297,9 @@ function ids(v: unknown, path: string): string[] {
   return arr(v, path).map((x, i) => id(x, child(path, i)))
 }
 
+/** Categories of memories and facts: the space's names, or whatever an engine returned when resolving. */
 function categoryList(v: unknown, path: string): string[] {
-  return arr(v, path).map((x, i) => {
-    const p = child(path, i)
-    const s = str(x, p, BACKUP_LIMITS.id, { nonEmpty: true })
-    if (!CATEGORY_NAME.test(s)) fail(p, `must be a category name in lowercase_snake, got ${JSON.stringify(s.slice(0, 60))}`)
-    return s
-  })
+  return arr(v, path).map((x, i) => str(x, child(path, i), BACKUP_LIMITS.id))
 }
 
 // ---- records ----
@@ -318,7 +319,7 @@ function settings(v: unknown, path: string): void {
     str(o.description, child(p, 'description'), BACKUP_LIMITS.about)
   })
   bool(s.mergeConflictsEnabled, child(path, 'mergeConflictsEnabled'))
-  nullable(s.modelId, child(path, 'modelId'), id)
+  nullable(s.modelId, child(path, 'modelId'), (x, p) => id(x, p, BACKUP_LIMITS.id))
 }
 
 function profile(v: unknown, path: string): void {
@@ -346,7 +347,7 @@ function message(v: unknown, path: string): void {
   id(m.messageId, child(path, 'messageId'))
   int(m.seq, child(path, 'seq'), 0, Number.MAX_SAFE_INTEGER)
   oneOf(m.role, child(path, 'role'), MESSAGE_ROLES)
-  str(m.content, child(path, 'content'), BACKUP_LIMITS.text, { nonEmpty: true })
+  str(m.content, child(path, 'content'), BACKUP_LIMITS.message, { nonEmpty: true })
   date(m.timestamp, child(path, 'timestamp'))
 }
 
@@ -406,7 +407,7 @@ function memory(v: unknown, path: string): void {
   id(m.memoryId, child(path, 'memoryId'))
   id(m.chainId, child(path, 'chainId'))
   nullable(m.prevVersionId, child(path, 'prevVersionId'), id)
-  str(m.content, child(path, 'content'), BACKUP_LIMITS.text, { nonEmpty: true })
+  str(m.content, child(path, 'content'), BACKUP_LIMITS.text)
   categoryList(m.categories, child(path, 'categories'))
   nullable(m.eventDateStart, child(path, 'eventDateStart'), date)
   nullable(m.eventDateEnd, child(path, 'eventDateEnd'), date)
@@ -434,7 +435,7 @@ function connection(v: unknown, path: string): void {
 
 function storedFact(v: unknown, path: string): void {
   const f = obj(v, path, ['content', 'categories', 'eventDateStart', 'eventDateEnd', 'sourceMessageIds'])
-  str(f.content, child(path, 'content'), BACKUP_LIMITS.text, { nonEmpty: true })
+  str(f.content, child(path, 'content'), BACKUP_LIMITS.text)
   categoryList(f.categories, child(path, 'categories'))
   nullable(f.eventDateStart, child(path, 'eventDateStart'), date)
   nullable(f.eventDateEnd, child(path, 'eventDateEnd'), date)
@@ -460,7 +461,7 @@ function conflict(v: unknown, path: string): void {
   id(c.conflictId, child(path, 'conflictId'))
   nullable(c.sessionId, child(path, 'sessionId'), id)
   oneOf(c.status, child(path, 'status'), MERGE_CONFLICT_STATUSES)
-  str(c.proposedMemoryContent, child(path, 'proposedMemoryContent'), BACKUP_LIMITS.text, { nonEmpty: true })
+  str(c.proposedMemoryContent, child(path, 'proposedMemoryContent'), BACKUP_LIMITS.text)
   storedFact(c.proposedFact, child(path, 'proposedFact'))
   const cmPath = child(path, 'conflictingMemories')
   arr(c.conflictingMemories, cmPath).forEach((x, i) => {
@@ -481,7 +482,7 @@ function conflict(v: unknown, path: string): void {
     const text = str(q.question, child(p, 'question'), BACKUP_LIMITS.text, { nonEmpty: true })
     if (questions.has(text)) fail(child(p, 'question'), 'duplicate question: every question of a conflict must be different')
     questions.add(text)
-    arr(q.options, child(p, 'options')).forEach((o, j) => str(o, child(child(p, 'options'), j), BACKUP_LIMITS.text, { nonEmpty: true }))
+    arr(q.options, child(p, 'options')).forEach((o, j) => str(o, child(child(p, 'options'), j), BACKUP_LIMITS.text))
   })
   nullable(c.resolutionData, child(path, 'resolutionData'), (x, p) => {
     const r = obj(x, p, ['answers'])
@@ -504,7 +505,7 @@ function conflict(v: unknown, path: string): void {
 
 function user(v: unknown, path: string): void {
   const u = obj(v, path, ['userId', 'profile', 'docs', 'sessions', 'memories', 'connections', 'conflicts'])
-  id(u.userId, child(path, 'userId'))
+  id(u.userId, child(path, 'userId'), BACKUP_LIMITS.id)
   profile(u.profile, child(path, 'profile'))
   const list = (key: string, check: (v: unknown, path: string) => void) => {
     const p = child(path, key)

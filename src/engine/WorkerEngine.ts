@@ -42,7 +42,7 @@ export interface WorkerEngineOptions {
   signal?: AbortSignal
   /** webllm: how long the model server may take to answer the first request (default 15 s) */
   fetchTimeoutMs?: number
-  /** webllm: how long a download may go without progress (default 120 s) */
+  /** webllm: how long a download may go without a progress report (default 10 min) */
   stallTimeoutMs?: number
   /** how long the worker script may take to start (default 30 s) */
   startTimeoutMs?: number
@@ -136,7 +136,8 @@ export class WorkerEngine implements MemoryEngine {
   private state: WorkerEngineState = 'ready'
   private failure: EngineError | null = null
   private nextStreamId = 1
-  private readonly openStreams = new Set<() => void>()
+  /** open chat streams: call with null to stop one, with an error to fail it */
+  private readonly openStreams = new Set<(error: unknown) => void>()
 
   private constructor(
     private readonly worker: Worker,
@@ -153,6 +154,7 @@ export class WorkerEngine implements MemoryEngine {
         this.state = 'failed'
         this.failure = e instanceof EngineError ? e : new EngineError(String(e), 'WORKER_FAILED')
       }
+      for (const end of [...this.openStreams]) end(this.failure ?? e)
     })
   }
 
@@ -275,7 +277,7 @@ export class WorkerEngine implements MemoryEngine {
     if (this.state === 'disposed') return
     const wasReady = this.state === 'ready'
     this.state = 'disposed'
-    for (const end of [...this.openStreams]) end()
+    for (const end of [...this.openStreams]) end(null)
     if (wasReady) {
       const t = timeout(2_000, () => new Error('unload timed out'))
       await Promise.race([this.api.unload(), t.promise, this.watch.promise]).catch(() => undefined)
@@ -337,12 +339,12 @@ export class WorkerEngine implements MemoryEngine {
       end: (err: WireError | null) => finish(err ? fromWireError(err) : null),
     }
     const stop = () => {
-      if (!done) void this.api.abortChat(streamId).catch(() => undefined)
+      if (!done && this.state === 'ready') void this.api.abortChat(streamId).catch(() => undefined)
       finish(null)
     }
-    this.openStreams.add(stop)
+    const end = (err: unknown) => (err ? finish(err) : stop())
+    this.openStreams.add(end)
     signal?.addEventListener('abort', stop, { once: true })
-    this.watch.promise.catch((e: unknown) => finish(e))
     void this.api.chat(streamId, wire, Comlink.proxy(sink)).catch((e: unknown) => finish(rehydrate(toWireError(e))))
     try {
       while (true) {
@@ -358,7 +360,7 @@ export class WorkerEngine implements MemoryEngine {
       if (error && !signal?.aborted && this.state !== 'disposed') throw error
     } finally {
       signal?.removeEventListener('abort', stop)
-      this.openStreams.delete(stop)
+      this.openStreams.delete(end)
       if (!done) stop()
     }
   }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest'
-import { ImportError, MemoryClient, type MemoryClientOptions, type MemoryEngine, type User } from '../../src/index'
+import { ImportError, MemoryClient, UserNotFoundError, type MemoryClientOptions, type MemoryEngine, type User } from '../../src/index'
 import { exportSpace, exportUser, importBackup, importRecallrAI, type ImportResult } from '../../src/client/backup'
 import { checkBackup, type BackupFile } from '../../src/core/backupFormat'
 import type { ClarifyingQuestion, Decision, ExtractedFact, MemoryCandidate, ResolvedMemory } from '../../src/core/types'
@@ -409,6 +409,10 @@ describe('export and import', () => {
     const { settings: _s2, ...theirs } = withoutTime(aliceFile)
     expect(mine).toEqual(theirs)
     expect(JSON.stringify(again.users)).toBe(JSON.stringify(aliceFile.users))
+    // a deleted user cannot be exported
+    const gone = await c.getUser('alice')
+    await gone.delete()
+    await expect(exportUser(gone)).rejects.toBeInstanceOf(UserNotFoundError)
   })
 
   test('importing the same file twice changes nothing the second time', async () => {

@@ -154,7 +154,23 @@ describe('a valid file', () => {
     // an engine's resolution may bring any category name, and an empty content
     a.memories[0].categories = ['Not Snake Case']
     a.memories[0].content = ''
-    expect(checkBackup(f).ok).toBe(true)
+    // a conflict raised by sync between two heads: a long derived id, no session, any contents
+    const heads = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'h7'].map((h) => `${h}-${'0'.repeat(34)}`)
+    const syncId = `sync:m1:${heads.join('+')}`
+    expect(syncId.length).toBeGreaterThan(LIMITS.idLength)
+    a.conflicts.push({
+      ...a.conflicts[0],
+      conflictId: syncId,
+      sessionId: null,
+      proposedMemoryContent: '',
+      proposedFact: { content: '', categories: [], eventDateStart: null, eventDateEnd: null, sourceMessageIds: [] },
+      conflictingMemories: [],
+      clarifyingQuestions: [{ question: 'This memory was changed on two devices. Which version is right?', options: ['', 'Eats fish'] }],
+      origin: 'sync',
+    })
+    a.memories[2].pendingConflictId = syncId
+    expect(checkBackup(f)).toEqual({ ok: true, value: f })
+    expect(schemaErrors(schema, f)).toEqual([])
   })
 
   test('a file of scope "user" with one user, and a file without settings', () => {
@@ -225,6 +241,7 @@ describe('each class of bad file is refused with the path of the first problem',
     expect(problem(bad((f) => (alice(f).profile.about = big(LIMITS.aboutLength + 1)))).path).toBe('$.users[0].profile.about')
     expect(problem(bad((f) => (alice(f).profile.name = big(LIMITS.nameLength + 1)))).path).toBe('$.users[0].profile.name')
     expect(problem(bad((f) => (alice(f).userId = big(LIMITS.idLength + 1)))).path).toBe('$.users[0].userId')
+    expect(problem(bad((f) => (alice(f).docs[0].docId = big(BACKUP_LIMITS.recordId + 1)))).path).toBe('$.users[0].docs[0].docId')
     const meta = problem(bad((f) => (alice(f).profile.metadata = { blob: big(LIMITS.metadataBytes) })))
     expect(meta.path).toBe('$.users[0].profile.metadata')
     expect(meta.message).toMatch(/is too large: \d+ bytes, the limit is 65536/)
@@ -409,7 +426,8 @@ describe('docs/backup-format.schema.json', () => {
   test('is a draft 2020-12 schema whose limits are those of LIMITS', () => {
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema')
     const defs = schema.$defs as Record<string, Schema & { properties: Record<string, Schema> }>
-    expect(defs.id.maxLength).toBe(LIMITS.idLength)
+    expect(defs.userId.maxLength).toBe(LIMITS.idLength)
+    expect(defs.id.maxLength).toBe(BACKUP_LIMITS.recordId)
     expect(defs.message.properties.content.maxLength).toBe(LIMITS.messageLength)
     expect(defs.doc.properties.content.maxLength).toBe(LIMITS.docContentLength)
     expect(defs.profile.properties.about.maxLength).toBe(LIMITS.aboutLength)

@@ -199,11 +199,18 @@ describe('extract', () => {
     expect(requests).toHaveLength(1)
   })
 
-  test('validates its input', async () => {
-    const { engine } = engineWith([])
-    await expect(
-      engine.extract({ messages, sessionCreatedAt: new Date('nope'), user: { name: '', about: '' }, categories: CATEGORIES }),
-    ).rejects.toBeInstanceOf(ValidationError)
+  test('an invalid session date falls back to the newest message time as "now"', async () => {
+    const { engine, requests } = engineWith(['{"facts": []}'])
+    await engine.extract({
+      messages: [{ role: 'user', content: 'I moved yesterday', timestamp: new Date('2025-03-05T08:00:00Z') }],
+      sessionCreatedAt: new Date('nope'),
+      user: { name: '', about: '' },
+      categories: CATEGORIES,
+    })
+    expect(requests[0].messages[1].content).toContain('NOW: Wednesday 2025-03-05')
+    await expect(engine.extract({ messages: 'x' as never, sessionCreatedAt: NOW, user: { name: '', about: '' }, categories: CATEGORIES })).rejects.toBeInstanceOf(
+      ValidationError,
+    )
   })
 })
 

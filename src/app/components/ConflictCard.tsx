@@ -48,7 +48,7 @@ export function ConflictCard({ conflict, inConversation = false }: { conflict: M
   return (
     <article className={`conflict-card${inConversation ? ' in-conversation' : ''}${isOpen(conflict) ? '' : ' settled'}`} aria-label="Memory conflict">
       <p className="conflict-kicker">
-        <Icon name="bell" size={14} /> {isOpen(conflict) ? 'Which is right?' : conflict.status === 'FAILED' ? 'Could not be settled' : 'Settled'}
+        <Icon name="bell" size={14} /> {conflict.status === 'RESOLVED' ? 'Settled contradiction' : conflict.status === 'FAILED' ? 'Contradiction: could not be settled' : 'Contradiction'}
         <time className="muted" dateTime={conflict.createdAt.toISOString()}>
           {longDate(conflict.createdAt)}
         </time>
@@ -61,7 +61,7 @@ export function ConflictCard({ conflict, inConversation = false }: { conflict: M
           </div>
         ))}
         <div className="fact fact-new">
-          <span className="fact-label">{conflict.origin === 'sync' ? 'From another device' : 'Now'}</span>
+          <span className="fact-label">{conflict.origin === 'sync' ? 'From another device' : 'New'}</span>
           <p>{conflict.proposedMemoryContent}</p>
         </div>
       </div>
@@ -83,7 +83,7 @@ export function ConflictCard({ conflict, inConversation = false }: { conflict: M
           <label htmlFor={noteId} className="note-label">
             Note <span className="optional">(optional, sent with your answer)</span>
           </label>
-          <textarea id={noteId} rows={1} value={note} onChange={(e) => setNote(e.target.value)} placeholder="e.g. I stopped being vegetarian in May" disabled={busy} />
+          <textarea id={noteId} rows={2} value={note} onChange={(e) => setNote(e.target.value)} placeholder="Anything the memory should say, in your words" disabled={busy} />
         </div>
       )}
       {pending && questions.length > 1 && (

@@ -56,17 +56,17 @@ export function DeleteMemoryDialog({ version, live, onClose }: DeleteMemoryDialo
           {error}
         </p>
       )}
-      <div className="dialog-actions wrap">
-        <button type="button" className="button" onClick={close} autoFocus>
-          Cancel
+      <div className="dialog-actions choices">
+        <button type="button" className="button danger" onClick={() => run(false)} disabled={busy}>
+          {only ? 'Delete memory' : 'Delete this version'}
         </button>
         {older > 0 && (
           <button type="button" className="button danger-outline" onClick={() => run(true)} disabled={busy}>
-            {isLive ? 'Delete with history' : `Delete this and ${older} older`}
+            {isLive ? `Delete with history (all ${live.totalVersions} versions)` : `Delete this and ${older} older`}
           </button>
         )}
-        <button type="button" className="button danger" onClick={() => run(false)} disabled={busy}>
-          {only ? 'Delete memory' : 'Delete this version'}
+        <button type="button" className="button" onClick={close} autoFocus>
+          Cancel
         </button>
       </div>
     </Dialog>

@@ -42,6 +42,9 @@ export function MemoryCard({ item }: { item: UserMemoryItem }) {
       <div className="memory-main">
         <input type="checkbox" className="memory-check" checked={selected} onChange={() => toggleSelected(item.memoryId)} aria-label={`Select: ${item.content}`} />
         <p className="memory-content">{item.content}</p>
+        <button type="button" className="icon-button small memory-delete" aria-label={`Delete: ${item.content}`} onClick={() => setDeleting(item)}>
+          <Icon name="trash" size={16} />
+        </button>
       </div>
       {(item.categories.length > 0 || when) && (
         <div className="memory-meta">
@@ -85,17 +88,13 @@ export function MemoryCard({ item }: { item: UserMemoryItem }) {
           <Icon name="chevron" size={14} />
         </button>
         <time className="muted" dateTime={item.createdAt.toISOString()} title={`Recorded ${longDate(item.createdAt)}`}>
-          {shortDate(item.createdAt)}
+          Recorded {shortDate(item.createdAt)}
         </time>
-        <span className="memory-footer-spacer" />
         {item.sessionId && sessionKnown && (
-          <button type="button" className="button small ghost" onClick={showSource}>
+          <button type="button" className="link-button" onClick={showSource}>
             From this chat
           </button>
         )}
-        <button type="button" className="icon-button small" aria-label={`Delete: ${item.content}`} onClick={() => setDeleting(item)}>
-          <Icon name="trash" size={16} />
-        </button>
       </div>
       {expanded && <VersionTimeline id={timelineId} item={item} onDelete={setDeleting} />}
       <DeleteMemoryDialog version={deleting} live={item} onClose={() => setDeleting(null)} />

@@ -33,8 +33,8 @@ export function ProcessingNotice({ session }: { session: SessionView }) {
     useUiStore.getState().openDrawer('memories')
   }
   return (
-    <p className="inline-notice done" role="status">
-      <Icon name="check" size={16} />
+    <p className={`inline-notice ${summary.conflicts ? 'asks' : 'done'}`} role="status">
+      <Icon name={summary.conflicts ? 'bell' : 'check'} size={16} />
       <span>{summaryText(summary)}</span>
       {summary.added + summary.changed > 0 && (
         <button type="button" className="link-button" onClick={showThem}>

@@ -1,5 +1,6 @@
 import { useId } from 'react'
-import { shortDate, longDate } from '../lib/format'
+import { longDate, shortDate } from '../lib/format'
+import { useConversationStore } from '../stores/conversationStore'
 import { useSessionStore, visibleSessions } from '../stores/sessionStore'
 import { useUiStore } from '../stores/uiStore'
 import { EmptyState } from './EmptyState'
@@ -16,6 +17,7 @@ export function SessionList() {
   const shown = visibleSessions(sessions, query)
 
   const open = (sessionId: string | null) => {
+    useConversationStore.getState().highlight([])
     select(sessionId)
     openSheet(null)
   }
@@ -62,6 +64,18 @@ export function SessionList() {
             </li>
           ))}
         </ul>
+      </div>
+      <div className="panel-footer phone-only">
+        <button
+          type="button"
+          className="button ghost"
+          onClick={() => {
+            openSheet(null)
+            useUiStore.getState().setSettingsOpen(true)
+          }}
+        >
+          <Icon name="gear" /> Settings
+        </button>
       </div>
     </nav>
   )

@@ -4,6 +4,7 @@ import { Conversation } from './Conversation'
 import { CreateUserDialog } from './CreateUserDialog'
 import { Drawer } from './Drawer'
 import { SessionList } from './SessionList'
+import { SettingsDialog } from './SettingsDialog'
 import { SidePanel } from './SidePanel'
 import { TopBar } from './TopBar'
 
@@ -27,6 +28,7 @@ export function Shell() {
         </SidePanel>
       </div>
       <CreateUserDialog />
+      <SettingsDialog />
     </div>
   )
 }

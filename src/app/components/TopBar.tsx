@@ -1,5 +1,6 @@
 import { useIsPhone } from '../hooks/useMediaQuery'
 import { useUiStore } from '../stores/uiStore'
+import { ConflictsBell } from './ConflictsBell'
 import { EnginePill } from './EnginePill'
 import { Icon } from './Icon'
 import { SyncPill } from './SyncPill'
@@ -8,6 +9,7 @@ import { UserSwitcher } from './UserSwitcher'
 export function TopBar() {
   const openSheet = useUiStore((s) => s.openSheet)
   const toggleDrawer = useUiStore((s) => s.toggleDrawer)
+  const openSettings = useUiStore((s) => s.setSettingsOpen)
   const isPhone = useIsPhone()
   const drawerShown = useUiStore((s) => (isPhone ? s.sheet === 'drawer' : s.drawerOpen))
   return (
@@ -25,6 +27,10 @@ export function TopBar() {
         <SyncPill />
         <EnginePill />
       </div>
+      <ConflictsBell />
+      <button type="button" className="icon-button desktop-only" aria-label="Settings" onClick={() => openSettings(true)}>
+        <Icon name="gear" />
+      </button>
       <button type="button" className="button ghost drawer-toggle" aria-expanded={drawerShown} onClick={toggleDrawer}>
         <Icon name="panel" />
         <span className="drawer-toggle-text">Memory</span>

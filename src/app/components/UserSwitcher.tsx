@@ -53,7 +53,14 @@ export function UserSwitcher() {
 
   if (!current) return null
   return (
-    <div className="user-switcher" ref={root} onKeyDown={onKeyDown}>
+    <div
+      className="user-switcher"
+      ref={root}
+      onKeyDown={onKeyDown}
+      onBlur={(e) => {
+        if (open && !root.current?.contains(e.relatedTarget as Node | null)) setOpen(false)
+      }}
+    >
       <button type="button" className="user-button" aria-haspopup="menu" aria-expanded={open} aria-controls={menuId} onClick={() => setOpen(!open)}>
         <span className="avatar" aria-hidden="true">
           {initial(current)}

@@ -1,5 +1,5 @@
 import type { UserMemoryItem } from '../../index'
-import { longDate, shortDate } from '../lib/format'
+import { longDate } from '../lib/format'
 import { reasonLabel } from '../lib/memoryText'
 import { Icon } from './Icon'
 
@@ -25,7 +25,7 @@ export function VersionTimeline({ id, item, onDelete }: { id: string; item: User
               {v.expiredAt && (
                 <>
                   {' '}
-                  on <time dateTime={v.expiredAt.toISOString()}>{shortDate(v.expiredAt)}</time>
+                  on <time dateTime={v.expiredAt.toISOString()}>{longDate(v.expiredAt)}</time>
                 </>
               )}
             </p>

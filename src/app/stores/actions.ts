@@ -1,6 +1,6 @@
 import { errorMessage } from '../lib/errors'
 import { plural } from '../lib/format'
-import { useConflictStore } from './conflictStore'
+import { isOpen, useConflictStore } from './conflictStore'
 import { useMemoryStore } from './memoryStore'
 import { notify } from './noticeStore'
 import { useSessionStore } from './sessionStore'
@@ -14,6 +14,7 @@ export function reloadMemoryLayer(): Promise<unknown> {
 export interface ProcessingSummary {
   added: number
   changed: number
+  /** open questions this chat raised */
   conflicts: number
 }
 
@@ -23,7 +24,7 @@ export function summaryOf(sessionId: string): ProcessingSummary {
   return {
     added: items.filter((m) => m.versionNumber === 1).length,
     changed: items.filter((m) => m.versionNumber > 1).length,
-    conflicts: useConflictStore.getState().conflicts.filter((c) => c.sessionId === sessionId).length,
+    conflicts: useConflictStore.getState().conflicts.filter((c) => c.sessionId === sessionId && isOpen(c)).length,
   }
 }
 
@@ -33,7 +34,7 @@ export function summaryText(s: ProcessingSummary): string {
   return `Memory updated: ${parts.filter(Boolean).join(', ')}`
 }
 
-/** "Process now": turns the session into memories and says what changed. */
+/** "Process now": turns the session into memories; the conversation's inline notice says what changed. */
 export async function processNow(sessionId: string): Promise<void> {
   try {
     await useSessionStore.getState().process(sessionId)
@@ -44,5 +45,16 @@ export async function processNow(sessionId: string): Promise<void> {
   await reloadMemoryLayer()
   const view = useSessionStore.getState().sessions.find((s) => s.sessionId === sessionId)
   if (view?.status === 'failed') notify(`Processing failed: ${view.error ?? 'unknown reason'}`, 'error')
-  else notify(summaryText(summaryOf(sessionId)), 'success')
+}
+
+/** Says what background processing (auto-processing, another tab) did to sessions that just finished. */
+export function announceFinished(sessionIds: string[]): void {
+  const { sessions } = useSessionStore.getState()
+  for (const id of sessionIds) {
+    const view = sessions.find((s) => s.sessionId === id)
+    if (!view) continue
+    const title = view.title ? `“${view.title}”: ` : ''
+    if (view.status === 'processed') notify(`${title}${summaryText(summaryOf(id))}`, 'success')
+    if (view.status === 'failed') notify(`${title}processing failed: ${view.error ?? 'unknown reason'}`, 'error')
+  }
 }

@@ -12,19 +12,25 @@ interface ClientState {
 }
 
 /** The one MemoryClient of this tab. Everything the app reads or writes goes through it. */
-export const useClientStore = create<ClientState>()((set, get) => ({
+// One open per tab, even when React runs the boot effect twice (StrictMode in development).
+let opening: Promise<void> | null = null
+
+export const useClientStore = create<ClientState>()((set) => ({
   status: 'opening',
   client: null,
   error: null,
-  async open() {
-    if (get().client) return
-    set({ status: 'opening', error: null })
-    try {
-      const client = await MemoryClient.open({ dbName: 'keepsake' })
-      set({ status: 'ready', client })
-    } catch (e) {
-      set({ status: 'error', error: errorMessage(e) })
-    }
+  open() {
+    opening ??= (async () => {
+      set({ status: 'opening', error: null })
+      try {
+        const client = await MemoryClient.open({ dbName: 'keepsake' })
+        set({ status: 'ready', client })
+      } catch (e) {
+        opening = null
+        set({ status: 'error', error: errorMessage(e) })
+      }
+    })()
+    return opening
   },
 }))
 

@@ -22,7 +22,7 @@ export const useNoticeStore = create<NoticeState>()((set, get) => ({
   notices: [],
   push(text, tone = 'info') {
     const id = nextId++
-    set({ notices: [...get().notices.slice(-3), { id, text, tone }] })
+    set({ notices: [...get().notices.slice(-2), { id, text, tone }] })
     if (tone !== 'error') setTimeout(() => get().dismiss(id), LIFETIME_MS)
   },
   dismiss(id) {

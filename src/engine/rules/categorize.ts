@@ -4,6 +4,7 @@
  * any other category is matched by the words of its name and description.
  */
 import type { Category } from '../../core/types'
+import { PROFESSIONS } from './lexicon'
 import { contentTokens, stem } from './similarity'
 
 const KEYWORDS: Record<string, string> = {
@@ -13,7 +14,7 @@ const KEYWORDS: Record<string, string> = {
     atheist introvert extrovert drive drives car speak speaks fluent language languages height tall
     own owns dog cat puppy kitten pet pets tattoo glasses lefthanded`,
   preferences: `like likes love loves enjoy enjoys hate hates dislike dislikes prefer prefers favorite
-    fan into stand adore adores detest can't passionate obsessed keen rather`,
+    fan into stand adore adores detest passionate obsessed keen rather`,
   food_preferences: `vegetarian vegan pescatarian meat eat eats eating food foods diet gluten dairy
     lactose sushi pizza pasta coffee tea chocolate spicy cilantro pork beef chicken fish seafood
     keto paleo cook cooking bake baking cuisine dish dishes restaurant drink drinks beer wine
@@ -49,7 +50,7 @@ const KEYWORDS: Record<string, string> = {
     apartment flat house home neighborhood neighbourhood grew born from originally rent renting
     hometown address stay staying brooklyn`,
   goals: `plan plans planning goal goals want wants hope hopes hoping dream dreams aim aiming
-    resolution someday future thinking considering intend intends saving save would love like
+    resolution someday future thinking considering intend intends saving save
     trying try training aspire upgrade upgrading become becoming`,
   interests: `hobby hobbies play plays playing guitar piano drums music band sing read reads
     reading book books novel novels movie movies film films series show shows comedies comedy
@@ -57,13 +58,13 @@ const KEYWORDS: Record<string, string> = {
     knit knitting garden gardening collect collects collecting vintage chess tennis soccer football
     basketball golf surf surfing ski skiing fan concert concerts podcast anime travel traveling
     dance dancing art museum learning learn cook cooking baking lasagna dune swift`,
-  habits: `every daily weekly usually always never often sometimes routine habit habits each
+  habits: `every daily weekly usually always often sometimes routine habit habits each
     morning mornings night nights weekend weekends wake wakes bed commute commuting times day
     week mondays tuesdays wednesdays thursdays fridays saturdays sundays`,
-  events: `met meet meeting went trip visit visited visiting wedding party birthday anniversary
+  events: `met meet meeting trip visit visited visiting wedding party birthday anniversary
     concert conference appointment celebrate celebrating celebrated flying fly flight vacation
     holiday hosting host event attended attend graduation ceremony funeral festival interview
-    game match trip expecting engaged married got turned`,
+    match expecting engaged`,
   technical: `computer laptop phone iphone android software app apps code codes coding program
     programming python javascript typescript rust java linux windows mac macbook server database
     api tech technology developer engineer github keyboard gaming pc tablet ipad website
@@ -100,6 +101,7 @@ function stemmedKeywords(key: string): Set<string> {
   let s = stemmedCache.get(key)
   if (!s) {
     s = new Set(KEYWORDS[key].trim().split(/\s+/).map(stem))
+    if (key === 'work') for (const p of PROFESSIONS) s.add(stem(p))
     stemmedCache.set(key, s)
   }
   return s
@@ -109,6 +111,7 @@ function keywordsFor(category: Category): Set<string> {
   const name = (category.name ?? '').toLowerCase()
   const known = KEYWORDS[name] ? name : ALIASES[name]
   const out = new Set<string>(known ? stemmedKeywords(known) : [])
+  if (known) return out
   const nameParts = name.split(/[_\s-]+/).filter(Boolean)
   for (const part of nameParts) {
     const alias = ALIASES[part] ?? (KEYWORDS[part] ? part : undefined)
@@ -117,6 +120,34 @@ function keywordsFor(category: Category): Set<string> {
   }
   if (!known) {
     for (const w of contentTokens(category.description ?? '')) if (!GENERIC_DESCRIPTION_WORDS.has(w)) out.add(w)
+  }
+  return out
+}
+
+/** Broader words implied by a word, so that custom categories ("pets", "travel") match. */
+const CONCEPTS: Record<string, string> = {
+  dog: 'pet animal', cat: 'pet animal', puppy: 'pet animal dog', kitten: 'pet animal cat', parrot: 'pet animal bird',
+  hamster: 'pet animal', rabbit: 'pet animal', bunny: 'pet animal', horse: 'animal', fish: 'animal',
+  visit: 'travel trip', fly: 'travel trip', flight: 'travel trip', trip: 'travel', vacation: 'travel trip',
+  holiday: 'travel trip', abroad: 'travel',
+  wife: 'family partner spouse', husband: 'family partner spouse', mom: 'family parent', dad: 'family parent',
+  kid: 'family child children', son: 'family child', daughter: 'family child', sister: 'family sibling',
+  brother: 'family sibling', boyfriend: 'partner relationship', girlfriend: 'partner relationship',
+  doctor: 'health medical', hospital: 'health medical', surgery: 'health medical',
+  allerg: 'allergy health', vegetarian: 'diet food', vegan: 'diet food', meat: 'diet food',
+  job: 'work career', work: 'job career', employ: 'work job', university: 'school education study',
+  college: 'school education study', guitar: 'music instrument hobby', piano: 'music instrument hobby',
+  laptop: 'device computer tech', phone: 'device tech', car: 'vehicle', movie: 'film entertainment',
+  book: 'reading literature', read: 'book reading', run: 'sport fitness exercise', gym: 'sport fitness exercise',
+  yoga: 'sport fitness exercise', tennis: 'sport', soccer: 'sport', football: 'sport', hik: 'outdoors',
+  money: 'finance', salary: 'finance money', rent: 'finance money', save: 'finance money',
+}
+
+function withConcepts(tokens: Set<string>): Set<string> {
+  const out = new Set(tokens)
+  for (const t of tokens) {
+    const c = CONCEPTS[t]
+    if (c) for (const w of c.split(' ')) out.add(stem(w))
   }
   return out
 }
@@ -135,16 +166,19 @@ export interface CategorizeOptions {
 export function categorize(content: string, categories: readonly Category[], opts: CategorizeOptions = {}): string[] {
   if (!Array.isArray(categories) || categories.length === 0) return []
   const names = categories.map((c) => c?.name).filter((n): n is string => typeof n === 'string' && n.length > 0)
-  const tokens = contentTokens(content, { keepChangeWords: true })
+  const base = contentTokens(content, { keepChangeWords: true })
+  const tokens = withConcepts(base)
   const scored: { name: string; score: number; order: number }[] = []
   categories.forEach((cat, order) => {
     if (!cat || typeof cat.name !== 'string' || cat.name.length === 0) return
     const kw = keywordsFor(cat)
+    const lower = cat.name.toLowerCase()
+    const known = !!(KEYWORDS[lower] || ALIASES[lower])
     let score = 0
-    for (const t of tokens) if (kw.has(t)) score += 1
+    for (const t of known ? base : tokens) if (kw.has(t)) score += 1
     const hint = opts.hints?.some((h) => h === cat.name || ALIASES[cat.name.toLowerCase()] === h)
     if (hint) score += 2
-    if (opts.hasEventDate && (cat.name === 'events' || ALIASES[cat.name] === 'events')) score += 0.5
+    if (opts.hasEventDate && (cat.name === 'events' || ALIASES[cat.name] === 'events')) score += 1
     if (score > 0) scored.push({ name: cat.name, score, order })
   })
   scored.sort((a, b) => b.score - a.score || a.order - b.order)

@@ -161,7 +161,7 @@ function chronoHits(text: string, ref: Date, tense: Tense): Hit[] {
     const after = text.slice(r.index + t.length, r.index + t.length + 2)
     if (/^for\b/i.test(t) || /\bfor\s*$/.test(before)) continue // a duration, not a date
     if (/^(?:now|right now)$/i.test(t)) continue
-    if (t.replace(/[^a-z]/gi, '').length <= 3 && !/\b(?:on|last|next|this|since|by|until)\s*$/.test(before)) continue
+    if (t.replace(/[^a-z]/gi, '').length <= 3 && !/\b(?:on|in|last|next|this|since|by|until|of|early|late|mid)\s*$/.test(before)) continue
     if (/\b(?:every|each)\s*$/.test(before) || /^s\b/.test(after)) continue // habitual
     const s = r.start
     const hasDay = s.isCertain('day') || s.isCertain('weekday') || DAY_WORDS.test(t)
@@ -201,8 +201,7 @@ function chronoHits(text: string, ref: Date, tense: Tense): Hit[] {
       const ed = Date.UTC(e.get('year') ?? year, (e.get('month') ?? month + 1) - 1, e.get('day') ?? day, 23, 59, 59, 999)
       if (ed >= date.start.getTime()) date = { start: date.start, end: new Date(ed) }
     }
-    const keepText = /\bsince\s*$/.test(before)
-    hits.push({ index: r.index, length: t.length, date, keepText })
+    hits.push({ index: r.index, length: t.length, date, keepText: false })
   }
   return hits
 }

@@ -36,18 +36,19 @@ export const MODALS = set(`can cannot could will would should might must may sha
 
 /** Adverbs that can sit between the subject and the verb; they are kept in the fact. */
 export const KEPT_ADVERBS = set(`usually always never often sometimes rarely seldom still originally mostly
-  occasionally normally generally typically regularly currently now also no longer`)
+  occasionally normally generally typically regularly currently now no longer`)
 
 /** Filler adverbs that are dropped from the fact. */
 export const DROPPED_ADVERBS = set(`just actually really literally basically totally absolutely definitely
-  kinda kind sorta honestly seriously truly already recently finally officially pretty so lowkey highkey def`)
+  kinda kind sorta honestly seriously truly already recently finally officially pretty so lowkey highkey def
+  also even both all simply personally super extremely incredibly deeply quite rather`)
 
 /** Verbs whose first-person use is conversational, not a fact ("I think", "I guess"). */
 export const NON_FACT_VERBS = set(`think guess know mean see agree wonder suppose bet understand appreciate
   apologize apologise promise assume doubt imagine wish forgot forget remember realize realise
-  get got guessed thought wondered meant saw agreed hear heard feel felt swear reckon care
-  asked ask said say told tell am_sorry was wondering was thinking believe figured figure
-  recommend suggest expect`)
+  guessed thought wondered meant agreed hear heard feel felt swear reckon care
+  asked ask said say told tell believe figured figure
+  recommend suggest expect wait`)
 
 /** Feelings of the moment: "I'm so tired", "I'm excited about it". Never a lasting fact. */
 export const EMOTION_ADJECTIVES = set(`tired exhausted hungry thirsty bored sorry glad sure unsure curious confused
@@ -71,7 +72,7 @@ export const TIME_FILLERS = set(`today tonight now rn atm again too though tbh l
   as well a bit little kinda`)
 
 /** Gerund / participle words that may begin a subjectless chat fragment ("thinking of ..."). */
-export const FRAGMENT_GERUNDS = set(`thinking planning hoping moving starting learning working training
+export const FRAGMENT_GERUNDS = set(`thinking planning hoping moving starting learning working training living
   going trying studying looking saving getting flying heading visiting graduating expecting`)
 
 /** Relations and pets that can be named right after "my" ("my sister Anna"). */
@@ -152,7 +153,7 @@ export const META_PREFIXES = [
 
 /** Words a vague object can be: "I love it", "I have one". */
 export const PRONOUN_OBJECTS = set(`it that this them those these you one ones so too there here him her
-  lol haha`)
+  lol haha well great fine good bad ok okay awesome amazing fun nice`)
 
 export const NUMBER_WORDS: Readonly<Record<string, string>> = {
   zero: '0', one: '1', two: '2', three: '3', four: '4', five: '5', six: '6', seven: '7', eight: '8',

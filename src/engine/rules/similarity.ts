@@ -46,8 +46,13 @@ const IRREGULAR_STEMS: Record<string, string> = {
 /** A light stemmer: plural and verb endings, final e, double consonants. */
 export function stem(word: string): string {
   let w = word.toLowerCase().replace(/'s$/, '').replace(/'$/, '')
-  if (IRREGULAR_STEMS[w]) return IRREGULAR_STEMS[w]
+  if (IRREGULAR_STEMS[w]) return stemRegular(IRREGULAR_STEMS[w])
   if (NUMBER_WORDS[w] && w !== 'a' && w !== 'an') return NUMBER_WORDS[w]
+  return stemRegular(w)
+}
+
+function stemRegular(word: string): string {
+  let w = word
   if (w.length <= 3 || /\d/.test(w)) return w
   if (w.endsWith('ies') && w.length > 4) w = w.slice(0, -3) + 'y'
   else if (w.endsWith('ied') && w.length > 4) w = w.slice(0, -3) + 'y'

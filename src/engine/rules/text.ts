@@ -2,10 +2,11 @@
  * Text plumbing for the rules engine: cleaning a chat message, expanding contractions,
  * splitting into sentences and clauses. Everything here is linear-time regex work.
  */
-import { LEADING_FILLERS, QUESTION_STARTS, SUBORDINATE_STARTS } from './lexicon'
+import { isPastForm } from './grammar'
+import { FRAGMENT_GERUNDS, LEADING_FILLERS, QUESTION_STARTS, SUBORDINATE_STARTS } from './lexicon'
 
 /** Longest part of one message that is looked at (longer messages are cut, not rejected). */
-export const MAX_MESSAGE_CHARS = 12_000
+export const MAX_MESSAGE_CHARS = 8_000
 /** Clauses longer than this (in words) are not plain statements; they are skipped. */
 export const MAX_CLAUSE_WORDS = 40
 
@@ -78,7 +79,8 @@ const CONTRACTIONS: [RegExp, string][] = [
   [/\bwanna\b/gi, 'want to'],
   [/\bgotta\b/gi, 'have to'],
   [/\bkinda\b/gi, 'kind of'],
-  [/\bcuz\b|\b'cause\b/gi, 'because'],
+  [/\bcuz\b/gi, 'because'],
+  [/(^|\s)'cause\b/gi, '$1because'],
   [/\bdont\b/gi, 'do not'],
   [/\bdoesnt\b/gi, 'does not'],
   [/\bdidnt\b/gi, 'did not'],
@@ -121,7 +123,7 @@ export function stripLeadingFillers(text: string): string {
 }
 
 const TRAILING_FILLERS =
-  /(?:[\s,]+(?:lol|lmao|haha+|hehe|btw|tbh|though|anyway|anyways|fyi|imo|ok|okay|right|you know|yay|ha|xd|rn|atm|these days|as well|too))+[\s,.!]*$/i
+  /(?:[\s,]+(?:wish me luck|fingers crossed|unfortunately|sadly|luckily|thankfully|fortunately|yay|woohoo|lol|lmao|haha+|hehe|btw|tbh|though|anyway|anyways|fyi|imo|ok|okay|right|you know|yay|ha|xd|rn|atm|these days|as well|too))+[\s,.!]*$/i
 
 export function stripTrailingFillers(text: string): string {
   return text.replace(TRAILING_FILLERS, '').replace(/[\s,;:.!-]+$/, '').trim()
@@ -150,7 +152,11 @@ function startsNewClause(piece: string, knownNames: ReadonlySet<string>): boolea
   const w = firstWord(p)
   if (QUESTION_STARTS.has(w) || SUBORDINATE_STARTS.has(w)) return true
   if (w === 'remember' || w === 'please' || w === 'thanks' || w === 'lol' || w === 'haha') return true
+  // a hedge or a participle phrase ("..., maybe a glass of wine", "..., living in Denver")
+  if (w === 'maybe' || w === 'probably' || w === 'perhaps' || w === 'hopefully' || FRAGMENT_GERUNDS.has(w)) return true
   if (knownNames.has(w)) return true
+  // a numeric aside ("..., 200 day streak!") is not part of the statement before it
+  if (/^\d/.test(p) && !/^\d+(?:\s+(?:and|or)\s+\d+)?$/.test(p)) return true
   return false
 }
 
@@ -158,7 +164,7 @@ function startsNewClause(piece: string, knownNames: ReadonlySet<string>): boolea
 export function markCompanions(text: string): string {
   return text
     .replace(
-      /(^|[,;]\s*|\b(?:and|but|so|then)\s+)((?:my|our)\s+[\w'-]+(?:\s+[A-Z][\w'-]*)?|[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?)\s+and\s+I\b/g,
+      /(^|[,;]\s*|\b(?:and|but|so|then)\s+)((?:[Mm]y|[Oo]ur)\s+[\w'-]+(?:\s+[A-Z][\w'-]*)?|[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?)\s+and\s+I\b/g,
       (_m, pre: string, who: string) => `${pre}${COMPANION_MARK}${who}${COMPANION_MARK}`,
     )
     .replace(
@@ -167,10 +173,54 @@ export function markCompanions(text: string): string {
     )
 }
 
-const AND_VERB =
-  /\s+and\s+(?:(?:then|also|now|still|recently|finally|usually|always|never|often|mostly)\s+)*(?=(?:live|lived|work|worked|code|play|played|have|had|love|loved|like|hate|go|went|study|studied|teach|cook|eat|drink|drive|use|write|read|travel|speak|own|do|did|make|made|take|took|volunteer|swim|run|ran|ski|paint|sing|dance|watch|collect|bake|climb|hike|practice|moved|move|started|got|bought|quit|joined|left|met|visited|adopted|graduated|finished|am|was|can|cannot|will|spend|spent|sold|lost|broke|became|volunteered|teach|taught|train|trained)\b)/gi
+const AND_BUT = /\s*,?\s+(?:and|but)\s+(?:(?:then|also|now|still|recently|finally|usually|always|never|often|mostly|just|even)\s+)*/gi
 
-const CONJUNCTION = /\s*,?\s+(?:and|but|so|because|since|plus|although|though|while|whereas|or|yet)\s+/gi
+/** Base forms after "and" that continue the first subject ("I use Linux and code in Rust"). */
+const BASE_VERBS = new Set(
+  `live work code play have love like hate go study teach cook eat drink drive use write read travel
+  speak own do make take volunteer swim run ski paint sing dance watch collect bake climb hike
+  practice move am was can cannot will spend sell lose train ride build grow want need hope plan`.split(/\s+/),
+)
+/** Third-person forms after "and" for a third-person subject ("she loves X and reads Y"). */
+const THIRD_VERBS = new Set(
+  `lives works loves likes hates plays teaches writes runs cooks goes has is does makes takes speaks
+  studies owns drives enjoys watches paints sings travels uses wants needs knows spends visits bakes
+  collects swims hikes volunteers reads was`.split(/\s+/),
+)
+const AFTER_PAST = /^(?:a|an|the|my|our|his|her|their|to|up|in|at|on|from|into|with|out|back|off|home|here|there|it|them|him|me|us|\d)\b/i
+
+/** The subject words that a clause after "and <verb>" inherits, or null. */
+function inheritedSubject(text: string): { subject: string; third: boolean } | null {
+  const t = stripLeadingFillers(text)
+  let m = /^(I|we)\b/i.exec(t)
+  if (m) return { subject: 'I', third: false }
+  m = /^(he|she)\b/i.exec(t)
+  if (m) return { subject: m[1], third: true }
+  m = /^((?:my|our)\s+[\w-]+(?:\s+\p{Lu}[\p{L}'-]+)?)\s/iu.exec(t)
+  if (m) return { subject: m[1], third: true }
+  return null
+}
+
+function splitAndVerb(text: string): string[] {
+  const subj = inheritedSubject(text)
+  if (!subj) return [text]
+  const cuts: [number, number][] = []
+  AND_BUT.lastIndex = 0
+  let m: RegExpExecArray | null
+  while ((m = AND_BUT.exec(text)) !== null) {
+    const after = text.slice(m.index + m[0].length)
+    const w = firstWord(after)
+    const rest = after.slice(w.length).trimStart()
+    const past = isPastForm(w) && AFTER_PAST.test(rest)
+    if (subj.third ? THIRD_VERBS.has(w) || past : BASE_VERBS.has(w) || past) cuts.push([m.index, m.index + m[0].length])
+  }
+  if (cuts.length === 0) return [text]
+  const out = [text.slice(0, cuts[0][0])]
+  cuts.forEach(([, end], i) => out.push(`${subj.subject} ${text.slice(end, i + 1 < cuts.length ? cuts[i + 1][0] : text.length)}`))
+  return out
+}
+
+const CONJUNCTION = /\s*,?\s+(?:and|but|so|because|'cause|cause|cuz|bc|since|plus|although|though|while|whereas|or|yet)\s+/gi
 
 const VERBISH = new Set(
   `is are was were has have had does do did will would can cannot could should might must may
@@ -190,7 +240,7 @@ function hasPredicate(text: string): boolean {
 }
 
 function shouldSplitBefore(after: string, knownNames: ReadonlySet<string>): boolean {
-  if (/^(?:I|we|he|she|they)\b/i.test(after) || after.startsWith(COMPANION_MARK)) return true
+  if (/^(?:I|we|he|she|they|it|that|this|there)\b/i.test(after) || after.startsWith(COMPANION_MARK)) return true
   if (/^(?:my|our)\b/i.test(after)) return hasPredicate(after)
   return knownNames.has(firstWord(after))
 }
@@ -202,7 +252,8 @@ function splitOnConjunctions(text: string, knownNames: ReadonlySet<string>): str
   let m: RegExpExecArray | null
   while ((m = CONJUNCTION.exec(text)) !== null) {
     const after = text.slice(m.index + m[0].length)
-    if (shouldSplitBefore(after, knownNames)) {
+    const consequence = /\bso\s+$/i.test(m[0]) && /^\p{L}+\s+(?:is|was|are|were)\b/u.test(after)
+    if (consequence || shouldSplitBefore(after, knownNames)) {
       out.push(text.slice(last, m.index))
       last = m.index + m[0].length
     }
@@ -235,13 +286,8 @@ export function splitClauses(sentence: Sentence, knownNames: ReadonlySet<string>
   for (const piece of pieces) {
     for (const a of piece.split(SUBORDINATE_SPLIT)) {
       for (const b of splitOnConjunctions(a, knownNames)) {
-        const parts = b.split(AND_VERB)
-        clauses.push(parts[0])
-        for (let i = 1; i < parts.length; i++) {
-          // "I use Linux and code in Rust": the second part shares the subject of the first
-          const subj = /^(?:I|we)\b/i.test(stripLeadingFillers(parts[0])) ? 'I ' : ''
-          clauses.push(subj ? `${subj}${parts[i]}` : parts[i])
-        }
+        // "I use Linux and code in Rust": the second part shares the subject of the first
+        for (const part of splitAndVerb(b)) clauses.push(part)
       }
     }
   }

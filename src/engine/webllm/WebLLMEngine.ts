@@ -98,7 +98,8 @@ const TASK_LABEL: Record<StructuredTask, string> = {
   resolve: 'settling a conflict',
 }
 
-const MAX_TOKENS: Record<StructuredTask, number> = { extract: 1024, decide: 256, clarify: 384, resolve: 512 }
+// extract: up to MAX_FACTS_PER_CALL facts of ~100 tokens of JSON each
+const MAX_TOKENS: Record<StructuredTask, number> = { extract: 1280, decide: 256, clarify: 384, resolve: 512 }
 
 // ---- dates ----
 
@@ -307,9 +308,19 @@ function requireArray<T>(v: unknown, field: string): T[] {
   return v as T[]
 }
 
-function requireDate(v: unknown, field: string): Date {
-  if (!(v instanceof Date) || Number.isNaN(v.getTime())) throw new ValidationError(`${field} must be a valid Date`, field)
-  return v
+function isValidDate(v: unknown): v is Date {
+  return v instanceof Date && !Number.isNaN(v.getTime())
+}
+
+/**
+ * "Now" for the prompt: the session's date; if that is not a valid date, the newest message
+ * timestamp, else the current time (relative dates are then approximate, but nothing throws).
+ */
+function sessionNow(sessionCreatedAt: unknown, messages: ExtractInput['messages']): Date {
+  if (isValidDate(sessionCreatedAt)) return sessionCreatedAt
+  const stamps = messages.map((m) => m.timestamp).filter(isValidDate)
+  if (stamps.length > 0) return new Date(Math.max(...stamps.map((d) => d.getTime())))
+  return new Date()
 }
 
 export class WebLLMEngine implements MemoryEngine {
@@ -355,7 +366,7 @@ export class WebLLMEngine implements MemoryEngine {
 
   async extract(input: ExtractInput): Promise<ExtractedFact[]> {
     const messages = requireArray<ExtractInput['messages'][number]>(input.messages, 'messages')
-    const now = requireDate(input.sessionCreatedAt, 'sessionCreatedAt')
+    const now = sessionNow(input.sessionCreatedAt, messages)
     const categories = requireArray<ExtractInput['categories'][number]>(input.categories, 'categories')
     const categoryNames = categories.map((c) => c.name)
     const user = { name: input.user?.name ?? '', about: input.user?.about ?? '' }
@@ -364,7 +375,7 @@ export class WebLLMEngine implements MemoryEngine {
     const facts: ExtractedFact[] = []
     const seen = new Set<string>()
     for (const chunk of chunks) {
-      if (!chunk.indexes.some((i) => messages[i].role === 'user' && messages[i].content.trim())) continue
+      if (!chunk.indexes.some((i) => messages[i].role === 'user' && typeof messages[i].content === 'string' && messages[i].content.trim())) continue
       const numbers = chunk.indexes.map((i) => i + 1)
       const prompt = buildExtractPrompt({ messages, indexes: chunk.indexes, now, user, categories, maxMessageChars })
       const found = await this.structured('extract', prompt, extractSchema(categoryNames, numbers), (v) =>
@@ -384,6 +395,7 @@ export class WebLLMEngine implements MemoryEngine {
     const candidates = requireArray<MemoryCandidate>(input.candidates, 'candidates')
     // Nothing to compare with: a new memory, no need to ask the model.
     if (candidates.length === 0) return { kind: 'INSERT' }
+    if (!input.fact?.content?.trim()) return { kind: 'IGNORE', reason: 'The fact is empty.' }
     const prompt = buildDecidePrompt(input.fact, candidates)
     return this.structured('decide', prompt, decideSchema(candidates.length), (v) => parseDecideAnswer(v, candidates))
   }

@@ -61,7 +61,15 @@ export interface ModelInfo {
   /** Hugging Face repository the weights come from */
   url: string
   isDefault: boolean
+  /**
+   * Can serve as Keepsake's engine: a chat model (not embedding / vision) with a context window
+   * of at least MIN_CONTEXT_WINDOW tokens (the memory prompts need ~1k tokens of instructions
+   * plus the conversation; the "-1k" builds are too small).
+   */
+  usable: boolean
 }
+
+export const MIN_CONTEXT_WINDOW = 2048
 
 /** web-llm's ModelType enum: 0 LLM, 1 embedding, 2 VLM. */
 function kindOf(r: ModelRecordLike): ModelKind {
@@ -98,6 +106,7 @@ export function toModelInfo(r: ModelRecordLike): ModelInfo {
     contextWindowSize: r.overrides?.context_window_size ?? null,
     url: r.model,
     isDefault: r.model_id === DEFAULT_MODEL_ID || r.model_id === DEFAULT_MODEL_ID_F32,
+    usable: kindOf(r) === 'llm' && (r.overrides?.context_window_size ?? Infinity) >= MIN_CONTEXT_WINDOW,
   }
 }
 
@@ -109,6 +118,8 @@ export interface ListModelsOptions {
   lowResourceOnly?: boolean
   /** keep only models needing at most this much GPU memory */
   maxVramMB?: number
+  /** keep only models that can serve as Keepsake's engine (see ModelInfo.usable) */
+  usableOnly?: boolean
 }
 
 /** The models of a list, filtered, smallest GPU memory first. */
@@ -118,6 +129,7 @@ export function describeModels(records: readonly ModelRecordLike[], opts: ListMo
     .filter((m) => (opts.kind ? m.kind === opts.kind : true))
     .filter((m) => (opts.shaderF16 === false ? !m.requiresShaderF16 : true))
     .filter((m) => (opts.lowResourceOnly ? m.lowResourceRequired : true))
+    .filter((m) => (opts.usableOnly ? m.usable : true))
     .filter((m) => (opts.maxVramMB !== undefined ? (m.vramRequiredMB ?? Infinity) <= opts.maxVramMB : true))
     .sort((a, b) => (a.vramRequiredMB ?? Infinity) - (b.vramRequiredMB ?? Infinity) || a.modelId.localeCompare(b.modelId))
 }

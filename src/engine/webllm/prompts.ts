@@ -70,7 +70,13 @@ function oneLine(s: string, max: number): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
 }
 
-function renderDates(start?: Date, end?: Date): string {
+function validDate(d: Date | undefined): Date | undefined {
+  return d instanceof Date && !Number.isNaN(d.getTime()) ? d : undefined
+}
+
+function renderDates(startIn?: Date, endIn?: Date): string {
+  const start = validDate(startIn)
+  const end = validDate(endIn)
   if (!start && !end) return ''
   if (start && end && isoDay(start) !== isoDay(end)) return ` (when: ${isoDay(start)} to ${isoDay(end)})`
   return ` (when: ${isoDay((start ?? end) as Date)})`
@@ -83,7 +89,7 @@ function renderCategories(categories: Category[]): string {
 
 /** A fact as the model sees it in decide/clarify/resolve. */
 export function renderFact(fact: ExtractedFact): string {
-  const cats = fact.categories.length ? ` [${fact.categories.join(', ')}]` : ''
+  const cats = fact.categories?.length ? ` [${fact.categories.join(', ')}]` : ''
   return `${oneLine(fact.content, 600)}${cats}${renderDates(fact.eventDateStart, fact.eventDateEnd)}`
 }
 
@@ -91,9 +97,10 @@ export function renderFact(fact: ExtractedFact): string {
 export function renderNumberedMemories(candidates: MemoryCandidate[]): string {
   return candidates
     .map((c, i) => {
-      const cats = c.categories.length ? ` [${c.categories.join(', ')}]` : ''
-      const recorded = Number.isNaN(c.createdAt.getTime()) ? '' : ` (recorded ${isoDay(c.createdAt)})`
-      return `${i + 1}. ${oneLine(c.content, 600)}${cats}${renderDates(c.eventDateStart, c.eventDateEnd)}${recorded}`
+      const cats = c.categories?.length ? ` [${c.categories.join(', ')}]` : ''
+      const created = validDate(c.createdAt)
+      const recorded = created ? ` (recorded ${isoDay(created)})` : ''
+      return `${i + 1}. ${oneLine(c.content || '(empty)', 600)}${cats}${renderDates(c.eventDateStart, c.eventDateEnd)}${recorded}`
     })
     .join('\n')
 }
@@ -143,10 +150,9 @@ export function renderTranscript(messages: EngineMessage[], indexes: number[], m
   return indexes
     .map((i) => {
       const m = messages[i]
-      const ts = m.timestamp && !Number.isNaN(m.timestamp.getTime())
-        ? ` (${m.timestamp.toISOString().slice(0, 16).replace('T', ' ')})`
-        : ''
-      return `[${i + 1}] ${m.role}${ts}: ${oneLine(m.content, maxMessageChars)}`
+      const t = validDate(m.timestamp)
+      const ts = t ? ` (${t.toISOString().slice(0, 16).replace('T', ' ')})` : ''
+      return `[${i + 1}] ${m.role}${ts}: ${oneLine(String(m.content ?? ''), maxMessageChars)}`
     })
     .join('\n')
 }

@@ -23,7 +23,7 @@ export interface LoadWebLLMOptions {
   signal?: AbortSignal
   /** how long the first request to the model server may take before we call it unreachable */
   fetchTimeoutMs?: number
-  /** how long a download may go without any progress before it is called failed */
+  /** how long a download may go without any progress report before it is called failed (default 10 min) */
   stallTimeoutMs?: number
   /** a probe already made (saves a requestAdapter) */
   probe?: WebGPUProbe
@@ -42,7 +42,12 @@ export interface LoadedWebLLM {
 }
 
 export const DEFAULT_FETCH_TIMEOUT_MS = 15_000
-export const DEFAULT_STALL_TIMEOUT_MS = 120_000
+/**
+ * web-llm reports download progress once per finished weight shard (~30 MB, four fetched at a
+ * time), so on a slow link minutes can pass between reports; a dropped connection makes the
+ * fetches fail by themselves. The watchdog is for a connection that hangs without failing.
+ */
+export const DEFAULT_STALL_TIMEOUT_MS = 10 * 60_000
 
 type WebLLMModule = typeof WebLLM
 

@@ -160,7 +160,7 @@ function categoryArray(categoryNames: string[]): ArraySchema {
   }
 }
 
-export const MAX_FACTS_PER_CALL = 20
+export const MAX_FACTS_PER_CALL = 12
 
 /** `{ facts: [{ content, categories, eventDateStart, eventDateEnd, sources }] }` */
 export function extractSchema(categoryNames: string[], messageNumbers: number[]): ObjectSchema {

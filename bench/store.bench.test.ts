@@ -1,0 +1,80 @@
+import Dexie from 'dexie'
+import { test } from 'vitest'
+import { MemoryClient } from '../src/index'
+import { uuidv7 } from '../src/core/ids'
+import type { MessageRecord, SessionRecord } from '../src/core/types'
+import { local } from '../src/pipeline/context'
+import { setRecord, SPACE_DOC, userDocName } from '../src/sync/layout'
+import { median, p95, table, time } from './stats'
+
+const N_WRITES = 1000
+const SESSIONS = 1000
+const PER_SESSION = 100
+const READS = 50
+
+test('store benchmark', async () => {
+  const rows: Record<string, string | number>[] = []
+
+  // Floor: the same message row put into a bare Dexie table, one transaction per put.
+  const bare = new Dexie(`bench-bare-${Date.now()}`)
+  bare.version(1).stores({ messages: 'messageId, [sessionId+seq], [uid+timestamp]' })
+  await bare.open()
+  const bareTimes: number[] = []
+  for (let i = 0; i < N_WRITES; i++) {
+    const row: MessageRecord = { messageId: uuidv7(), sessionId: 's', uid: 'u', seq: i, role: 'user', content: `message number ${i} with some ordinary chat text`, timestamp: new Date().toISOString() }
+    const [ms] = await time(() => bare.table('messages').put(row))
+    bareTimes.push(ms)
+  }
+  bare.close()
+  await Dexie.delete(bare.name)
+
+  // addMessage through the whole stack: validation, Y transaction, update log + projection.
+  const client = await MemoryClient.open({ dbName: `bench-store-${Date.now()}`, autoProcess: false })
+  const user = await client.createUser('bench')
+  const session = await user.createSession()
+  const addTimes: number[] = []
+  for (let i = 0; i < N_WRITES; i++) {
+    const [ms] = await time(() => session.addMessage('user', `message number ${i} with some ordinary chat text`))
+    addTimes.push(ms)
+  }
+  rows.push({ operation: `bare Dexie put (floor), ${N_WRITES} sequential`, median_ms: median(bareTimes), p95_ms: p95(bareTimes) })
+  rows.push({ operation: `addMessage, ${N_WRITES} sequential`, median_ms: median(addTimes), p95_ms: p95(addTimes) })
+
+  // Seed 100,000 messages in 1,000 sessions (one transaction per session) for the read benchmarks.
+  const seedUser = await client.createUser('reader')
+  const [seedMs] = await time(async () => {
+    for (let s = 0; s < SESSIONS; s++) {
+      const at = new Date(Date.UTC(2024, 0, 1) + s * 3_600_000)
+      await client.store.write([SPACE_DOC, userDocName(seedUser.uid)], ([, udoc]) => {
+        const sessionId = uuidv7()
+        const rec: SessionRecord & { messageCount: number } = { sessionId, uid: seedUser.uid, status: 'pending', metadata: { n: s }, createdAt: at.toISOString(), autoProcessAfterSeconds: 600, lastMessageAt: at.toISOString(), processedAt: null, error: null, updatedAt: at.toISOString(), messageCount: PER_SESSION }
+        local(udoc, () => {
+          setRecord(udoc.getMap('sessions'), sessionId, rec, true)
+          const messages = udoc.getMap('messages')
+          for (let m = 0; m < PER_SESSION; m++) {
+            const msg: MessageRecord = { messageId: uuidv7(), sessionId, uid: seedUser.uid, seq: m, role: m % 2 ? 'assistant' : 'user', content: `session ${s} message ${m}: an ordinary sentence of chat`, timestamp: new Date(at.getTime() + m * 1000).toISOString() }
+            setRecord(messages, msg.messageId, msg, false)
+          }
+        })
+      })
+    }
+  })
+  const total = await client.db.messages.where('[uid+timestamp]').between([seedUser.uid, Dexie.minKey], [seedUser.uid, Dexie.maxKey]).count()
+  const listTimes: number[] = []
+  const lastTimes: number[] = []
+  for (let i = 0; i < READS; i++) {
+    const [a, page] = await time(() => seedUser.listSessions({ offset: (i * 10) % 900, limit: 10 }))
+    if (page.total !== SESSIONS) throw new Error(`expected ${SESSIONS} sessions, got ${page.total}`)
+    listTimes.push(a)
+    const [b, last] = await time(() => seedUser.getLastNMessages(50))
+    if (last.messages.length !== 50) throw new Error('expected 50 messages')
+    lastTimes.push(b)
+  }
+  rows.push({ operation: `listSessions (10 of ${SESSIONS}), ${total} messages`, median_ms: median(listTimes), p95_ms: p95(listTimes) })
+  rows.push({ operation: `getLastNMessages(50), ${total} messages`, median_ms: median(lastTimes), p95_ms: p95(lastTimes) })
+  const ratio = median(addTimes) / median(bareTimes)
+  console.log(table('Keepsake store benchmark (Chromium, real IndexedDB)', rows))
+  console.log(`addMessage median / bare put median = ${ratio.toFixed(2)}x (budget 2x); seeding ${total} messages took ${(seedMs / 1000).toFixed(1)} s`)
+  console.log(`reads: listSessions p95 ${p95(listTimes).toFixed(2)} ms, getLastNMessages p95 ${p95(lastTimes).toFixed(2)} ms (budget 20 ms)`)
+  client.close()
+})

@@ -1,0 +1,7 @@
+export { RulesEngine, RULES_ENGINE_ID } from './RulesEngine'
+export { extractFacts } from './extract'
+export { decideFact } from './decide'
+export { clarifyConflict, resolveConflict, CLARIFY_QUESTION, BOTH_OPTION } from './conflicts'
+export { categorize } from './categorize'
+export { extractEventDate } from './dates'
+export { contentTokens, jaccard } from './similarity'
