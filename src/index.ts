@@ -1,27 +1,71 @@
 // Keepsake's public API: everything a host app imports comes from here.
+
+// ---- Client: users, sessions, memories, conflicts ----
 export { MemoryClient } from './client/MemoryClient'
-export { DEFAULT_SETTINGS } from './store/settings'
 export type { MemoryClientOptions, CreateUserOptions, SettingsUpdate } from './client/MemoryClient'
 export { User } from './client/User'
 export type { Doc, DocInput, UserUpdate, LastMessage } from './client/User'
 export { Session } from './client/Session'
 export type { Message, AddMessageOptions } from './client/Session'
+export { MergeConflict } from './client/MergeConflict'
+export type { ListMergeConflictsOptions } from './client/MergeConflict'
+export type { UserMemoryItem, ListMemoriesOptions } from './client/memories'
+export type { ReplyOptions, ChatAvailability } from './pipeline/reply'
+export { DEFAULT_SETTINGS } from './store/settings'
+
+// ---- Domain: types, errors, categories, filters ----
 export * from './core/errors'
 export type * from './core/types'
 export { DEFAULT_CATEGORIES } from './core/categories'
 export { metadataMatches } from './core/metadata'
-export type { MemoryEngine, ExtractInput, DecideInput, ClarifyInput, ResolveInput, ChatInput } from './engine/types'
-export { MergeConflict } from './client/MergeConflict'
-export type { ListMergeConflictsOptions } from './client/MergeConflict'
-export type { UserMemoryItem, ListMemoriesOptions } from './client/memories'
-export type { SyncConfig, SyncStatus, SyncState } from './sync/SyncProvider'
-export { createSpaceCredentials, pairingLink, parsePairingLink, deriveSpaceToken } from './core/spaceToken'
-export type { SpaceCredentials, PairingPayload } from './core/spaceToken'
+
+// ---- Memory context for prompts (getContext) ----
 export type { GetContextOptions, SessionContext } from './retrieval/getContext'
 export { renderContext } from './retrieval/render'
 export type { ContextData, ContextMemory, ContextVersion, ContextDocument, ContextMessage, ContextConflict, ContextSession, RenderOptions } from './retrieval/render'
 export type { RetrievedItem, RetrieveOptions, Retrieval } from './retrieval/retrieve'
-// Backups: export a space or a user to one versioned JSON file, import it back (src/core/backupFormat.ts)
+
+// ---- Engines: the LLM boundary, the rules engine, the in-browser model in a worker ----
+export type { MemoryEngine, ExtractInput, DecideInput, ClarifyInput, ResolveInput, ChatInput } from './engine/types'
+export {
+  RulesEngine,
+  WorkerEngine,
+  createEngineWithFallback,
+  probeWebGPU,
+  listModels,
+  describeModels,
+  defaultModelFor,
+  chooseModelVariant,
+  isModelCached,
+  deleteCachedModel,
+  DEFAULT_MODEL_ID,
+  DEFAULT_MODEL_ID_F32,
+  SMALL_EMBEDDING_MODEL_ID,
+  NO_WEBGPU_MESSAGE,
+  RULES_FALLBACK,
+} from './engine/index'
+export type {
+  EngineWithFallbackOptions,
+  WorkerEngineOptions,
+  WorkerEngineState,
+  WorkerEngineStatus,
+  WebGPUProbe,
+  WebGPUProblem,
+  ModelInfo,
+  ModelChoice,
+  ModelKind,
+  ListModelsOptions,
+  LoadPhase,
+  LoadProgress,
+  EngineErrorReason,
+} from './engine/index'
+
+// ---- Sync between devices ----
+export type { SyncConfig, SyncStatus, SyncState } from './sync/SyncProvider'
+export { createSpaceCredentials, pairingLink, parsePairingLink, deriveSpaceToken } from './core/spaceToken'
+export type { SpaceCredentials, PairingPayload } from './core/spaceToken'
+
+// ---- Backups: one versioned JSON file per space or user (format: docs/backup-format.schema.json) ----
 export { exportSpace, exportUser, importBackup, importRecallrAI } from './client/backup'
 export type { ImportOptions, ImportResult, ImportConflict, ImportRecordKind, RecallrAIData, RecallrAIImportResult } from './client/backup'
 export { BACKUP_FORMAT, BACKUP_VERSION, checkBackup, validateBackup, parseBackup } from './core/backupFormat'

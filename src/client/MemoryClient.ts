@@ -27,6 +27,9 @@ import type { Session } from './Session'
 import { RulesEngine } from '../engine/rules/RulesEngine'
 import { AutoProcessor } from '../pipeline/AutoProcessor'
 import { processSession } from '../pipeline/processSession'
+import { chatAvailability, type ChatAvailability } from '../pipeline/reply'
+import { exportSpaceFrom, importBackupInto, type ImportOptions, type ImportResult } from './backup'
+import type { BackupFile } from '../core/backupFormat'
 
 export interface MemoryClientOptions {
   /** IndexedDB database name (default 'keepsake'). Two clients on one name share their data. */
@@ -200,7 +203,7 @@ export class MemoryClient {
 
   /** Another device deleted a user: remove this device's copy of it too. */
   private async deleteLocalCopy(uid: string): Promise<void> {
-    await this.store.deleteDocWith(userDocName(uid), [], () => undefined).catch(() => undefined)
+    await this.store.deleteDoc(userDocName(uid)).catch(() => undefined)
   }
 
   /**
@@ -221,6 +224,21 @@ export class MemoryClient {
 
   get engine(): MemoryEngine {
     return this.currentEngine
+  }
+
+  /** Whether the engine can write chat replies, and why not. */
+  chatAvailability(): ChatAvailability {
+    return chatAvailability(this.currentEngine)
+  }
+
+  /** Exports the whole space (every user, settings) as one versioned backup object. */
+  exportSpace(): Promise<BackupFile> {
+    return exportSpaceFrom(this.ctx)
+  }
+
+  /** Imports a backup (object or JSON text); a bad file is refused whole and changes nothing. */
+  importBackup(data: unknown, options?: ImportOptions): Promise<ImportResult> {
+    return importBackupInto(this.ctx, data, options)
   }
 
   /** Swaps the engine used for processing (e.g. when a model finishes loading). */

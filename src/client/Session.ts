@@ -1,6 +1,7 @@
 import Dexie from 'dexie'
 import { InvalidSessionStateError, SessionNotFoundError, ValidationError } from '../core/errors'
-import type { JsonObject, MessageRecord, MessageRole, SessionRecord, SessionStatus } from '../core/types'
+import type { JsonObject, MessageRecord, MessageRole, ProcessingSummary, SessionRecord, SessionStatus } from '../core/types'
+import { streamReply, type ReplyOptions } from '../pipeline/reply'
 import { LIMITS, parseZonedDate, requireText, validateMetadata, validatePage, validateRole } from '../core/validation'
 import { uuidv7 } from '../core/ids'
 import { patchFields, setRecord } from '../sync/layout'
@@ -36,6 +37,8 @@ export class Session {
   lastMessageAt!: Date | null
   processedAt!: Date | null
   error!: string | null
+  /** What processing changed (new and changed memories, conflicts), once processed. */
+  summary!: ProcessingSummary | null
 
   /** @internal */
   readonly uid: string
@@ -61,6 +64,7 @@ export class Session {
     this.lastMessageAt = r.lastMessageAt ? new Date(r.lastMessageAt) : null
     this.processedAt = r.processedAt ? new Date(r.processedAt) : null
     this.error = r.error ?? null
+    this.summary = r.summary ?? null
   }
 
   private async record(): Promise<SessionRecord> {
@@ -150,6 +154,15 @@ export class Session {
    */
   getContext(options: GetContextOptions = {}): Promise<SessionContext> {
     return getContext(this.ctx, { uid: this.uid, userId: this.userId, sessionId: this.sessionId }, options)
+  }
+
+  /**
+   * The assistant's reply, streamed token by token from the engine's `chat`, with the memory context
+   * of the person's last message in its prompt. The reply is stored as an assistant message when it
+   * ends or is stopped (`signal`). Throws EngineError (reason NO_CHAT) when the engine cannot chat.
+   */
+  streamReply(options: ReplyOptions = {}): AsyncGenerator<string, void, undefined> {
+    return streamReply(this.ctx, { uid: this.uid, userId: this.userId, sessionId: this.sessionId }, (text) => this.addMessage('assistant', text), options)
   }
 
   /** Processes the session into memories; resolves when it is processed or failed. */

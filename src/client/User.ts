@@ -20,6 +20,8 @@ import { searchDocs as lexicalDocSearch } from '../retrieval/docSearch'
 import { patchFields, setRecord, userDocName } from '../sync/layout'
 import { directoryEntry, local, nowIso, writeUser, type ClientContext } from '../pipeline/context'
 import { newSessionRecord, Session } from './Session'
+import { exportUserFrom } from './backup'
+import type { BackupFile } from '../core/backupFormat'
 import { deleteMemory, getMemory, listMemories, type ListMemoriesOptions, type UserMemoryItem } from './memories'
 import { getMergeConflict, listMergeConflicts, MergeConflict, type ListMergeConflictsOptions } from './MergeConflict'
 
@@ -170,7 +172,7 @@ export class User {
         entry.set('deletedAt', nowIso(this.ctx))
       })
     })
-    await this.ctx.store.deleteDocWith(userDocName(this.uid), [], () => undefined)
+    await this.ctx.store.deleteDoc(userDocName(this.uid))
   }
 
   // ---- sessions ----
@@ -223,6 +225,11 @@ export class User {
       .toArray()
     rows.reverse()
     return { messages: rows.map((m) => ({ role: m.role, content: m.content, timestamp: new Date(m.timestamp), sessionId: m.sessionId })) }
+  }
+
+  /** Exports this user (profile, docs, sessions, every memory version, conflicts) as one backup object. */
+  export(): Promise<BackupFile> {
+    return exportUserFrom(this.ctx, this.uid, this.userId)
   }
 
   // ---- memories ----

@@ -19,8 +19,10 @@ export interface IndexEntry {
   refId: string
   /** the main text */
   text: string
-  /** a weaker field: a message's neighbours, a memory's categories */
+  /** a weaker field: a message's nearest neighbours, a memory's categories */
   context?: string
+  /** a weaker field still: a message's neighbours further away */
+  farContext?: string
   /** a document's title */
   title?: string
   sessionId?: string | null
@@ -29,6 +31,8 @@ export interface IndexEntry {
   dateEnd?: number | null
   /** memories: the messages they were drawn from */
   sourceMessageIds?: string[]
+  /** who said it (a message's speaker; for a memory, the speaker of its sources), lowercase */
+  speaker?: string | null
 }
 
 export interface DateRange {
@@ -49,6 +53,11 @@ export interface SearchQuery {
   /** entries to leave out (by id) */
   exclude?: ReadonlySet<string>
   kinds?: ReadonlySet<SearchKind>
+  /**
+   * The speaker the query means by "I"/"my" (the user's name as a speaker), so that a first-person
+   * query favours what that speaker said. Speakers named in the query are favoured too.
+   */
+  self?: string | null
 }
 
 export interface SearchHit {
@@ -69,6 +78,7 @@ export interface SearchTuning {
   /** field boosts: main text, context (neighbours / categories), title */
   textBoost: number
   contextBoost: number
+  farContextBoost: number
   titleBoost: number
   /** BM25 parameters (minisearch's k, b, d) */
   bm25: { k: number; b: number; d: number }
@@ -80,23 +90,34 @@ export interface SearchTuning {
   dateBoost: number
   /** relevance given to a dated memory that matches only by its date, relative to the best hit */
   dateOnlyScore: number
+  /** weight of the session's own match (all its messages as one text) added to its entries' scores */
+  sessionWeight: number
+  /** relevance bonus of an entry said by a speaker the query names (multiplier - 1) */
+  speakerBoost: number
+  /** how many neighbours on each side of a message are indexed with it, in its context field */
+  neighbours: number
 }
 
 export const DEFAULT_TUNING: SearchTuning = {
   textBoost: 1,
-  contextBoost: 0.35,
+  contextBoost: 0.5,
+  farContextBoost: 0.3,
   titleBoost: 1.5,
   bm25: { k: 1.2, b: 0.75, d: 0.5 },
   kindWeight: { memory: 1, message: 1, doc: 1 },
   vectorWeight: 0.5,
   dateBoost: 0.5,
   dateOnlyScore: 0.45,
+  sessionWeight: 0.25,
+  speakerBoost: 0.5,
+  neighbours: 2,
 }
 
 interface Doc {
   id: string
   text: string
   context: string
+  farContext?: string
   title: string
 }
 
@@ -104,17 +125,23 @@ export class SearchIndex {
   private mini: MiniSearch<Doc>
   private readonly entries = new Map<string, IndexEntry>()
   private readonly vectors = new Map<string, Float32Array>()
+  /** one text per session (all its messages), for the session-level match */
+  private sessions: MiniSearch<Doc>
+  private readonly sessionTexts = new Map<string, string>()
+  /** speaker -> how many entries they said */
+  private readonly speakers = new Map<string, number>()
   readonly tuning: SearchTuning
 
   constructor(tuning: Partial<SearchTuning> = {}) {
     this.tuning = { ...DEFAULT_TUNING, ...tuning }
-    this.mini = this.createMini()
+    this.mini = this.createMini(['text', 'context', 'farContext', 'title'])
+    this.sessions = this.createMini(['text'])
   }
 
-  private createMini(): MiniSearch<Doc> {
+  private createMini(fields: string[]): MiniSearch<Doc> {
     return new MiniSearch<Doc>({
       idField: 'id',
-      fields: ['text', 'context', 'title'],
+      fields,
       storeFields: [],
       tokenize: (text) => tokenize(text),
       processTerm: (term) => termOf(term),
@@ -142,19 +169,23 @@ export class SearchIndex {
   upsert(entry: IndexEntry): void {
     const old = this.entries.get(entry.id)
     if (old) {
-      if (old.text === entry.text && old.context === entry.context && old.title === entry.title) {
+      this.countSpeaker(old.speaker, -1)
+      this.countSpeaker(entry.speaker, 1)
+      if (old.text === entry.text && old.context === entry.context && old.farContext === entry.farContext && old.title === entry.title) {
         this.entries.set(entry.id, entry)
         return
       }
       this.mini.discard(entry.id)
       if (old.text !== entry.text) this.vectors.delete(entry.id)
-    }
+    } else this.countSpeaker(entry.speaker, 1)
     this.entries.set(entry.id, entry)
-    this.mini.add({ id: entry.id, text: entry.text, context: entry.context ?? '', title: entry.title ?? '' })
+    this.mini.add({ id: entry.id, text: entry.text, context: entry.context ?? '', farContext: entry.farContext ?? '', title: entry.title ?? '' })
   }
 
   remove(id: string): boolean {
-    if (!this.entries.has(id)) return false
+    const old = this.entries.get(id)
+    if (!old) return false
+    this.countSpeaker(old.speaker, -1)
     this.entries.delete(id)
     this.vectors.delete(id)
     this.mini.discard(id)
@@ -164,11 +195,42 @@ export class SearchIndex {
   clear(): void {
     this.entries.clear()
     this.vectors.clear()
-    this.mini = this.createMini()
+    this.speakers.clear()
+    this.sessionTexts.clear()
+    this.mini = this.createMini(['text', 'context', 'farContext', 'title'])
+    this.sessions = this.createMini(['text'])
+  }
+
+  private countSpeaker(speaker: string | null | undefined, delta: number): void {
+    if (!speaker) return
+    const n = (this.speakers.get(speaker) ?? 0) + delta
+    if (n > 0) this.speakers.set(speaker, n)
+    else this.speakers.delete(speaker)
+  }
+
+  /** Sets the text of a whole session (its messages), used for the session-level match; '' removes it. */
+  setSessionText(sessionId: string, text: string): void {
+    const old = this.sessionTexts.get(sessionId)
+    if (old === text) return
+    if (old !== undefined) {
+      this.sessions.discard(sessionId)
+      this.sessionTexts.delete(sessionId)
+    }
+    if (!text) return
+    this.sessionTexts.set(sessionId, text)
+    this.sessions.add({ id: sessionId, text, context: '', title: '' })
+  }
+
+  sessionIds(): IterableIterator<string> {
+    return this.sessionTexts.keys()
   }
 
   setVector(id: string, v: Float32Array): void {
     if (this.entries.has(id)) this.vectors.set(id, normalize(v))
+  }
+
+  clearVectors(): void {
+    this.vectors.clear()
   }
 
   hasVector(id: string): boolean {
@@ -188,7 +250,7 @@ export class SearchIndex {
     const lexical = new Map<string, { score: number; terms: string[] }>()
     if (q.text.trim()) {
       const results = this.mini.search(q.text, {
-        boost: { text: t.textBoost, context: t.contextBoost, title: t.titleBoost },
+        boost: { text: t.textBoost, context: t.contextBoost, farContext: t.farContextBoost, title: t.titleBoost },
         bm25: t.bm25,
         combineWith: 'OR',
       })
@@ -200,6 +262,21 @@ export class SearchIndex {
     }
     let maxLex = 0
     for (const l of lexical.values()) if (l.score > maxLex) maxLex = l.score
+
+    // the session-level match: entries of sessions that match as a whole gain a little
+    const sessionScore = new Map<string, number>()
+    if (t.sessionWeight > 0 && q.text.trim() && this.sessionTexts.size > 1) {
+      const rs = this.sessions.search(q.text, { bm25: t.bm25, combineWith: 'OR' })
+      const top = rs[0]?.score ?? 0
+      if (top > 0) for (const r of rs) sessionScore.set(r.id as string, r.score / top)
+    }
+    // speakers the query names, and the user when it speaks in the first person
+    const favoured = new Set<string>()
+    if (t.speakerBoost > 0 && this.speakers.size) {
+      const words = new Set(tokenize(q.text))
+      for (const sp of this.speakers.keys()) if (sp.split(/\s+/).some((w) => words.has(w))) favoured.add(sp)
+      if (q.self && [...words].some((w) => FIRST_PERSON.has(w))) favoured.add(q.self)
+    }
 
     // vector similarity over every entry that has a vector
     const cos = new Map<string, number>()
@@ -242,6 +319,8 @@ export class SearchIndex {
       const lex = lexical.get(id)
       const lexNorm = lex && maxLex > 0 ? lex.score / maxLex : 0
       let score = (1 - wv) * lexNorm + wv * vecNorm(cos.get(id))
+      if (score > 0 && e.sessionId) score += t.sessionWeight * (sessionScore.get(e.sessionId) ?? 0)
+      if (score > 0 && e.speaker && favoured.has(e.speaker)) score *= 1 + t.speakerBoost
       const dateMatch = !!range && overlaps(e, range)
       if (dateMatch) {
         if (score === 0) score = t.dateOnlyScore * closeness(e, range)
@@ -250,13 +329,18 @@ export class SearchIndex {
       if (score <= 0) continue
       hits.push({ entry: e, score, lexical: lex?.score ?? 0, vector: cos.get(id), dateMatch, terms: lex?.terms ?? [] })
     }
-    hits.sort((a, b) => b.score - a.score || (a.entry.id < b.entry.id ? -1 : 1))
+    hits.sort((a, b) => b.score - a.score || KIND_ORDER[a.entry.kind] - KIND_ORDER[b.entry.kind] || (a.entry.id < b.entry.id ? -1 : 1))
     const top = hits.slice(0, q.k)
     const best = top[0]?.score ?? 0
     if (best > 0) for (const h of top) h.score = h.score / best
     return top
   }
 }
+
+/** at equal scores: memories (distilled), then documents, then raw messages */
+const KIND_ORDER: Record<SearchKind, number> = { memory: 0, doc: 1, message: 2 }
+
+const FIRST_PERSON = new Set(['i', "i'm", "i've", "i'd", "i'll", 'me', 'my', 'mine', 'myself'])
 
 function overlaps(e: IndexEntry, r: DateRange): boolean {
   if (e.dateStart == null) return false

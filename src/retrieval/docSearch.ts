@@ -1,8 +1,10 @@
 import MiniSearch from 'minisearch'
 import type { DocRecord } from '../core/types'
+import { termOf, tokenize } from './text'
 
 /**
- * Plain lexical search over a user's documents (BM25 with prefix and light fuzziness). Documents
+ * Lexical search over a user's documents: BM25 over title and content with the index's analysis
+ * (stop words, Porter stems), prefix matching of the last word typed and light fuzziness. Documents
  * are few per user, so the index is built per query.
  */
 export function searchDocs(docs: DocRecord[], query: string, limit: number): { record: DocRecord; score: number }[] {
@@ -10,7 +12,9 @@ export function searchDocs(docs: DocRecord[], query: string, limit: number): { r
   const index = new MiniSearch<DocRecord>({
     idField: 'docId',
     fields: ['title', 'content'],
-    searchOptions: { boost: { title: 2 }, prefix: true, fuzzy: 0.15 },
+    tokenize: (text) => tokenize(text),
+    processTerm: (term) => termOf(term),
+    searchOptions: { boost: { title: 2 }, prefix: (_term, i, terms) => i === terms.length - 1, fuzzy: (term) => (term.length > 4 ? 0.15 : false) },
   })
   index.addAll(docs)
   const byId = new Map(docs.map((d) => [d.docId, d]))

@@ -41,6 +41,24 @@ export function contentWords(text: string): string[] {
   return tokenize(text).filter((t) => !STOP_WORDS.has(t) && (t.length > 1 || /\d/.test(t)))
 }
 
+/** Irregular verb forms -> base form, so that "bought" finds "buy" (the stemmer only knows suffixes). */
+const IRREGULAR: ReadonlyMap<string, string> = new Map(
+  `bought:buy brought:bring ate:eat eaten:eat saw:see seen:see took:take taken:take made:make ran:run began:begin begun:begin
+  became:become found:find left:leave lost:lose felt:feel kept:keep told:tell thought:think caught:catch taught:teach
+  sold:sell sent:send spent:spend built:build broke:break broken:break drove:drive driven:drive flew:fly flown:fly
+  grew:grow grown:grow knew:know known:know wrote:write written:write heard:hear held:hold sat:sit stood:stand won:win
+  swam:swim swum:swim sang:sing sung:sing came:come fell:fall fallen:fall forgot:forget forgotten:forget gave:give
+  given:give hid:hide hidden:hide paid:pay said:say slept:sleep wore:wear worn:wear woke:wake woken:wake
+  understood:understand rode:ride ridden:ride rang:ring spoke:speak spoken:speak stole:steal stolen:steal threw:throw
+  thrown:throw fought:fight led:lead meant:mean met:meet fed:feed fled:flee sought:seek struck:strike tore:tear
+  torn:tear shook:shake chose:choose chosen:choose bit:bite bitten:bite blew:blow blown:blow drew:draw drawn:draw
+  drank:drink drunk:drink froze:freeze frozen:freeze hung:hang lent:lend slid:slide spun:spin stuck:stick swept:sweep
+  swung:swing wept:weep children:child kids:kid men:man women:woman people:person feet:foot teeth:tooth mice:mouse`
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((p) => p.split(':') as [string, string]),
+)
+
 /** The index terms of a token: null for stop words, else its stem. */
 export function termOf(token: string): string | null {
   const t = token.toLowerCase().replace(/’/g, "'")
@@ -49,7 +67,7 @@ export function termOf(token: string): string | null {
   // contractions left after the stop-word check ("caroline'll") lose their tail
   const base = t.includes("'") ? t.slice(0, t.indexOf("'")) : t
   if (!base || STOP_WORDS.has(base)) return null
-  return stem(base)
+  return stem(IRREGULAR.get(base) ?? base)
 }
 
 /** Analysed terms of a text (tokenise, drop stop words, stem). */

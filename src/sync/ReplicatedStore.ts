@@ -10,7 +10,9 @@ export const LOCAL_ORIGIN = Symbol('keepsake:local')
 export const LOG_ORIGIN = Symbol('keepsake:log')
 
 export interface CompactionPolicy {
+  /** log entries written since the last snapshot */
   maxUpdates: number
+  /** bytes written since the last snapshot */
   maxBytes: number
 }
 
@@ -20,8 +22,9 @@ interface LoadedDoc {
   specs: Map<Y.AbstractType<unknown>, MapSpec>
   /** highest log seq applied to `doc` */
   lastSeq: number
-  logCount: number
-  logBytes: number
+  /** entries and bytes written since the last snapshot (the snapshot itself is not counted) */
+  tailCount: number
+  tailBytes: number
   localUpdates: Uint8Array[]
   localChanges: Map<MapSpec, Set<string>>
   remoteUpdates: Uint8Array[]
@@ -33,17 +36,18 @@ export interface StoreEvents {
   onDocLoaded?(name: string, doc: Y.Doc): void
   /** A document was dropped from memory (closed, deleted, or reloaded after a failed write). */
   onDocUnloaded?(name: string): void
+  /**
+   * An update is safely in the log: a local write after its transaction committed, or another
+   * tab's write read back from the log. Only such updates may leave the device.
+   */
+  onCommitted?(name: string, update: Uint8Array): void
   /** Rows were projected from a remote (sync) update. */
   onRemoteProjected?(name: string): void
 }
 
 function isQuotaError(e: unknown): boolean {
   const err = e as { name?: string; inner?: { name?: string }; message?: string }
-  return (
-    err?.name === 'QuotaExceededError' ||
-    err?.inner?.name === 'QuotaExceededError' ||
-    /quota/i.test(err?.message ?? '')
-  )
+  return err?.name === 'QuotaExceededError' || err?.inner?.name === 'QuotaExceededError' || /quota/i.test(err?.message ?? '')
 }
 
 /**
@@ -51,15 +55,17 @@ function isQuotaError(e: unknown): boolean {
  * IndexedDB and projected into the Dexie read model.
  *
  * Every write is one Y transaction per document; its update and the rows it changes are written in
- * one IndexedDB transaction, so a crash leaves both or neither. Before writing, a document applies
- * every log entry it has not seen (the log's tail, read inside that same transaction), so a tab never
- * projects rows from a stale document over another tab's newer ones.
+ * one IndexedDB transaction, so a crash leaves both or neither. Before writing, the loaded documents
+ * apply every log entry they have not seen (the log's tail, read inside that same transaction), so a
+ * tab never projects rows from a stale document over another tab's newer ones.
  */
 export class ReplicatedStore {
   private readonly loaded = new Map<string, LoadedDoc>()
   private queue: Promise<unknown> = Promise.resolve()
   private closed = false
   private readonly listeners = new Set<StoreEvents>()
+  /** Every loaded document has applied every log entry of its own up to this seq. */
+  private globalSeq = 0
   /** Tells the other tabs of this database which documents a write changed, so they catch up. */
   private readonly channel: BroadcastChannel | null
 
@@ -68,27 +74,26 @@ export class ReplicatedStore {
     private readonly policy: CompactionPolicy = { maxUpdates: 500, maxBytes: 1024 * 1024 },
   ) {
     this.channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(`keepsake-store:${db.name}`)
-    if (this.channel) this.channel.onmessage = (e: MessageEvent<{ docs: string[] }>) => void this.refresh(e.data.docs)
+    if (this.channel) this.channel.onmessage = () => void this.refresh()
   }
 
-  /** Listens to document loads and remote projections (a sync provider does). Returns the unsubscribe. */
+  /** Listens to document loads, commits and remote projections (a sync provider does). Returns the unsubscribe. */
   listen(events: StoreEvents): () => void {
     this.listeners.add(events)
     return () => this.listeners.delete(events)
   }
 
-  /**
-   * Applies the log entries other tabs wrote to the loaded documents among `docs` (all loaded ones
-   * when omitted). A sync provider attached to them then sends those changes on.
-   */
-  refresh(docs?: string[]): Promise<void> {
-    const names = (docs ?? this.loadedDocNames()).filter((n) => this.loaded.has(n))
-    if (!names.length || this.closed) return Promise.resolve()
-    return this.serial(async () => {
-      await this.db.transaction('r', this.db.updates, async () => {
-        for (const n of names) if (this.loaded.has(n)) await this.catchUp(n)
-      })
-    }).catch(() => undefined)
+  private emit<K extends keyof StoreEvents>(event: K, ...args: Parameters<NonNullable<StoreEvents[K]>>): void {
+    for (const l of this.listeners) (l[event] as ((...a: unknown[]) => void) | undefined)?.(...args)
+  }
+
+  /** Applies the log entries other tabs wrote to the loaded documents (a sync provider then sends them on). */
+  refresh(): Promise<void> {
+    if (!this.loaded.size || this.closed) return Promise.resolve()
+    return this.serial(() => this.db.transaction('r', this.db.updates, () => this.catchUp([]))).then(
+      () => undefined,
+      () => undefined,
+    )
   }
 
   private announce(docs: string[]): void {
@@ -106,41 +111,34 @@ export class ReplicatedStore {
     return run
   }
 
-  private get allTables() {
-    return this.db.tables
-  }
-
   /**
    * Runs `mutate` on the named documents, brought up to date with the log, and stores the resulting
    * updates and projected rows in one IndexedDB transaction. `mutate` must check everything before it
-   * changes a document: when it throws, nothing is stored. It may use `docs[i].transact(fn, LOCAL_ORIGIN)`
-   * or the `transact` helper given to it.
+   * changes a document (with `docs[i].transact(fn, LOCAL_ORIGIN)`): when it throws, nothing is stored.
    */
   write<T>(docNames: string[], mutate: (docs: Y.Doc[]) => T): Promise<T> {
     if (this.closed) return Promise.reject(new Error('The store is closed'))
     return this.serial(async () => {
       let result!: T
-      const touched: LoadedDoc[] = []
+      let docs: LoadedDoc[] = []
       try {
-        await this.db.transaction('rw', this.allTables, async () => {
-          const docs: LoadedDoc[] = []
-          for (const name of docNames) docs.push(await this.catchUp(name))
-          touched.push(...docs)
+        await this.db.transaction('rw', this.db.tables, async () => {
+          docs = await this.catchUp(docNames)
           result = mutate(docs.map((d) => d.doc))
           for (const d of docs) await this.persist(d, d.localUpdates, d.localChanges)
         })
       } catch (e) {
         // A failed transaction may have changed documents in memory: reload them from the log.
-        for (const d of touched) if (d.localUpdates.length) this.unload(d.name)
-        if (isQuotaError(e)) throw new QuotaExceededError()
-        throw e
+        for (const d of docs) if (d.localUpdates.length) this.unload(d.name)
+        throw isQuotaError(e) ? new QuotaExceededError() : e
       }
-      for (const d of touched) {
+      for (const d of docs) {
+        for (const u of d.localUpdates) this.emit('onCommitted', d.name, u)
         d.localUpdates = []
         d.localChanges = new Map()
-        if (d.logCount > this.policy.maxUpdates || d.logBytes > this.policy.maxBytes) await this.compactNow(d.name)
       }
       this.announce(docNames)
+      await this.compactIfDue(docs)
       return result
     })
   }
@@ -148,7 +146,7 @@ export class ReplicatedStore {
   /** The document, loaded from the log (for a sync provider to attach to, or for reads of Y state). */
   getDoc(name: string): Promise<Y.Doc> {
     return this.serial(async () => {
-      const d = await this.db.transaction('r', this.db.updates, () => this.catchUp(name))
+      const [d] = await this.db.transaction('r', this.db.updates, () => this.catchUp([name]))
       return d.doc
     })
   }
@@ -170,35 +168,20 @@ export class ReplicatedStore {
     return [...names]
   }
 
-  /**
-   * Deletes a document for good: its log entries and every row projected from it, in the same
-   * IndexedDB transaction as `mutate` on the other named documents.
-   */
-  deleteDocWith(docName: string, otherDocs: string[], mutate: (docs: Y.Doc[]) => void): Promise<void> {
+  /** Deletes a document for good: its log entries and every row projected from it, in one transaction. */
+  deleteDoc(docName: string): Promise<void> {
     return this.serial(async () => {
-      const touched: LoadedDoc[] = []
       try {
-        await this.db.transaction('rw', this.allTables, async () => {
-          const docs: LoadedDoc[] = []
-          for (const name of otherDocs) docs.push(await this.catchUp(name))
-          touched.push(...docs)
-          mutate(docs.map((d) => d.doc))
-          for (const d of docs) await this.persist(d, d.localUpdates, d.localChanges)
+        await this.db.transaction('rw', this.db.tables, async () => {
           await this.db.updates.where('[doc+seq]').between([docName, Dexie.minKey], [docName, Dexie.maxKey]).delete()
           const uid = uidOfDocName(docName)
           if (uid) await this.db.deleteUserRows(uid)
         })
       } catch (e) {
-        for (const d of touched) if (d.localUpdates.length) this.unload(d.name)
-        if (isQuotaError(e)) throw new QuotaExceededError()
-        throw e
-      }
-      for (const d of touched) {
-        d.localUpdates = []
-        d.localChanges = new Map()
+        throw isQuotaError(e) ? new QuotaExceededError() : e
       }
       this.unload(docName)
-      this.announce([...otherDocs, docName])
+      this.announce([docName])
     })
   }
 
@@ -207,14 +190,23 @@ export class ReplicatedStore {
     return this.serial(() => this.compactNow(name))
   }
 
+  /** Compaction is housekeeping: a refusal (quota) leaves the log as it was and is retried later. */
+  private async compactIfDue(docs: LoadedDoc[]): Promise<void> {
+    for (const d of docs) {
+      if (d.tailCount <= this.policy.maxUpdates && d.tailBytes <= this.policy.maxBytes) continue
+      await this.compactNow(d.name).catch(() => undefined)
+    }
+  }
+
   private async compactNow(name: string): Promise<void> {
     await this.db.transaction('rw', this.db.updates, async () => {
-      const d = await this.catchUp(name)
+      const [d] = await this.catchUp([name])
       const snapshot = Y.encodeStateAsUpdate(d.doc)
       await this.db.updates.where('[doc+seq]').between([name, Dexie.minKey], [name, d.lastSeq], true, true).delete()
       d.lastSeq = await this.db.updates.add({ doc: name, data: snapshot, snapshot: true })
-      d.logCount = 1
-      d.logBytes = snapshot.byteLength
+      this.globalSeq = Math.max(this.globalSeq, d.lastSeq)
+      d.tailCount = 0
+      d.tailBytes = 0
     })
   }
 
@@ -228,52 +220,67 @@ export class ReplicatedStore {
     const d = this.loaded.get(name)
     if (!d) return
     this.loaded.delete(name)
-    for (const l of this.listeners) l.onDocUnloaded?.(name)
+    this.emit('onDocUnloaded', name)
     d.doc.destroy()
   }
 
-  /** Loads the document or applies the log entries it has not seen yet. Call inside a transaction. */
-  private async catchUp(name: string): Promise<LoadedDoc> {
-    let d = this.loaded.get(name)
-    const fresh = !d
-    if (!d) {
-      d = this.createLoaded(name)
+  /**
+   * Loads the named documents that are not loaded yet, then applies to every loaded document the log
+   * entries written since this tab last looked (one range read). Call inside a transaction.
+   */
+  private async catchUp(names: string[]): Promise<LoadedDoc[]> {
+    if (!this.loaded.size) {
+      // Nothing loaded: no document needs older entries, so the tail starts at the log's end.
+      this.globalSeq = Math.max(this.globalSeq, Number((await this.db.updates.orderBy(':id').lastKey()) ?? 0))
+    }
+    const fresh: LoadedDoc[] = []
+    for (const name of names) {
+      if (this.loaded.has(name)) continue
+      const d = this.createLoaded(name)
       this.loaded.set(name, d)
+      fresh.push(d)
+      const rows = await this.db.updates.where('[doc+seq]').between([name, Dexie.minKey], [name, Dexie.maxKey]).toArray()
+      this.apply(d, rows)
     }
-    const tail: UpdateRow[] = await this.db.updates
-      .where('[doc+seq]')
-      .between([name, d.lastSeq + 1], [name, Dexie.maxKey])
-      .toArray()
-    if (tail.length) {
-      const merged = tail.length === 1 ? tail[0].data : Y.mergeUpdates(tail.map((r) => r.data))
-      Y.applyUpdate(d.doc, merged, LOG_ORIGIN)
-      d.lastSeq = tail[tail.length - 1].seq!
-      d.logCount += tail.length
-      for (const r of tail) d.logBytes += r.data.byteLength
+    const tail: UpdateRow[] = await this.db.updates.where(':id').above(this.globalSeq).toArray()
+    const byDoc = new Map<string, UpdateRow[]>()
+    for (const r of tail) {
+      this.globalSeq = Math.max(this.globalSeq, r.seq!)
+      const d = this.loaded.get(r.doc)
+      if (!d || r.seq! <= d.lastSeq) continue
+      const list = byDoc.get(r.doc)
+      if (list) list.push(r)
+      else byDoc.set(r.doc, [r])
     }
-    if (fresh) for (const l of this.listeners) l.onDocLoaded?.(name, d.doc)
-    return d
+    for (const [name, rows] of byDoc) this.apply(this.loaded.get(name)!, rows)
+    for (const d of fresh) this.emit('onDocLoaded', d.name, d.doc)
+    return names.map((n) => this.loaded.get(n)!)
+  }
+
+  private apply(d: LoadedDoc, rows: UpdateRow[]): void {
+    if (!rows.length) return
+    const merged = rows.length === 1 ? rows[0].data : Y.mergeUpdates(rows.map((r) => r.data))
+    Y.applyUpdate(d.doc, merged, LOG_ORIGIN)
+    d.lastSeq = Math.max(d.lastSeq, rows[rows.length - 1].seq!)
+    for (const r of rows) {
+      if (r.snapshot) {
+        d.tailCount = 0
+        d.tailBytes = 0
+      } else {
+        d.tailCount++
+        d.tailBytes += r.data.byteLength
+      }
+    }
   }
 
   private createLoaded(name: string): LoadedDoc {
     const doc = new Y.Doc({ gc: true })
     const specs = new Map<Y.AbstractType<unknown>, MapSpec>()
     for (const spec of mapsOf(name)) specs.set(doc.getMap(spec.ymap) as Y.AbstractType<unknown>, spec)
-    const d: LoadedDoc = {
-      name,
-      doc,
-      specs,
-      lastSeq: 0,
-      logCount: 0,
-      logBytes: 0,
-      localUpdates: [],
-      localChanges: new Map(),
-      remoteUpdates: [],
-      remoteChanges: new Map(),
-    }
+    const d: LoadedDoc = { name, doc, specs, lastSeq: 0, tailCount: 0, tailBytes: 0, localUpdates: [], localChanges: new Map(), remoteUpdates: [], remoteChanges: new Map() }
     doc.on('update', (update: Uint8Array, origin: unknown) => {
-      if (origin === LOG_ORIGIN) return
-      if (origin === LOCAL_ORIGIN) d.localUpdates.push(update)
+      if (origin === LOG_ORIGIN) this.emit('onCommitted', name, update)
+      else if (origin === LOCAL_ORIGIN) d.localUpdates.push(update)
       else {
         d.remoteUpdates.push(update)
         if (d.remoteUpdates.length === 1) queueMicrotask(() => void this.flushRemote(d))
@@ -281,13 +288,16 @@ export class ReplicatedStore {
     })
     doc.on('afterTransaction', (tr: Y.Transaction) => {
       if (tr.origin === LOG_ORIGIN) return
-      const into = tr.origin === LOCAL_ORIGIN ? d.localChanges : d.remoteChanges
-      collectChanges(d, tr, into)
+      collectChanges(d, tr, tr.origin === LOCAL_ORIGIN ? d.localChanges : d.remoteChanges)
     })
     return d
   }
 
-  /** Stores updates a provider applied to a document (from another device), with their projection. */
+  /**
+   * Stores updates a provider applied to a document (from another device), with their projection.
+   * If that fails, the document is reloaded from the log; the provider's next sync step brings the
+   * update again, so nothing is lost and nothing is held only in memory.
+   */
   private flushRemote(d: LoadedDoc): Promise<void> {
     return this.serial(async () => {
       if (this.loaded.get(d.name) !== d || !d.remoteUpdates.length) return
@@ -295,14 +305,19 @@ export class ReplicatedStore {
       const changes = d.remoteChanges
       d.remoteUpdates = []
       d.remoteChanges = new Map()
-      await this.db.transaction('rw', this.allTables, async () => {
-        await this.catchUp(d.name)
-        await this.persist(d, updates, changes)
-      })
-      for (const l of this.listeners) l.onRemoteProjected?.(d.name)
+      try {
+        await this.db.transaction('rw', this.db.tables, async () => {
+          await this.catchUp([d.name])
+          await this.persist(d, updates, changes)
+        })
+      } catch {
+        this.unload(d.name)
+        return
+      }
+      this.emit('onRemoteProjected', d.name)
       this.announce([d.name])
-      if (d.logCount > this.policy.maxUpdates || d.logBytes > this.policy.maxBytes) await this.compactNow(d.name)
-    })
+      await this.compactIfDue([d])
+    }).catch(() => undefined)
   }
 
   /** Appends the updates to the log and writes the projected rows of every changed record. */
@@ -310,8 +325,9 @@ export class ReplicatedStore {
     if (!updates.length) return
     const data = updates.length === 1 ? updates[0] : Y.mergeUpdates(updates)
     d.lastSeq = await this.db.updates.add({ doc: d.name, data })
-    d.logCount++
-    d.logBytes += data.byteLength
+    this.globalSeq = Math.max(this.globalSeq, d.lastSeq)
+    d.tailCount++
+    d.tailBytes += data.byteLength
     const uid = uidOfDocName(d.name)
     for (const [spec, ids] of changes) {
       const table = this.db.table(spec.table)

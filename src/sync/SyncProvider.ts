@@ -81,7 +81,15 @@ export class SyncProvider {
       onDocLoaded: (name, doc) => {
         if (!this.stopped && this.wanted(name)) this.attach(name, doc)
       },
-      onDocUnloaded: (name) => this.detach(name),
+      onDocUnloaded: (name) => {
+        this.detach(name)
+        // reloaded after a failed write: attach again (a deleted user's document stays away)
+        if (!this.stopped && this.wanted(name)) setTimeout(() => void this.ensureIfLive(name), 500)
+      },
+      onCommitted: (name, update) => {
+        const p = this.providers.get(name)
+        if (p) p.documentUpdateHandler(update, this.store)
+      },
       onRemoteProjected: (name) => this.options.onRemoteChange?.(name),
     })
     if (typeof window !== 'undefined') {
@@ -115,6 +123,17 @@ export class SyncProvider {
     sync()
   }
 
+  private async ensureIfLive(name: string): Promise<void> {
+    if (this.stopped || this.providers.has(name)) return
+    const uid = uidOfDocName(name)
+    if (uid) {
+      const space = await this.store.getDoc(SPACE_DOC)
+      const e = space.getMap('directory').get(uid) as Y.Map<unknown> | undefined
+      if (!e || e.get('deletedAt')) return
+    }
+    await this.ensure(name).catch(() => undefined)
+  }
+
   /** Loads the document (an already loaded one raises no load event) and attaches it. */
   private async ensure(name: string): Promise<Y.Doc> {
     const doc = await this.store.getDoc(name)
@@ -143,6 +162,9 @@ export class SyncProvider {
       onUnsyncedChanges: () => this.recompute(),
       onClose: () => this.recompute(),
     })
+    // Only committed updates leave the device: the store hands them over (onCommitted), so a write
+    // that IndexedDB refused never reaches the server.
+    doc.off('update', provider.boundDocumentUpdateHandler)
     provider.attach()
     this.providers.set(name, provider)
     this.recompute()

@@ -206,38 +206,37 @@ describe('a write refused for quota', () => {
   })
 })
 
-describe('known gaps in ReplicatedStore (reported to the lead; these tests state the wanted behaviour)', () => {
-  // BUG: write() runs compactNow() after its transaction has committed, inside the same task; when the
-  // compaction's own transaction is refused (a snapshot is the largest entry the log ever gets), the
-  // write's promise rejects with the raw Dexie/DOM error although the write is stored. The caller
-  // sees a failure for a message that was saved, and a retry saves it twice.
-  test.fails('a write that was stored is not reported as failed when the compaction after it is refused', async () => {
+describe('what leaves the store after a refused write', () => {
+  // Compaction runs after the write committed; when its own transaction is refused, the write was
+  // stored and must be reported as such (a caller that retried would store the message twice).
+  test('a write that was stored is not reported as failed when the compaction after it is refused', async () => {
     const { c, session } = await setup({ compaction: { maxUpdates: 4, maxBytes: 1024 * 1024 } })
     restore.push(refuseAtIndexedDB('updates', (v) => (v as { snapshot?: boolean }).snapshot === true))
     const results: unknown[] = []
     for (let i = 0; i < 6; i++) results.push(await session.addMessage('user', `m${i}`).then(() => 'ok', (e: unknown) => e))
+    expect(results).toEqual(Array(6).fill('ok'))
     const stored = (await session.getMessages()).messages.map((m) => m.content)
-    // every message that was reported as failed must not be stored
-    results.forEach((r, i) => {
-      if (r !== 'ok') expect(stored).not.toContain(`m${i}`)
-    })
+    expect(stored.slice(-6)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5'])
+    expect(await c.db.updates.filter((r) => !!r.snapshot).count()).toBe(0)
   })
 
-  // DESIGN GAP: a local Y transaction emits its 'update' event (which a sync provider sends to the
-  // server at once) before the IndexedDB transaction commits. When the commit is refused, the
-  // document is reloaded from the log, but the update has already left: a provider attached to the
-  // document would have sent the refused message, and it would come back from the server.
-  test.fails('an update refused for quota never reaches a listener on the document (a sync provider)', async () => {
+  // A sync provider sends only what the store reports as committed (onCommitted), never a Y update
+  // whose IndexedDB transaction was refused.
+  test('an update refused for quota is never handed to a sync provider', async () => {
     const { c, user, session } = await setup()
     const doc = await c.store.getDoc(userDocName(user.uid))
-    // the peer (the server) holds what was synced so far; it then receives what the provider sends
+    // the peer (the server) holds what was synced so far; it then receives what the provider is given
     const peer = new Y.Doc()
     Y.applyUpdate(peer, Y.encodeStateAsUpdate(doc))
     const sent: Uint8Array[] = []
-    doc.on('update', (u: Uint8Array) => sent.push(u))
+    c.store.listen({ onCommitted: (_name, u) => sent.push(u) })
     restore.push(refuseAtIndexedDB('updates'))
     await expect(session.addMessage('user', 'REFUSED-SENT')).rejects.toBeInstanceOf(QuotaExceededError)
+    restore.pop()!()
+    await session.addMessage('user', 'stored after')
     for (const u of sent) Y.applyUpdate(peer, u)
-    expect(JSON.stringify(peer.getMap('messages').toJSON())).not.toContain('REFUSED-SENT')
+    const text = JSON.stringify(peer.getMap('messages').toJSON())
+    expect(text).not.toContain('REFUSED-SENT')
+    expect(text).toContain('stored after')
   })
 })

@@ -61,7 +61,10 @@ describe('the user index stays in step with the read model', () => {
       await db.messages.bulkPut([message('m1', 's1', 0, 'I moved to Paris last year'), message('m2', 's1', 1, 'I love the bakeries here')])
       await db.memories.put(memory('k1', 'User lives in Paris', { sourceMessageIds: ['m1'] }))
     })
-    expect(await found(ctx, 'Paris')).toEqual(expect.arrayContaining(['memory:k1', 'message:m1']))
+    // the memory and the message it was drawn from are one item: the memory, quoting the message
+    const paris = await retrieve(ctx, UID, 'Paris')
+    expect(paris.items.map((i) => `${i.kind}:${i.id}`)).toEqual(['memory:k1', 'message:m2'])
+    expect(paris.items[0]).toMatchObject({ sourceMessageIds: ['m1'], foldedMessageIds: ['m1'] })
     // the neighbour field: m2 is found by its neighbour's word too, below m1
     expect(await found(ctx, 'moved')).toEqual(['message:m1', 'message:m2'])
 
@@ -147,5 +150,27 @@ describe('the user index stays in step with the read model', () => {
     expect(embedded).toBe(4)
     await retrieve(ctx, UID, 'which automobile do I own?')
     expect(embedded).toBe(5) // only the query
+
+    // many new records are embedded in the background: lexical only until they are done
+    await write(db, () => db.messages.bulkPut(Array.from({ length: 200 }, (_, i) => message(`b${i}`, 's1', i, `note number ${i}`))))
+    const during = await retrieve(ctx, UID, 'which automobile do I own?')
+    expect(during.usedVectors).toBe(false)
+    expect(during.items.map((i) => i.id)).not.toContain('k1') // no shared word: only vectors find it
+    await userIndex(ctx, UID).fillVectors()
+    expect((await retrieve(ctx, UID, 'which automobile do I own?')).usedVectors).toBe(true)
+    expect(embedded).toBe(5 + 200 + 1)
+  })
+
+  test('an engine whose embed fails falls back to lexical search', async () => {
+    const db = await open(`ui-${Date.now()}-${n++}`)
+    const failing = { id: 'broken', embed: async () => { throw new Error('no model') } } as unknown as MemoryEngine
+    const ctx = ctxOf(db, failing)
+    await write(db, async () => {
+      await db.users.put(profile)
+      await db.memories.put(memory('k1', 'User drives a Tesla'))
+    })
+    const r = await retrieve(ctx, UID, 'Tesla')
+    expect(r.usedVectors).toBe(false)
+    expect(r.items.map((i) => i.id)).toEqual(['k1'])
   })
 })

@@ -195,3 +195,28 @@ describe('chains', () => {
     expect(versionInfo(chains.get('c')!, 'b').previous.map((m) => m.memoryId)).toEqual(['a', 'z'])
   })
 })
+
+describe('conflicts across devices', () => {
+  test('two live heads with different contents become one conflict with a short, stable id', async () => {
+    const { splitChainOps, syncConflictId } = await import('../../../src/core/versions')
+    const mk = (id: string, content: string, at: string): MemoryRecord => ({ memoryId: id, uid: 'u', chainId: 'c', prevVersionId: 'v1', content, categories: ['location'], eventDateStart: null, eventDateEnd: null, createdAt: at, expiredAt: null, expirationReason: null, mergeConflictId: null, pendingConflictId: null, sessionId: null, sourceMessageIds: [] })
+    const heads = Array.from({ length: 8 }, (_, i) => mk(`01a2-head-${i}-${'x'.repeat(30)}`, `User lives in city ${i}`, `2025-01-0${1 + (i % 8)}T00:00:00.000Z`))
+    const ops = splitChainOps('u', heads)
+    expect(ops.conflicts).toHaveLength(1)
+    const c = ops.conflicts[0]
+    expect(c.conflictId.length).toBeLessThan(80)
+    expect(c.conflictId).toBe(syncConflictId('c', [...heads].reverse().map((h) => h.memoryId)))
+    expect(c.clarifyingQuestions[0].options).toHaveLength(8)
+    expect(c.origin).toBe('sync')
+    expect(c.createdAt).toBe('2025-01-08T00:00:00.000Z')
+    expect(splitChainOps('u', [...heads].reverse())).toEqual(ops)
+    expect(ops.patch.map((p) => p.fields.pendingConflictId)).toEqual(Array(8).fill(c.conflictId))
+  })
+  test('heads with the same content are folded without asking', async () => {
+    const { splitChainOps } = await import('../../../src/core/versions')
+    const mk = (id: string): MemoryRecord => ({ memoryId: id, uid: 'u', chainId: 'c', prevVersionId: 'v1', content: 'User lives in Rome', categories: [], eventDateStart: null, eventDateEnd: null, createdAt: '2025-01-01T00:00:00.000Z', expiredAt: null, expirationReason: null, mergeConflictId: null, pendingConflictId: null, sessionId: null, sourceMessageIds: [] })
+    const ops = splitChainOps('u', [mk('b'), mk('a')])
+    expect(ops.conflicts).toHaveLength(0)
+    expect(ops.patch).toEqual([{ memoryId: 'b', fields: expect.objectContaining({ expirationReason: 'MERGE_CONFLICT' }) }])
+  })
+})

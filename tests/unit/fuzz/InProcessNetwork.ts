@@ -34,17 +34,16 @@ export class InProcessNetwork {
     const peer: Peer = { client, online: true, docs: new Map() }
     this.peers.push(peer)
     client.store.listen({
-      onDocLoaded: (name, doc) => this.attach(peer, name, doc),
+      onDocLoaded: (name, doc) => {
+        peer.docs.set(name, doc)
+        this.names.add(name)
+      },
       onDocUnloaded: (name) => peer.docs.delete(name),
-    })
-  }
-
-  private attach(peer: Peer, name: string, doc: Y.Doc): void {
-    peer.docs.set(name, doc)
-    this.names.add(name)
-    doc.on('update', (update: Uint8Array, origin: unknown) => {
-      if (origin === NETWORK_ORIGIN || !peer.online) return
-      for (const other of this.peers) if (other !== peer && other.online) this.queue.push({ to: other, doc: name, update })
+      // as the real provider: only updates that are safely stored leave the device
+      onCommitted: (name, update) => {
+        if (!peer.online) return
+        for (const other of this.peers) if (other !== peer && other.online) this.queue.push({ to: other, doc: name, update })
+      },
     })
   }
 

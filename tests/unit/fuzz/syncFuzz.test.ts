@@ -123,6 +123,27 @@ async function step(c: MemoryClient, rng: RandomSource, n: number): Promise<void
   }
 }
 
+/** Two devices apart each move the same user: the classic way a chain gets two live heads. */
+async function splitBrain(clients: MemoryClient[], net: InProcessNetwork, rng: RandomSource, n: number): Promise<void> {
+  const i = rng.int(clients.length)
+  const j = (i + 1 + rng.int(clients.length - 1)) % clients.length
+  const users = (await clients[i].listUsers({ limit: 100 })).users
+  if (!users.length) return
+  const userId = rng.pick(users).userId
+  net.setOnline(i, false)
+  net.setOnline(j, false)
+  for (const k of [i, j]) {
+    try {
+      const u = await clients[k].getUser(userId)
+      const s = await u.createSession({ metadata: { split: n } })
+      await s.addMessage('user', `User lives in ${rng.pick(PLACES)}`)
+      await s.process()
+    } catch (e) {
+      if (!/NotFound|InvalidSessionState/.test((e as Error).name)) throw e
+    }
+  }
+}
+
 const PROJECTED = ['settings', 'directory', 'users', 'docs', 'sessions', 'messages', 'memories', 'connections', 'conflicts']
 
 async function dump(c: MemoryClient): Promise<Record<string, unknown[]>> {
@@ -181,7 +202,8 @@ async function runSeed(seed: number): Promise<void> {
       t += 1000 * (1 + rng.int(60))
       const i = rng.int(count)
       if (rng.chance(0.15)) net.setOnline(i, !net.isOnline(i))
-      await step(clients[i], rng, n)
+      if (rng.chance(0.04)) await splitBrain(clients, net, rng, n)
+      else await step(clients[i], rng, n)
       if (rng.chance(0.5)) await net.loadAll()
       await net.deliverSome(rng.int(8))
     }
