@@ -8,7 +8,7 @@ import { setRecord, SPACE_DOC, userDocName } from '../src/sync/layout'
 import { median, p95, table, time } from './stats'
 
 const N_WRITES = 1000
-const SESSIONS = 1000
+const SESSIONS = Number(import.meta.env?.VITE_BENCH_SESSIONS ?? 1000)
 const PER_SESSION = 100
 const READS = 50
 

@@ -1,6 +1,10 @@
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { App } from './components/App'
+import { PairingPrompt } from './components/PairingPrompt'
+import { UpdatePrompt } from './components/UpdatePrompt'
+import { registerServiceWorker } from './pwa'
+import { bootSync } from './stores/syncStore'
 import './styles/tokens.css'
 import './styles/base.css'
 import './styles/layout.css'
@@ -11,9 +15,19 @@ import './styles/drawer.css'
 import './styles/memories.css'
 import './styles/conflicts.css'
 import './styles/settings.css'
+import './styles/assistant.css'
+import './styles/models.css'
+import './styles/data.css'
+import './styles/sync.css'
+
+// Sync reconnects and pairing links are read as soon as the database is open (first-run card included).
+bootSync()
+registerServiceWorker()
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <App />
+    <PairingPrompt />
+    <UpdatePrompt />
   </StrictMode>,
 )

@@ -15,7 +15,7 @@ import {
 } from '../core/validation'
 import type { MemoryEngine } from '../engine/types'
 import { KeepsakeDB } from '../store/db'
-import { readSettings } from '../store/settings'
+import { readSettings, withActivity } from '../store/settings'
 import { ReplicatedStore, type CompactionPolicy } from '../sync/ReplicatedStore'
 import { patchFields, setRecord, SPACE_DOC, uidOfDocName, userDocName } from '../sync/layout'
 import { reconcileUser } from '../pipeline/crossDevice'
@@ -137,7 +137,8 @@ export class MemoryClient {
       if (entries.length < 2) continue
       entries.sort((a, b) => (a.uid < b.uid ? -1 : 1))
       const profiles = await this.db.users.bulkGet(entries.map((e) => e.uid))
-      out.push({ userId, users: profiles.filter((p): p is ProfileRecord => !!p).map((p) => this.makeUser(p, userId)) })
+      const live = await Promise.all(profiles.filter((p): p is ProfileRecord => !!p).map((p) => withActivity(this.db, p)))
+      out.push({ userId, users: live.map((p) => this.makeUser(p, userId)) })
     }
     return out
   }
@@ -282,7 +283,7 @@ export class MemoryClient {
     const entry = entries.filter((e) => !e.deletedAt).sort((a, b) => (a.uid < b.uid ? -1 : 1))[0]
     const profile = entry && (await this.db.users.get(entry.uid))
     if (!entry || !profile) throw new UserNotFoundError(id)
-    return this.makeUser(profile, id)
+    return this.makeUser(await withActivity(this.db, profile), id)
   }
 
   /** Users, newest first. */
@@ -296,7 +297,8 @@ export class MemoryClient {
       .filter((x): x is { e: typeof x.e; p: ProfileRecord } => !!x.p && metadataMatches(x.p.metadata, filter))
       .sort((a, b) => (a.e.createdAt === b.e.createdAt ? (a.e.uid < b.e.uid ? 1 : -1) : a.e.createdAt < b.e.createdAt ? 1 : -1))
     const page = pairs.slice(offset, offset + limit)
-    return { users: page.map(({ e, p }) => this.makeUser(p, e.userId!)), total: pairs.length, hasMore: offset + page.length < pairs.length }
+    const active = await Promise.all(page.map(({ p }) => withActivity(this.db, p)))
+    return { users: page.map(({ e }, i) => this.makeUser(active[i], e.userId!)), total: pairs.length, hasMore: offset + page.length < pairs.length }
   }
 
   async getSettings(): Promise<SpaceSettings> {

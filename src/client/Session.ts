@@ -97,10 +97,9 @@ export class Session {
       local(udoc, () => {
         setRecord(udoc.getMap('messages'), message.messageId, message, false)
         patchFields(s, { messageCount: seq + 1, lastMessageAt: at, updatedAt: at, status: 'pending', error: null })
-        patchFields(udoc.getMap('profile'), { lastActiveAt: at })
       })
       return message
-    })
+    }, ['messages', 'sessions'])
     this.status = 'pending'
     this.error = null
     this.lastMessageAt = new Date(at)

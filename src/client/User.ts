@@ -18,6 +18,7 @@ import {
 } from '../core/validation'
 import { searchDocs as lexicalDocSearch } from '../retrieval/docSearch'
 import { patchFields, setRecord, userDocName } from '../sync/layout'
+import { withActivity } from '../store/settings'
 import { directoryEntry, local, nowIso, writeUser, type ClientContext } from '../pipeline/context'
 import { newSessionRecord, Session } from './Session'
 import { exportUserFrom } from './backup'
@@ -117,7 +118,7 @@ export class User {
   async refresh(): Promise<this> {
     const [dir, p] = await Promise.all([this.ctx.db.directory.get(this.uid), this.ctx.db.users.get(this.uid)])
     if (!dir?.userId || dir.deletedAt || !p) throw new UserNotFoundError(this.userId)
-    this.assign(p, dir.userId)
+    this.assign(await withActivity(this.ctx.db, p), dir.userId)
     return this
   }
 

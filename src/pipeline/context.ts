@@ -3,7 +3,7 @@ import { SessionNotFoundError, UserNotFoundError } from '../core/errors'
 import type { MemoryEngine } from '../engine/types'
 import type { KeepsakeDB } from '../store/db'
 import { LOCAL_ORIGIN, type ReplicatedStore } from '../sync/ReplicatedStore'
-import { SPACE_DOC, userDocName } from '../sync/layout'
+import { SPACE_DOC, userDocName, type TableName } from '../sync/layout'
 
 /** What every handle (User, Session, MergeConflict) shares with the client that made it. */
 export interface ClientContext {
@@ -46,11 +46,15 @@ export function directoryEntry(space: Y.Doc, uid: string): Y.Map<unknown> | unde
  * A write to one user's document, refused with UserNotFoundError when the user was deleted
  * (by this tab, another tab or another device).
  */
-export function writeUser<T>(ctx: ClientContext, uid: string, userId: string, fn: (udoc: Y.Doc, space: Y.Doc) => T): Promise<T> {
-  return ctx.store.write([SPACE_DOC, userDocName(uid)], ([space, udoc]) => {
-    if (!directoryEntry(space, uid)) throw new UserNotFoundError(userId)
-    return fn(udoc, space)
-  })
+export function writeUser<T>(ctx: ClientContext, uid: string, userId: string, fn: (udoc: Y.Doc, space: Y.Doc) => T, tables?: TableName[]): Promise<T> {
+  return ctx.store.write(
+    [SPACE_DOC, userDocName(uid)],
+    ([space, udoc]) => {
+      if (!directoryEntry(space, uid)) throw new UserNotFoundError(userId)
+      return fn(udoc, space)
+    },
+    { tables },
+  )
 }
 
 /** The user's current userId (it may have been renamed elsewhere), read from the read model. */

@@ -2,6 +2,7 @@ import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'rea
 import type { SessionStatus } from '../../index'
 import { errorMessage } from '../lib/errors'
 import { useConversationStore } from '../stores/conversationStore'
+import { sendMessage, useReplyStore } from '../stores/replyStore'
 import { Icon } from './Icon'
 
 /** Why the session cannot take a message now, or null when it can. */
@@ -12,10 +13,12 @@ function blockedReason(status: SessionStatus | null): string | null {
 
 const MAX_HEIGHT = 200
 
-/** The message box: Enter sends, Shift+Enter starts a new line. */
+/** The message box: Enter sends, Shift+Enter starts a new line; Stop ends a reply that is streaming. */
 export function Composer({ status }: { status: SessionStatus | null }) {
-  const send = useConversationStore((s) => s.send)
   const sending = useConversationStore((s) => s.sending)
+  const replying = useReplyStore((s) => s.sessionId !== null)
+  const stopping = useReplyStore((s) => s.stopping)
+  const stop = useReplyStore((s) => s.stop)
   const [text, setText] = useState('')
   const [error, setError] = useState<string | null>(null)
   const box = useRef<HTMLTextAreaElement>(null)
@@ -32,10 +35,10 @@ export function Composer({ status }: { status: SessionStatus | null }) {
 
   const submit = async (e?: FormEvent) => {
     e?.preventDefault()
-    if (blocked || sending || !text.trim()) return
+    if (blocked || sending || replying || !text.trim()) return
     setError(null)
     try {
-      await send(text)
+      await sendMessage(text)
       setText('')
       requestAnimationFrame(() => {
         grow()
@@ -85,9 +88,16 @@ export function Composer({ status }: { status: SessionStatus | null }) {
           }}
           onKeyDown={onKeyDown}
         />
-        <button type="submit" className="button primary send-button" disabled={!!blocked || sending || !text.trim()} aria-label="Send">
-          <Icon name="send" />
-        </button>
+        {replying ? (
+          // Same size and place as Send, so the row does not move while a reply streams.
+          <button type="button" className="button send-button stop-button" onClick={stop} disabled={stopping} aria-label="Stop the reply" title="Stop the reply">
+            <Icon name="stop" />
+          </button>
+        ) : (
+          <button type="submit" className="button primary send-button" disabled={!!blocked || sending || !text.trim()} aria-label="Send">
+            <Icon name="send" />
+          </button>
+        )}
       </div>
       <p className="composer-keys" aria-hidden="true">
         Enter to send · Shift+Enter for a new line

@@ -1,16 +1,21 @@
-import { useEffect, useRef } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { longDate } from '../lib/format'
 import { isOpen, useConflictStore } from '../stores/conflictStore'
 import { useConversationStore } from '../stores/conversationStore'
+import { useReplyStore } from '../stores/replyStore'
 import { useSessionStore } from '../stores/sessionStore'
+import { AssistantReply } from './AssistantReply'
+import { AssistantStatus } from './AssistantStatus'
 import { Composer } from './Composer'
 import { ConflictCard } from './ConflictCard'
+import { ContextDialog } from './ContextDialog'
 import { EmptyState } from './EmptyState'
 import { ErrorState } from './ErrorState'
 import { Icon } from './Icon'
 import { MessageBubble } from './MessageBubble'
 import { ProcessButton } from './ProcessButton'
 import { ProcessingNotice } from './ProcessingNotice'
+import { ReplyFailure } from './ReplyFailure'
 import { Skeleton } from './Skeleton'
 import { StatusBadge } from './StatusBadge'
 
@@ -21,6 +26,9 @@ export function Conversation() {
   const { status, error, messages, highlighted, load } = useConversationStore()
   const allConflicts = useConflictStore((s) => s.conflicts)
   const conflicts = allConflicts.filter((c) => c.sessionId === activeId && isOpen(c))
+  const replying = useReplyStore((s) => s.sessionId !== null && s.sessionId === activeId)
+  const replyLength = useReplyStore((s) => (s.sessionId === activeId ? s.text.length : 0))
+  const [contextOpen, setContextOpen] = useState(false)
   const scroller = useRef<HTMLDivElement>(null)
   const end = useRef<HTMLDivElement>(null)
 
@@ -28,7 +36,13 @@ export function Conversation() {
     const first = highlighted.length ? scroller.current?.querySelector(`[data-message-id="${highlighted[0]}"]`) : null
     if (first) first.scrollIntoView({ block: 'center' })
     else end.current?.scrollIntoView({ block: 'end' })
-  }, [messages.length, activeId, highlighted, conflicts.length])
+  }, [messages.length, activeId, highlighted, conflicts.length, replying])
+
+  // A streaming reply keeps the newest line in view, unless the person scrolled up to read.
+  useEffect(() => {
+    const el = scroller.current
+    if (el && el.scrollHeight - el.scrollTop - el.clientHeight < 120) el.scrollTop = el.scrollHeight
+  }, [replyLength])
 
   return (
     <main className="conversation" aria-label="Conversation">
@@ -42,8 +56,15 @@ export function Conversation() {
             </span>
           )}
         </div>
+        {session?.title && (
+          <button type="button" className="button ghost small context-button" aria-label="Show context" title="What the assistant is given for a question" onClick={() => setContextOpen(true)}>
+            <Icon name="layers" size={16} />
+            <span className="context-button-text">Context</span>
+          </button>
+        )}
         {session && <ProcessButton session={session} />}
       </header>
+      {session && <ContextDialog sessionId={session.sessionId} open={contextOpen} onClose={() => setContextOpen(false)} />}
       <div className="conversation-scroll" ref={scroller} aria-busy={status === 'loading'}>
         <div className="conversation-inner">
           {status === 'loading' && <Skeleton lines={4} className="skeleton-messages" />}
@@ -54,21 +75,18 @@ export function Conversation() {
               read and correct.
             </EmptyState>
           )}
-          <ol className="messages" role="log" aria-live="polite" aria-label="Messages">
+          <ol className="messages" role="log" aria-live="polite" aria-label="Messages" aria-busy={replying}>
             {messages.map((m) => (
               <MessageBubble key={m.messageId} message={m} highlighted={highlighted.includes(m.messageId)} />
             ))}
+            <AssistantReply sessionId={activeId} />
           </ol>
+          <ReplyFailure sessionId={activeId} />
           {status === 'ready' && session && <ProcessingNotice session={session} />}
           {conflicts.map((c) => (
             <ConflictCard key={c.conflictId} conflict={c} inConversation />
           ))}
-          {status === 'ready' && messages.length > 0 && (
-            <p className="assistant-note">
-              <Icon name="info" size={16} />
-              Replies from the assistant arrive with the local model; your messages are stored and turned into memories.
-            </p>
-          )}
+          {status === 'ready' && <AssistantStatus />}
           <div ref={end} />
         </div>
       </div>

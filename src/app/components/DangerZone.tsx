@@ -1,40 +1,15 @@
-import { useId, useState } from 'react'
-import { errorMessage } from '../lib/errors'
+import { useState } from 'react'
 import { notify } from '../stores/noticeStore'
 import { useUserStore } from '../stores/userStore'
-import { Dialog } from './Dialog'
+import { DeleteEverything } from './DeleteEverything'
+import { TypedConfirmDialog } from './TypedConfirmDialog'
 
-/** Deleting the current profile and everything of it; the user id must be typed to confirm. */
+/** Deleting the current profile (its user id must be typed to confirm), or all data on this device. */
 export function DangerZone({ onDeleted }: { onDeleted(): void }) {
   const view = useUserStore((s) => s.currentView)
   const remove = useUserStore((s) => s.remove)
   const [confirming, setConfirming] = useState(false)
-  const [typed, setTyped] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<string | null>(null)
-  const inputId = useId()
   if (!view) return null
-
-  const close = () => {
-    setConfirming(false)
-    setTyped('')
-    setError(null)
-  }
-
-  const confirm = async () => {
-    setBusy(true)
-    setError(null)
-    try {
-      await remove()
-      notify(`Deleted the profile “${view.userId}”`, 'success')
-      close()
-      onDeleted()
-    } catch (e) {
-      setError(errorMessage(e))
-    } finally {
-      setBusy(false)
-    }
-  }
 
   return (
     <section className="settings-section danger-zone" aria-labelledby="danger-title">
@@ -50,28 +25,21 @@ export function DangerZone({ onDeleted }: { onDeleted(): void }) {
           Delete profile…
         </button>
       </div>
-      <Dialog open={confirming} title={`Delete “${view.name || view.userId}”?`} onClose={close}>
-        <p className="confirm-text">Everything of this profile is deleted: chats, memories, conflicts and documents. This cannot be undone.</p>
-        <div className="field">
-          <label htmlFor={inputId}>
-            Type <strong>{view.userId}</strong> to confirm
-          </label>
-          <input id={inputId} value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" spellCheck={false} autoCapitalize="none" />
-        </div>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={close}>
-            Cancel
-          </button>
-          <button type="button" className="button danger" disabled={typed.trim() !== view.userId || busy} onClick={confirm}>
-            {busy ? 'Deleting…' : 'Delete profile'}
-          </button>
-        </div>
-      </Dialog>
+      <DeleteEverything />
+      <TypedConfirmDialog
+        open={confirming}
+        title={`Delete “${view.name || view.userId}”?`}
+        phrase={view.userId}
+        confirmLabel="Delete profile"
+        onClose={() => setConfirming(false)}
+        onConfirm={async () => {
+          await remove()
+          notify(`Deleted the profile “${view.userId}”`, 'success')
+          onDeleted()
+        }}
+      >
+        Everything of this profile is deleted: chats, memories, conflicts and documents. This cannot be undone.
+      </TypedConfirmDialog>
     </section>
   )
 }

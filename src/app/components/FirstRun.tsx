@@ -1,3 +1,4 @@
+import { ImportBackup } from './ImportBackup'
 import { NewProfileForm } from './NewProfileForm'
 
 /** The first screen on a device with no profile yet: one welcoming card. */
@@ -15,6 +16,10 @@ export function FirstRun() {
           <li>Works offline. Sync between your own devices is optional.</li>
         </ul>
         <NewProfileForm submitLabel="Create my profile" autoFocus />
+        <div className="welcome-restore">
+          <p className="field-hint">Used Keepsake before? Bring your profiles, chats and memories back from a backup file.</p>
+          <ImportBackup label="Restore from a backup…" />
+        </div>
       </section>
     </main>
   )

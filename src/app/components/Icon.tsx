@@ -19,6 +19,12 @@ const PATHS = {
   link: 'M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1',
   check: 'M5 12.5l4.5 4.5L19 7.5',
   info: 'M12 21a9 9 0 1 1 0-18 9 9 0 0 1 0 18zM12 11v5M12 8v.5',
+  layers: 'M12 4l8 4-8 4-8-4 8-4zM4 12l8 4 8-4M4 16l8 4 8-4',
+  stop: 'M8 8h8v8H8z',
+  download: 'M12 4v11M7 10l5 5 5-5M5 20h14',
+  upload: 'M12 15V4M7 9l5-5 5 5M5 20h14',
+  warning: 'M12 4l9 16H3zM12 10v4M12 17v.5',
+  disk: 'M4 6h16v12H4zM4 12h16M8 9h.5M8 15h.5',
 } as const
 
 export type IconName = keyof typeof PATHS

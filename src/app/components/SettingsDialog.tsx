@@ -1,11 +1,15 @@
 import { useSettingsStore } from '../stores/settingsStore'
 import { useUiStore } from '../stores/uiStore'
+import { BackupSettings } from './BackupSettings'
 import { CategoriesEditor } from './CategoriesEditor'
 import { ConflictSettings } from './ConflictSettings'
 import { DangerZone } from './DangerZone'
 import { Dialog } from './Dialog'
 import { ErrorState } from './ErrorState'
+import { ModelManager } from './ModelManager'
 import { Skeleton } from './Skeleton'
+import { StorageSettings } from './StorageSettings'
+import { SyncSettings } from './SyncSettings'
 
 /** Settings of the space and of the current profile. */
 export function SettingsDialog() {
@@ -20,6 +24,10 @@ export function SettingsDialog() {
         <div className="settings">
           <ConflictSettings settings={settings} />
           <CategoriesEditor categories={settings.categories} />
+          <ModelManager />
+          <StorageSettings />
+          <SyncSettings />
+          <BackupSettings />
           <DangerZone onDeleted={() => setOpen(false)} />
         </div>
       )}

@@ -1,8 +1,12 @@
+import { useEffect } from 'react'
 import { useLiveData } from '../hooks/useLiveData'
+import { useModelStore } from '../stores/modelStore'
 import { useUiStore } from '../stores/uiStore'
 import { Conversation } from './Conversation'
+import { ClashBanner } from './ClashBanner'
 import { CreateUserDialog } from './CreateUserDialog'
 import { Drawer } from './Drawer'
+import { ModelDialog } from './ModelDialog'
 import { SessionList } from './SessionList'
 import { SettingsDialog } from './SettingsDialog'
 import { SidePanel } from './SidePanel'
@@ -11,6 +15,8 @@ import { TopBar } from './TopBar'
 /** The app for a user: top bar, chats on the left, the conversation, and the memory drawer. */
 export function Shell() {
   useLiveData()
+  // The model chosen earlier starts in the background when it is on this device.
+  useEffect(() => void useModelStore.getState().boot(), [])
   const drawerOpen = useUiStore((s) => s.drawerOpen)
   return (
     <div className="app">
@@ -18,6 +24,7 @@ export function Shell() {
         Skip to the message box
       </a>
       <TopBar />
+      <ClashBanner />
       <div className="layout">
         <SidePanel side="left" sheet="sessions" label="Chats" shownOnDesktop>
           <SessionList />
@@ -29,6 +36,7 @@ export function Shell() {
       </div>
       <CreateUserDialog />
       <SettingsDialog />
+      <ModelDialog />
     </div>
   )
 }

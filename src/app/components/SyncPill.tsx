@@ -1,14 +1,17 @@
 import type { SyncStatus } from '../../index'
 import { plural } from '../lib/format'
 import { useSyncStore } from '../stores/syncStore'
+import { useUiStore } from '../stores/uiStore'
 import { Icon, type IconName } from './Icon'
 
-function describe(s: SyncStatus): { text: string; title: string; icon: IconName; tone: string } {
+function describe(s: SyncStatus, unreachable: boolean): { text: string; title: string; icon: IconName; tone: string } {
   switch (s.state) {
     case 'disabled':
-      return { text: 'Local only', icon: 'cloudOff', tone: '', title: 'Your data is stored on this device only. Sync with your other devices can be set up later.' }
+      return { text: 'Local only', icon: 'cloudOff', tone: '', title: 'Your data is stored on this device only. Set up sync with your other devices in Settings.' }
     case 'offline':
-      return { text: 'Offline', icon: 'cloudOff', tone: 'warn', title: 'No connection to the sync server. Everything still works here; changes sync when you are back online.' }
+      return unreachable && navigator.onLine
+        ? { text: 'Offline', icon: 'cloudOff', tone: 'warn', title: `Can’t reach the sync server at ${s.url ?? 'its address'}. Everything still works here; changes sync once it answers.` }
+        : { text: 'Offline', icon: 'cloudOff', tone: 'warn', title: 'This device is offline. Everything still works here; changes sync when you are back online.' }
     case 'connecting':
       return { text: 'Connecting…', icon: 'cloud', tone: '', title: `Connecting to ${s.url ?? 'the sync server'}` }
     case 'syncing':
@@ -16,18 +19,26 @@ function describe(s: SyncStatus): { text: string; title: string; icon: IconName;
     case 'synced':
       return { text: 'Synced', icon: 'cloud', tone: 'ok', title: s.lastSyncedAt ? `Up to date (last synced ${s.lastSyncedAt.toLocaleString()})` : 'Up to date' }
     case 'error':
-      return { text: 'Sync error', icon: 'cloudOff', tone: 'bad', title: `Sync stopped: ${s.error ?? 'unknown reason'}. Your data is safe on this device.` }
+      return { text: 'Sync error', icon: 'cloudOff', tone: 'bad', title: `Sync stopped: ${s.error ?? 'unknown reason'}. Your data is safe on this device. Open Settings to see what to do.` }
   }
 }
 
-/** Sync state: Local only / Offline / Syncing 3 changes / Synced / Sync error (why, on hover). */
+/** Opens Settings at the Sync section. */
+export function openSyncSettings(): void {
+  useUiStore.getState().setSettingsOpen(true)
+  // The section renders with the dialog: scroll once it is there.
+  requestAnimationFrame(() => requestAnimationFrame(() => document.getElementById('sync-settings')?.scrollIntoView({ block: 'start' })))
+}
+
+/** Sync state: Local only / Offline / Syncing 3 changes / Synced / Sync error. Opens the sync settings. */
 export function SyncPill() {
   const status = useSyncStore((s) => s.status)
-  const d = describe(status)
+  const unreachable = useSyncStore((s) => s.unreachable)
+  const d = describe(status, unreachable)
   return (
-    <span className={`pill${d.tone ? ` pill-${d.tone}` : ''}`} title={d.title} role="status">
+    <button type="button" className={`pill pill-button sync-pill${d.tone ? ` pill-${d.tone}` : ''}`} title={d.title} aria-label={`Sync: ${d.text}. Open the sync settings`} onClick={openSyncSettings}>
       <Icon name={d.icon} size={16} />
       <span className="pill-text">{d.text}</span>
-    </span>
+    </button>
   )
 }

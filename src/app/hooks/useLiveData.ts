@@ -1,36 +1,16 @@
 import { useEffect } from 'react'
 import { onExternalChange } from '../lib/changes'
-import { announceFinished, reloadMemoryLayer } from '../stores/actions'
+import { refreshSessions, reloadMemoryLayer } from '../stores/actions'
 import { useConflictStore } from '../stores/conflictStore'
 import { useConversationStore } from '../stores/conversationStore'
 import { useDocStore } from '../stores/docStore'
 import { useMemoryStore } from '../stores/memoryStore'
 import { useSessionStore } from '../stores/sessionStore'
-import { client } from '../stores/clientStore'
 import { useSettingsStore } from '../stores/settingsStore'
-import { useSyncStore } from '../stores/syncStore'
 import { useUserStore } from '../stores/userStore'
 
 /** How often the open tab looks for sessions processed in the background (auto-processing). */
 const POLL_MS = 4000
-
-/** Re-reads the session list; when a session finished processing, the memories and conflicts too. */
-async function refreshSessions(): Promise<void> {
-  const changed = await useSessionStore.getState().load()
-  const { activeId } = useSessionStore.getState()
-  void useConversationStore.getState().load(activeId, { quiet: true })
-  if (!changed.length) return
-  await reloadMemoryLayer()
-  announceFinished(changed)
-}
-
-async function refreshAll(): Promise<void> {
-  await useUserStore.getState().load()
-  void useSettingsStore.getState().load()
-  void useDocStore.getState().load()
-  void reloadMemoryLayer()
-  await refreshSessions()
-}
 
 /**
  * Keeps the stores in step with the database: loads a user's data when the current user changes,
@@ -53,15 +33,7 @@ export function useLiveData(): void {
     void useSettingsStore.getState().load()
   }, [])
 
-  // Changes from other devices land in the database without a notice: re-read once a sync settles.
-  useEffect(() => {
-    let previous = useSyncStore.getState().status.state
-    return client().onSyncStatus((status) => {
-      useSyncStore.getState().set(status)
-      if (status.state === 'synced' && previous !== 'synced') void refreshAll()
-      previous = status.state
-    })
-  }, [])
+  // Changes from other devices: the sync store re-reads them (stores/syncStore.ts), first run included.
 
   useEffect(() => {
     const conversation = useConversationStore.getState()

@@ -1,11 +1,20 @@
-import { KeepsakeError } from '../../index'
+import { KeepsakeError, QuotaExceededError } from '../../index'
+
+/** What to do when the browser refuses to store more: said wherever a write fails for that reason. */
+export const QUOTA_MESSAGE =
+  'Storage on this device is full, so this was not saved. Free some room (delete a downloaded AI model in Settings → AI model, or old chats), or export a backup and delete what you no longer need, then try again.'
+
+/** The library's QuotaExceededError, or the browser's (also as the inner error of an aborted transaction). */
+function isQuotaError(e: unknown): boolean {
+  if (e instanceof QuotaExceededError) return true
+  const err = e as { name?: unknown; inner?: { name?: unknown } } | null
+  return typeof e === 'object' && e !== null && (err?.name === 'QuotaExceededError' || err?.inner?.name === 'QuotaExceededError')
+}
 
 /** The message to show for a failed operation: the typed error's own message when there is one. */
 export function errorMessage(e: unknown): string {
+  if (isQuotaError(e)) return QUOTA_MESSAGE
   if (e instanceof KeepsakeError) return e.message
-  if (e instanceof DOMException && e.name === 'QuotaExceededError') {
-    return 'The browser refused to store more data: storage is full. Free space or delete data, then try again.'
-  }
   if (e instanceof Error) return e.message || e.name
   return String(e)
 }

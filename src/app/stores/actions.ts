@@ -1,9 +1,13 @@
 import { errorMessage } from '../lib/errors'
 import { plural } from '../lib/format'
 import { isOpen, useConflictStore } from './conflictStore'
+import { useConversationStore } from './conversationStore'
+import { useDocStore } from './docStore'
 import { useMemoryStore } from './memoryStore'
 import { notify } from './noticeStore'
 import { useSessionStore } from './sessionStore'
+import { useSettingsStore } from './settingsStore'
+import { useUserStore } from './userStore'
 
 /** Actions that span several stores. */
 
@@ -57,4 +61,23 @@ export function announceFinished(sessionIds: string[]): void {
     if (view.status === 'processed') notify(`${title}${summaryText(summaryOf(id))}`, 'success')
     if (view.status === 'failed') notify(`${title}processing failed: ${view.error ?? 'unknown reason'}`, 'error')
   }
+}
+
+/** Re-reads the session list; when a session finished processing, the memories and conflicts too. */
+export async function refreshSessions(): Promise<void> {
+  const changed = await useSessionStore.getState().load()
+  const { activeId } = useSessionStore.getState()
+  void useConversationStore.getState().load(activeId, { quiet: true })
+  if (!changed.length) return
+  await reloadMemoryLayer()
+  announceFinished(changed)
+}
+
+/** Re-reads everything shown (after changes from another device or tab). */
+export async function refreshAll(): Promise<void> {
+  await useUserStore.getState().load()
+  void useSettingsStore.getState().load()
+  void useDocStore.getState().load()
+  void reloadMemoryLayer()
+  await refreshSessions()
 }

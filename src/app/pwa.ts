@@ -1,0 +1,74 @@
+import { Workbox } from 'workbox-window'
+import { create } from 'zustand'
+
+/**
+ * The offline app: registers the service worker that vite-plugin-pwa generates (Workbox precache of
+ * the built app, see vite.config.ts) and offers an update when a new version has been installed.
+ * Nothing reloads on its own: the new version takes over only when the person clicks, in the tab
+ * where they clicked; other tabs are offered the reload too and keep their state until then.
+ */
+
+interface PwaState {
+  /** A new version is installed and waits (or, in another tab, has already taken over). */
+  updateReady: boolean
+  /** The person asked for the update here; the page reloads once the new version controls it. */
+  updating: boolean
+  /** The person chose "Later" for this version. */
+  dismissed: boolean
+  applyUpdate(): void
+  dismiss(): void
+}
+
+/** How often an open app looks for a new version (browsers also look on each navigation). */
+const CHECK_EVERY_MS = 60 * 60 * 1000
+
+let workbox: Workbox | null = null
+let registration: ServiceWorkerRegistration | undefined
+
+export const usePwaStore = create<PwaState>()((set) => ({
+  updateReady: false,
+  updating: false,
+  dismissed: false,
+  applyUpdate() {
+    // No worker waits when another tab already let the new version in: this page only needs a reload.
+    if (!workbox || !registration?.waiting) {
+      location.reload()
+      return
+    }
+    set({ updating: true })
+    workbox.messageSkipWaiting()
+  },
+  dismiss() {
+    set({ dismissed: true })
+  },
+}))
+
+function offerUpdate(): void {
+  usePwaStore.setState({ updateReady: true, dismissed: false })
+}
+
+/** Registers the service worker of a production build; development has none (see vite.config.ts). */
+export function registerServiceWorker(): void {
+  if (!import.meta.env.PROD || !('serviceWorker' in navigator)) return
+  const base = import.meta.env.BASE_URL
+  const wb = new Workbox(`${base}sw.js`, { scope: base })
+  workbox = wb
+  // Also fires at start-up for a version that was already waiting.
+  wb.addEventListener('waiting', offerUpdate)
+  wb.addEventListener('controlling', (event) => {
+    if (!event.isUpdate) return
+    if (usePwaStore.getState().updating) location.reload()
+    else offerUpdate() // another tab let the new version in: this page still runs the old code
+  })
+  void wb
+    .register()
+    .then((r) => {
+      registration = r
+      const check = () => void r?.update().catch(() => undefined)
+      setInterval(check, CHECK_EVERY_MS)
+      document.addEventListener('visibilitychange', () => {
+        if (document.visibilityState === 'visible' && navigator.onLine) check()
+      })
+    })
+    .catch(() => undefined) // no offline copy then; the app itself works the same
+}
