@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, inject, test } from 'vitest'
-import { createSpaceCredentials, MemoryClient, SyncError, type SyncConfig } from '../../src/index'
+import { createSpaceCredentials, InvalidSessionStateError, MemoryClient, SyncError, type SyncConfig } from '../../src/index'
 import { ScriptedEngine } from '../testDoubles'
 import { freshDbName } from './helpers'
 
@@ -121,5 +121,74 @@ describe('sync through the real Hocuspocus server', () => {
     await settle(a, b)
     await expect.poll(async () => (await b.listUsers()).total, { timeout: 10_000 }).toBe(0)
     await expect.poll(async () => b.db.messages.count(), { timeout: 10_000 }).toBe(0)
+  })
+
+  test('a session is processed by one device: B processes A’s session while both are online, nothing is duplicated', async () => {
+    const cfg = await space()
+    const a = await device(cfg)
+    const b = await device(cfg)
+    const u = await a.createUser('alice')
+    const s = await u.createSession()
+    await s.addMessage('user', 'User likes jazz')
+    await s.addMessage('user', 'User lives in Oslo')
+    await settle(a, b)
+    const ub = await b.getUser('alice')
+    await expect.poll(async () => (await ub.getLastNMessages(10)).messages.length, { timeout: 10_000 }).toBe(2)
+    const sb = await ub.getSession(s.sessionId)
+    await sb.process()
+    expect(sb.status).toBe('processed')
+    await settle(b, a)
+    await expect.poll(async () => (await s.refresh()).status, { timeout: 10_000 }).toBe('processed')
+    await expect(s.process()).rejects.toBeInstanceOf(InvalidSessionStateError)
+    for (const c of [a, b]) {
+      const uu = await c.getUser('alice')
+      await expect.poll(async () => (await uu.listMemories()).items.map((m) => m.content).sort(), { timeout: 10_000 }).toEqual(['User likes jazz', 'User lives in Oslo'])
+      expect(await c.db.memories.count()).toBe(2)
+    }
+  })
+
+  test('one chain changed on two devices while apart becomes one conflict on both, answered on B, settled on A', async () => {
+    const cfg = await space()
+    const engine = () =>
+      new ScriptedEngine({
+        decideFn: ({ fact, candidates }) => {
+          const old = candidates.find((c) => c.content.startsWith('User lives in'))
+          return old && fact.content.startsWith('User lives in') ? { kind: 'TEMPORAL_CONFLICT', memoryIds: [old.memoryId] } : { kind: 'INSERT' }
+        },
+      })
+    const a = await device(cfg, engine())
+    const b = await device(cfg, engine())
+    const ua = await a.createUser('alice')
+    const s0 = await ua.createSession()
+    await s0.addMessage('user', 'User lives in Paris')
+    await s0.process()
+    await settle(a, b)
+    const ub = await b.getUser('alice')
+    await expect.poll(async () => (await ub.listMemories()).total, { timeout: 10_000 }).toBe(1)
+    a.disconnectSync()
+    b.disconnectSync()
+    for (const [u, city] of [[ua, 'Berlin'], [ub, 'Rome']] as const) {
+      const s = await u.createSession()
+      await s.addMessage('user', `User lives in ${city}`)
+      await s.process()
+    }
+    await a.connectSync(cfg)
+    await b.connectSync(cfg)
+    for (const c of [a, b]) {
+      const u = await c.getUser('alice')
+      await expect.poll(async () => (await u.listMergeConflicts({ status: 'PENDING' })).total, { timeout: 15_000 }).toBe(1)
+    }
+    await settle(a, b)
+    const [conflict] = (await ub.listMergeConflicts({ status: 'PENDING' })).conflicts
+    expect(conflict.origin).toBe('sync')
+    const q = conflict.clarifyingQuestions[0]
+    expect([...q.options].sort()).toEqual(['User lives in Berlin', 'User lives in Rome'])
+    await conflict.resolve([{ question: q.question, answer: 'User lives in Berlin' }])
+    await settle(b, a)
+    for (const c of [a, b]) {
+      const u = await c.getUser('alice')
+      await expect.poll(async () => (await u.listMemories()).items.map((m) => m.content), { timeout: 10_000 }).toEqual(['User lives in Berlin'])
+      expect((await u.listMergeConflicts()).conflicts.map((x) => x.status)).toEqual(['RESOLVED'])
+    }
   })
 })

@@ -1,0 +1,137 @@
+/**
+ * `npm run bench:sync`: two headless clients (Node, fake-indexeddb, the `ws` WebSocket) through the
+ * real sync server on loopback. Prints write-to-visible latency, the time a new device takes to
+ * receive a large space, and bytes on the wire and on disk per message against its JSON size.
+ */
+import 'fake-indexeddb/auto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import WebSocket from 'ws'
+import { MemoryClient, createSpaceCredentials, type SyncConfig } from '../src/index'
+import { uuidv7 } from '../src/core/ids'
+import type { MemoryRecord, MessageRecord, SessionRecord } from '../src/core/types'
+import { local } from '../src/pipeline/context'
+import { setRecord, SPACE_DOC, userDocName } from '../src/sync/layout'
+import { startSyncServer } from '../src/server/index'
+import { median, p95, table } from './stats'
+
+const WRITES = Number(process.env.BENCH_WRITES ?? 500)
+const MEMORIES = Number(process.env.BENCH_MEMORIES ?? 10_000)
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 50_000)
+
+/** A WebSocket that counts the bytes it sends and receives. */
+const wire = { sent: 0, received: 0 }
+class CountingWebSocket extends WebSocket {
+  constructor(url: string, protocols?: string | string[]) {
+    super(url, protocols)
+    this.on('message', (data: Buffer) => (wire.received += data.byteLength))
+  }
+  override send(data: unknown, ...rest: unknown[]): void {
+    wire.sent += (data as ArrayBufferLike).byteLength ?? String(data).length
+    ;(super.send as (...a: unknown[]) => void)(data, ...rest)
+  }
+}
+
+async function open(name: string, sync: SyncConfig) {
+  return MemoryClient.open({ dbName: `${name}-${Date.now()}`, sync, autoProcess: false, WebSocketPolyfill: CountingWebSocket })
+}
+
+/** Bytes of the stored Yjs state of one document in the server's SQLite file. */
+async function serverDocBytes(sqlitePath: string, name: string): Promise<number> {
+  const sqlite3 = (await import('sqlite3')).default
+  const db = new sqlite3.Database(sqlitePath)
+  const bytes = await new Promise<number>((resolve, reject) =>
+    db.get('SELECT length(data) AS n FROM documents WHERE name = ?', [name], (err: Error | null, row: { n: number } | undefined) => (err ? reject(err) : resolve(row?.n ?? 0))),
+  )
+  await new Promise((r) => db.close(r))
+  return bytes
+}
+
+async function main() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'keepsake-bench-sync-'))
+  const server = await startSyncServer({ port: 0, dataDir, openRegistration: true, quiet: true, storeDebounceMs: 200, storeMaxDebounceMs: 1000 })
+  const { spaceId, secret } = await createSpaceCredentials()
+  const sync = { url: server.url, spaceId, secret }
+  const a = await open('bench-a', sync)
+  const b = await open('bench-b', sync)
+  const rows: Record<string, string | number>[] = []
+
+  // 1. write on A -> visible (projected) on B
+  const user = await a.createUser('bench')
+  const session = await user.createSession()
+  await a.whenSynced(30_000)
+  await b.whenSynced(30_000)
+  const latencies: number[] = []
+  const wireBefore = wire.sent + wire.received
+  let jsonBytes = 0
+  for (let i = 0; i < WRITES; i++) {
+    const content = `message ${i}: an ordinary sentence someone might type into a chat`
+    const t0 = performance.now()
+    const m = await session.addMessage('user', content)
+    jsonBytes += JSON.stringify({ role: 'user', content, timestamp: m.timestamp, sessionId: m.sessionId, messageId: m.messageId }).length
+    while (!(await b.db.messages.get(m.messageId))) await new Promise((r) => setTimeout(r, 1))
+    latencies.push(performance.now() - t0)
+  }
+  const wirePerMessage = (wire.sent + wire.received - wireBefore) / WRITES
+  rows.push({ measure: `write on A -> projected on B (${WRITES} writes)`, median: `${median(latencies).toFixed(1)} ms`, p95: `${p95(latencies).toFixed(1)} ms`, budget: 'median < 50 ms' })
+
+  // bytes per message: on the wire (both directions, both clients), in the client's log, on the server
+  await a.store.compact(userDocName(user.uid))
+  const logBytes = (await a.db.updates.toArray()).filter((r) => r.doc === userDocName(user.uid)).reduce((n, r) => n + r.data.byteLength, 0)
+  const jsonPerMessage = jsonBytes / WRITES
+  await new Promise((r) => setTimeout(r, 1500)) // the server's store debounce
+  const serverBytes = await serverDocBytes(server.sqlitePath, `${spaceId}/${userDocName(user.uid)}`)
+
+  // 2. a new device receives a space of MEMORIES memories and MESSAGES messages
+  const big = await a.createUser('big')
+  const perSession = 100
+  for (let s = 0; s < MESSAGES / perSession; s++) {
+    await a.store.write([SPACE_DOC, userDocName(big.uid)], ([, udoc]) => {
+      const at = new Date(Date.UTC(2024, 0, 1) + s * 3_600_000).toISOString()
+      const sessionId = uuidv7()
+      const rec: SessionRecord & { messageCount: number } = { sessionId, uid: big.uid, status: 'processed', metadata: {}, createdAt: at, autoProcessAfterSeconds: 600, lastMessageAt: at, processedAt: at, error: null, updatedAt: at, messageCount: perSession }
+      local(udoc, () => {
+        setRecord(udoc.getMap('sessions'), sessionId, rec, true)
+        for (let m = 0; m < perSession; m++) {
+          const msg: MessageRecord = { messageId: uuidv7(), sessionId, uid: big.uid, seq: m, role: m % 2 ? 'assistant' : 'user', content: `session ${s} message ${m}: an ordinary sentence of chat`, timestamp: at }
+          setRecord(udoc.getMap('messages'), msg.messageId, msg, false)
+        }
+        const memories = udoc.getMap('memories')
+        for (let k = 0; k < MEMORIES / (MESSAGES / perSession); k++) {
+          const id = uuidv7()
+          const mem: MemoryRecord = { memoryId: id, uid: big.uid, chainId: id, prevVersionId: null, content: `User fact ${s}.${k} about something they said`, categories: ['personal'], eventDateStart: null, eventDateEnd: null, createdAt: at, expiredAt: null, expirationReason: null, mergeConflictId: null, pendingConflictId: null, sessionId, sourceMessageIds: [] }
+          setRecord(memories, id, mem, true)
+        }
+      })
+    })
+  }
+  await a.whenSynced(120_000)
+  const memCount = await a.db.memories.where('uid').equals(big.uid).count().catch(() => MEMORIES)
+  const t0 = performance.now()
+  const c = await open('bench-new-device', sync)
+  const targetMessages = WRITES + MESSAGES
+  while ((await c.db.messages.count()) < targetMessages || (await c.db.memories.count()) < MEMORIES) await new Promise((r) => setTimeout(r, 20))
+  const newDeviceMs = performance.now() - t0
+  rows.push({ measure: `new device receives ${MEMORIES} memories + ${MESSAGES} messages`, median: `${(newDeviceMs / 1000).toFixed(2)} s`, p95: '', budget: '< 5 s' })
+
+  console.log(table('Keepsake sync benchmark (Node clients with fake-indexeddb, real Hocuspocus server on loopback)', rows))
+  console.log(
+    table('Bytes per message', [
+      { where: 'JSON of the message', bytes: Math.round(jsonPerMessage), ratio: '1.00x' },
+      { where: 'wire (A up + B down, with sync acks)', bytes: Math.round(wirePerMessage), ratio: `${(wirePerMessage / jsonPerMessage).toFixed(2)}x` },
+      { where: 'client log after compaction', bytes: Math.round(logBytes / WRITES), ratio: `${(logBytes / WRITES / jsonPerMessage).toFixed(2)}x` },
+      { where: 'server: stored Yjs state of the user document', bytes: Math.round(serverBytes / WRITES), ratio: `${(serverBytes / WRITES / jsonPerMessage).toFixed(2)}x` },
+    ]),
+  )
+  console.log(`budgets: write-to-visible median < 50 ms; new device < 5 s; storage overhead < 2x JSON. (memories seeded: ${memCount})`)
+  for (const x of [a, b, c]) x.close()
+  await server.stop()
+  rmSync(dataDir, { recursive: true, force: true })
+  process.exit(0)
+}
+
+main().catch((e) => {
+  console.error(e)
+  process.exit(1)
+})
