@@ -5,6 +5,7 @@ import { checkBackup, type BackupFile } from '../../src/core/backupFormat'
 import type { ClarifyingQuestion, Decision, ExtractedFact, MemoryCandidate, ResolvedMemory } from '../../src/core/types'
 import type { ClarifyInput, DecideInput, ExtractInput, ResolveInput } from '../../src/engine/types'
 import { readRecord, USER_MAPS, userDocName, PRIMARY_KEY } from '../../src/sync/layout'
+import { dumpDatabase } from './rawIndexedDB'
 import { freshDbName, movableClock } from './helpers'
 
 // ---------------------------------------------------------------------------------------------
@@ -70,49 +71,6 @@ class DirectiveEngineDouble implements MemoryEngine {
   async resolve(i: ResolveInput): Promise<ResolvedMemory[]> {
     const pick = i.answers.find((a) => a.question === 'Which is right?')?.answer
     return pick === i.fact.content ? i.conflicting.map((c) => ({ content: i.fact.content, categories: i.fact.categories, eventDateEnd: new Date('2030-01-01T00:00:00Z'), replaces: c.memoryId })) : []
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Raw IndexedDB: a full dump of every object store (keys and values, Uint8Array as hex)
-// ---------------------------------------------------------------------------------------------
-function req<T>(r: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    r.onsuccess = () => resolve(r.result)
-    r.onerror = () => reject(r.error)
-  })
-}
-
-/** Resolves when the transaction has finished, so that closing its connection is immediate. */
-function txDone(tx: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve()
-    tx.onabort = tx.onerror = () => reject(tx.error)
-  })
-}
-
-function serialise(v: unknown): string {
-  return JSON.stringify(v, (_k, x) => (x instanceof Uint8Array ? { bytes: Array.from(x, (b) => b.toString(16).padStart(2, '0')).join('') } : x))
-}
-
-/** Every key and value of every object store of the database, serialised: equal dumps = same bytes. */
-async function dumpDatabase(name: string): Promise<Record<string, string>> {
-  const db = await req(indexedDB.open(name))
-  try {
-    const stores = [...db.objectStoreNames]
-    const out: Record<string, string> = {}
-    if (!stores.length) return out
-    const tx = db.transaction(stores, 'readonly')
-    const done = txDone(tx)
-    for (const s of stores) {
-      const store = tx.objectStore(s)
-      const [keys, values] = await Promise.all([req(store.getAllKeys()), req(store.getAll())])
-      out[s] = serialise(keys.map((k, i) => [k, values[i]]))
-    }
-    await done
-    return out
-  } finally {
-    db.close()
   }
 }
 

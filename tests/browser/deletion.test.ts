@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { MemoryClient, type MemoryClientOptions, type MemoryEngine, type User } from '../../src/index'
 import type { Decision, ExtractedFact, ResolvedMemory } from '../../src/core/types'
 import type { ExtractInput } from '../../src/engine/types'
+import { findInDatabase } from './rawIndexedDB'
 import { freshDbName } from './helpers'
 
 // "Deletion is real": after user.delete() (and the space document's compaction), the deleted user's
@@ -25,66 +26,7 @@ class VerbatimEngineDouble implements MemoryEngine {
   }
 }
 
-function req<T>(r: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    r.onsuccess = () => resolve(r.result)
-    r.onerror = () => reject(r.error)
-  })
-}
-
-/** Resolves when the transaction has finished, so that closing its connection is immediate. */
-function txDone(tx: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve()
-    tx.onabort = tx.onerror = () => reject(tx.error)
-  })
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: false })
-
-interface Scan {
-  stores: string[]
-  /** object store -> how many of its values contain the marker */
-  hits: Record<string, number>
-  values: number
-}
-
-/** Looks for `marker` in every value of every object store of the database. */
-async function scanDatabase(name: string, marker: string): Promise<Scan> {
-  const db = await req(indexedDB.open(name))
-  try {
-    const stores = [...db.objectStoreNames]
-    const scan: Scan = { stores, hits: {}, values: 0 }
-    if (!stores.length) return scan
-    const tx = db.transaction(stores, 'readonly')
-    const done = txDone(tx)
-    for (const s of stores) {
-      const store = tx.objectStore(s)
-      const [keys, values] = await Promise.all([req(store.getAllKeys()), req(store.getAll())])
-      values.forEach((v, i) => {
-        scan.values++
-        const bytes: Uint8Array[] = []
-        const json = JSON.stringify([keys[i], v], (_k, x) => {
-          if (x instanceof Uint8Array) {
-            bytes.push(x)
-            return null
-          }
-          if (x instanceof ArrayBuffer) {
-            bytes.push(new Uint8Array(x))
-            return null
-          }
-          return x
-        })
-        if (json.includes(marker) || bytes.some((b) => utf8.decode(b).includes(marker))) scan.hits[s] = (scan.hits[s] ?? 0) + 1
-      })
-    }
-    await done
-    return scan
-  } finally {
-    db.close()
-  }
-}
-
+type Scan = Awaited<ReturnType<typeof findInDatabase>>
 const found = (s: Scan) => Object.keys(s.hits).length > 0
 
 const open: MemoryClient[] = []
@@ -127,19 +69,19 @@ describe('deletion is real', () => {
     await userWithMarker(c, 'bob', bobMarker)
     expect((await alice.listMemories()).total).toBe(3)
 
-    const before = await scanDatabase(c.db.name, aliceMarker)
+    const before = await findInDatabase(c.db.name, aliceMarker)
     // the scan does find the marker where it is: the log, and every projected table of the user
     expect(Object.keys(before.hits).sort()).toEqual(['directory', 'docs', 'memories', 'messages', 'sessions', 'updates', 'users'])
 
     await alice.delete()
     await c.store.compact('space')
 
-    const after = await scanDatabase(c.db.name, aliceMarker)
+    const after = await findInDatabase(c.db.name, aliceMarker)
     expect(after.stores.sort()).toEqual(['conflicts', 'connections', 'directory', 'docs', 'memories', 'messages', 'meta', 'sessions', 'settings', 'updates', 'users'])
     expect(after.values).toBeGreaterThan(10)
     expect(after.hits).toEqual({})
     // the user who was not deleted is still all there: the scan is known to work
-    const bob = await scanDatabase(c.db.name, bobMarker)
+    const bob = await findInDatabase(c.db.name, bobMarker)
     expect(Object.keys(bob.hits).sort()).toEqual(['docs', 'memories', 'messages', 'sessions', 'updates', 'users'])
     expect((await (await c.getUser('bob')).listMemories()).total).toBe(3)
 
@@ -150,8 +92,8 @@ describe('deletion is real', () => {
     expect((await again.listUsers()).users.map((u) => u.userId)).toEqual(['bob'])
     await again.createUser('carol') // a write to the space document after reload
     await again.store.compact('space')
-    expect(found(await scanDatabase(name, aliceMarker))).toBe(false)
-    expect(found(await scanDatabase(name, bobMarker))).toBe(true)
+    expect(found(await findInDatabase(name, aliceMarker))).toBe(false)
+    expect(found(await findInDatabase(name, bobMarker))).toBe(true)
   })
 
   test('before compaction the space log still holds the deleted userId; compaction removes it', async () => {
@@ -161,9 +103,9 @@ describe('deletion is real', () => {
     await u.delete()
     // the user's own document is gone at once; the space document's log keeps the old directory entry
     // until it is compacted (a snapshot of a garbage-collected document keeps no deleted text)
-    expect((await scanDatabase(c.db.name, marker)).hits).toEqual({ updates: 1 })
+    expect((await findInDatabase(c.db.name, marker)).hits).toEqual({ updates: 1 })
     await c.store.compact('space')
-    expect((await scanDatabase(c.db.name, marker)).hits).toEqual({})
+    expect((await findInDatabase(c.db.name, marker)).hits).toEqual({})
   })
 
   test('destroyAllData() deletes the whole database: nobody\'s words are left', async () => {
@@ -173,16 +115,16 @@ describe('deletion is real', () => {
     await userWithMarker(c, 'alice', aliceMarker)
     await userWithMarker(c, 'bob', bobMarker)
     const name = c.db.name
-    expect(found(await scanDatabase(name, aliceMarker))).toBe(true)
-    expect(found(await scanDatabase(name, bobMarker))).toBe(true)
+    expect(found(await findInDatabase(name, aliceMarker))).toBe(true)
+    expect(found(await findInDatabase(name, bobMarker))).toBe(true)
 
     await c.destroyAllData()
     const dbs = await indexedDB.databases()
     expect(dbs.map((d) => d.name)).not.toContain(name)
     // opening the name again makes a new, empty database
-    const scan = await scanDatabase(name, aliceMarker)
+    const scan = await findInDatabase(name, aliceMarker)
     expect(scan.stores).toEqual([])
-    expect(found(await scanDatabase(name, bobMarker))).toBe(false)
+    expect(found(await findInDatabase(name, bobMarker))).toBe(false)
     await new Promise<void>((resolve, reject) => {
       const r = indexedDB.deleteDatabase(name)
       r.onsuccess = () => resolve()

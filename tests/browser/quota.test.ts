@@ -3,75 +3,12 @@ import * as Y from 'yjs'
 import { MemoryClient, QuotaExceededError, type MemoryClientOptions, type Session, type User } from '../../src/index'
 import { exportSpace, importBackup } from '../../src/client/backup'
 import { readRecord, userDocName } from '../../src/sync/layout'
+import { databaseContains, dumpDatabase } from './rawIndexedDB'
 import { freshDbName } from './helpers'
 
 // The browser refuses a write with a DOMException named QuotaExceededError; ReplicatedStore maps it
 // to the typed QuotaExceededError, and nothing of the write may stay: no log entry, no row, and no
 // trace in the in-memory document that a later write would persist.
-
-function req<T>(r: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    r.onsuccess = () => resolve(r.result)
-    r.onerror = () => reject(r.error)
-  })
-}
-
-/** Resolves when the transaction has finished, so that closing its connection is immediate. */
-function txDone(tx: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve()
-    tx.onabort = tx.onerror = () => reject(tx.error)
-  })
-}
-
-function serialise(v: unknown): string {
-  return JSON.stringify(v, (_k, x) => (x instanceof Uint8Array ? { bytes: Array.from(x, (b) => b.toString(16).padStart(2, '0')).join('') } : x))
-}
-
-/** Every key and value of every object store, serialised (equal dumps = the same bytes). */
-async function dumpDatabase(name: string): Promise<Record<string, string>> {
-  const db = await req(indexedDB.open(name))
-  try {
-    const stores = [...db.objectStoreNames]
-    const tx = db.transaction(stores, 'readonly')
-    const done = txDone(tx)
-    const out: Record<string, string> = {}
-    for (const s of stores) {
-      const store = tx.objectStore(s)
-      const [keys, values] = await Promise.all([req(store.getAllKeys()), req(store.getAll())])
-      out[s] = serialise(keys.map((k, i) => [k, values[i]]))
-    }
-    await done
-    return out
-  } finally {
-    db.close()
-  }
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: false })
-/** Whether the text is anywhere in the database: in JSON of the values, or in the bytes of Uint8Arrays. */
-async function databaseContains(name: string, text: string): Promise<boolean> {
-  const dump = await dumpDatabase(name)
-  const db = await req(indexedDB.open(name))
-  try {
-    const stores = [...db.objectStoreNames]
-    const tx = db.transaction(stores, 'readonly')
-    const done = txDone(tx)
-    let hit = false
-    for (const s of stores) {
-      for (const v of await req(tx.objectStore(s).getAll())) {
-        const bytes: Uint8Array[] = []
-        JSON.stringify(v, (_k, x) => (x instanceof Uint8Array ? (bytes.push(x), null) : x))
-        if (bytes.some((b) => utf8.decode(b).includes(text))) hit = true
-      }
-    }
-    await done
-    if (hit) return true
-  } finally {
-    db.close()
-  }
-  return Object.values(dump).some((d) => d.includes(text))
-}
 
 const quota = () => new DOMException('The quota has been exceeded.', 'QuotaExceededError')
 
