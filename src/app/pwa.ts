@@ -15,6 +15,8 @@ interface PwaState {
   updating: boolean
   /** The person chose "Later" for this version. */
   dismissed: boolean
+  /** How many in-page places show the prompt (the app shell's banner); else it floats. */
+  hosts: number
   applyUpdate(): void
   dismiss(): void
 }
@@ -29,6 +31,7 @@ export const usePwaStore = create<PwaState>()((set) => ({
   updateReady: false,
   updating: false,
   dismissed: false,
+  hosts: 0,
   applyUpdate() {
     // No worker waits when another tab already let the new version in: this page only needs a reload.
     if (!workbox || !registration?.waiting) {
@@ -47,18 +50,21 @@ function offerUpdate(): void {
   usePwaStore.setState({ updateReady: true, dismissed: false })
 }
 
-/** Registers the service worker of a production build; development has none (see vite.config.ts). */
+/** Registers the service worker of a build; the dev server has none (see vite.config.ts). */
 export function registerServiceWorker(): void {
-  if (!import.meta.env.PROD || !('serviceWorker' in navigator)) return
+  // import.meta.hot exists only on the dev server. (Not import.meta.env.PROD: a build made with
+  // NODE_ENV=test, as the e2e tests' is, is not "PROD" yet has its service worker.)
+  if (import.meta.hot || !('serviceWorker' in navigator)) return
   const base = import.meta.env.BASE_URL
   const wb = new Workbox(`${base}sw.js`, { scope: base })
   workbox = wb
   // Also fires at start-up for a version that was already waiting.
   wb.addEventListener('waiting', offerUpdate)
-  wb.addEventListener('controlling', (event) => {
-    if (!event.isUpdate) return
-    if (usePwaStore.getState().updating) location.reload()
-    else offerUpdate() // another tab let the new version in: this page still runs the old code
+  // A new worker took over. (Not event.isUpdate: it is false in the tab that first installed the app.)
+  wb.addEventListener('controlling', () => {
+    const { updating, updateReady } = usePwaStore.getState()
+    if (updating) location.reload()
+    else if (updateReady) offerUpdate() // another tab let the new version in: this page still runs the old code
   })
   void wb
     .register()

@@ -176,6 +176,10 @@ export class UserIndex {
     // ---- memories: live versions only; re-read whole (expiry and conflicts change them) ----
     const memories = new Map(r.memories.map((m) => [m.memoryId, m]))
     for (const [id, m] of old.memories) if (isLive(m) && !(memories.get(id) && isLive(memories.get(id)!))) idx.remove(id)
+    // A live version is also found by the words of its earlier versions ("where do I live?" finds
+    // "User moved to Berlin" through "User lives in Paris"): they are about the same subject.
+    const history = new Map<string, string[]>()
+    for (const m of memories.values()) if (!isLive(m)) history.set(m.chainId, [...(history.get(m.chainId) ?? []), m.content])
     for (const m of memories.values()) {
       if (!isLive(m)) continue
       const src = m.sourceMessageIds?.map((id) => messages.get(id)).find((x) => !!x)
@@ -184,7 +188,7 @@ export class UserIndex {
         kind: 'memory',
         refId: m.memoryId,
         text: m.content,
-        context: m.categories.map((c) => c.replace(/_/g, ' ')).join(' '),
+        context: [...m.categories.map((c) => c.replace(/_/g, ' ')), ...(history.get(m.chainId) ?? [])].join(' '),
         sessionId: m.sessionId,
         dateStart: m.eventDateStart ? Date.parse(m.eventDateStart) : null,
         dateEnd: m.eventDateEnd ? Date.parse(m.eventDateEnd) : m.eventDateStart ? Date.parse(m.eventDateStart) : null,

@@ -62,6 +62,20 @@ describe('session.getContext', () => {
     expect(bare.context).not.toContain('How to use this context')
   })
 
+  test('with the rules engine: "where do I live?" finds the latest location and its earlier version', async () => {
+    const c = await client()
+    const u = await c.createUser('alice')
+    await chat(u, ["I'm vegetarian and I live in Paris."], { at: '2025-01-06T09:00:00Z' })
+    await chat(u, ['I moved to Berlin last week.'], { at: '2025-03-10T09:00:00Z' })
+    const s = await u.createSession()
+    await s.addMessage('user', 'where do I live?')
+    const ctx = await s.getContext()
+    const memories = section(ctx.context, 'Relevant memories') ?? ''
+    const first = memories.split(/\n(?=\d+\. )/)[0]
+    expect(first).toMatch(/^1\. .*Berlin/)
+    expect(first).toMatch(/Earlier versions:[\s\S]*v1: .*Paris/)
+  })
+
   test('versions, connected memories, documents and earlier messages are rendered', async () => {
     const engine = new ScriptedEngine({
       extractFn: ({ messages }) => messages.flatMap((m, i) => (m.content.startsWith('we ') ? [] : [{ content: m.content, categories: ['personal'], sources: [i] }])),

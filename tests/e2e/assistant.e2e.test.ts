@@ -50,6 +50,10 @@ test('the context the assistant gets holds the latest memory and its earlier ver
   await dialog.getByRole('button', { name: 'Show' }).click()
   // the summary names the words searched for: the answer to this question is shown
   await expect.poll(() => dialog.locator('.context-summary').innerText(), { timeout: 5000 }).toMatch(/searched for .*live/)
+  await shot(page, 'context')
+  await page.setViewportSize(PHONE)
+  await shot(page, 'context')
+  await page.setViewportSize(DESKTOP)
   const contextText = await dialog.getByLabel('Context', { exact: true }).innerText()
   expect(contextText).toMatch(/## Relevant memories\n[\s\S]*Berlin/)
   // the earlier version of the same memory, marked as such
@@ -57,9 +61,7 @@ test('the context the assistant gets holds the latest memory and its earlier ver
   expect(await dialog.locator('.context-summary').innerText()).toMatch(/1 memory/)
   // as text, never HTML
   expect(await dialog.locator('.context-text *').count()).toBe(0)
-  await shot(page, 'context')
   await page.setViewportSize(PHONE)
-  await shot(page, 'context')
   await page.keyboard.press('Escape')
   await page.getByText('No replies from the assistant here').waitFor()
   await shot(page, 'assistant-unavailable')
@@ -84,11 +86,14 @@ test('model manager: WebGPU status, the models, and a download that fails cleanl
   expect(gpuText).toMatch(/WebGPU: .+|WebGPU: not available/)
   expect(gpuText).not.toMatch(/Checking/)
   expect(await dialog.getByText('In use:').innerText()).toMatch(/Built-in rules engine/)
-  const download = dialog.getByRole('button', { name: /^Download Qwen2\.5-1\.5B-Instruct/ })
+  const download = dialog.getByRole('button', { name: /^(Download|Try again) Qwen2\.5-1\.5B-Instruct/ })
   await download.waitFor()
   expect(await dialog.locator('.model-row').first().innerText()).toMatch(/Recommended[\s\S]*|needs about/)
   expect(await dialog.locator('.model-storage').innerText()).toMatch(/No model is downloaded/)
   await shot(page, 'model-manager')
+  await page.emulateMedia({ colorScheme: 'dark' })
+  await shot(page, 'model-manager-dark')
+  await page.emulateMedia({ colorScheme: 'light' })
 
   // No internet here: the download fails with the engine's message, and the rules engine stays.
   await download.click()
@@ -120,7 +125,8 @@ test('model manager: WebGPU status, the models, and a download that fails cleanl
 })
 
 test('with a model (scripted worker): download progress, cancel, then a reply streams in, Stop keeps what was written', async () => {
-  const { context, page } = await openApp(browser, DESKTOP)
+  // No service worker: it would answer the worker script from its cache, past page.route.
+  const { context, page } = await openApp(browser, DESKTOP, 'light', { serviceWorkers: 'block' })
   await serveScriptedWorker(page)
   await createFirstProfile(page, 'Alan Turing')
   await sendMessage(page, 'I live in Paris.')
@@ -128,7 +134,7 @@ test('with a model (scripted worker): download progress, cancel, then a reply st
 
   await enginePill(page).click()
   const dialog = page.getByRole('dialog', { name: 'AI model' })
-  const download = dialog.getByRole('button', { name: /^Download Qwen2\.5-1\.5B-Instruct/ })
+  const download = dialog.getByRole('button', { name: /^(Download|Try again) Qwen2\.5-1\.5B-Instruct/ })
   await download.waitFor()
   // software adapter: the manager says it would be slow, but lets the person try
   await download.click()
@@ -171,7 +177,7 @@ test('with a model (scripted worker): download progress, cancel, then a reply st
   await shot(page, 'reply-streaming')
   await stop.click()
   await expect.poll(() => streaming.count(), { timeout: 5000 }).toBe(0)
-  const replies = page.locator('.message-assistant .message-text')
+  const replies = page.locator('.message-assistant:not(.streaming) .message-text')
   await expect.poll(() => replies.count()).toBe(1)
   const partial = await replies.first().innerText()
   expect(partial).toMatch(/^You asked: “Where do I live\?”\. I was given \d+ characters of memory context\./)
@@ -189,6 +195,9 @@ test('with a model (scripted worker): download progress, cancel, then a reply st
   await expect.poll(() => replies.count(), { timeout: 20_000 }).toBe(2)
   expect(await replies.nth(1).innerText()).toMatch(/^You asked: “Thanks!”[\s\S]*it ends with this sentence\.$/)
   await shot(page, 'reply-done')
+  await page.emulateMedia({ colorScheme: 'dark' })
+  await shot(page, 'reply-done-dark')
+  await page.emulateMedia({ colorScheme: 'light' })
 
   // Stored: after a reload both replies are there (the model is reloaded from the saved choice).
   await page.reload()

@@ -10,6 +10,8 @@ import { startSyncServer } from '../../src/server'
 declare module 'vitest' {
   export interface ProvidedContext {
     baseURL: string
+    /** The folder of the built app being served (the offline tests serve it again, beside a next version). */
+    appDir: string
     /** ws:// address of a sync server (open registration, a fresh data folder) for the sync tests */
     syncURL: string
   }
@@ -29,18 +31,21 @@ function freePort(): Promise<number> {
 }
 
 /**
- * Builds the app once (as `npm start` does) and serves dist/ with `vite preview` on a free port.
- * E2E_SKIP_BUILD=1 reuses an existing dist/ while iterating on the tests.
+ * Builds the app once (as `npm start` does) and serves it with `vite preview` on a free port.
+ * The build goes to a folder of this run's own (another run building dist/ meanwhile would pull
+ * files from under the pages and their service workers); E2E_SKIP_BUILD=1 serves an existing dist/
+ * (`npm run build`) instead, while iterating on the tests.
  * Also starts a sync server (open registration, a throw-away data folder) for the sync tests: `syncURL`.
  */
 export default async function setup(project: TestProject) {
-  if (!(process.env.E2E_SKIP_BUILD === '1' && existsSync(join(root, 'dist', 'index.html')))) {
-    await build({ root, logLevel: 'warn' })
-  }
+  const reuse = process.env.E2E_SKIP_BUILD === '1' && existsSync(join(root, 'dist', 'index.html'))
+  const outDir = reuse ? join(root, 'dist') : mkdtempSync(join(tmpdir(), 'keepsake-e2e-app-'))
+  if (!reuse) await build({ root, logLevel: 'warn', build: { outDir, emptyOutDir: true } })
   const port = await freePort()
-  const server = await preview({ root, logLevel: 'warn', preview: { port, strictPort: true, host: '127.0.0.1' } })
+  const server = await preview({ root, logLevel: 'warn', build: { outDir }, preview: { port, strictPort: true, host: '127.0.0.1' } })
   // "localhost" rather than 127.0.0.1: Chromium offers WebGPU on http://localhost only.
   project.provide('baseURL', `http://localhost:${port}`)
+  project.provide('appDir', outDir)
   const syncData = mkdtempSync(join(tmpdir(), 'keepsake-e2e-sync-'))
   const sync = await startSyncServer({ port: 0, host: '127.0.0.1', dataDir: syncData, openRegistration: true, quiet: true, storeDebounceMs: 200, storeMaxDebounceMs: 1000 })
   project.provide('syncURL', sync.url)
@@ -48,5 +53,6 @@ export default async function setup(project: TestProject) {
     await server.close()
     await sync.stop()
     rmSync(syncData, { recursive: true, force: true })
+    if (!reuse) rmSync(outDir, { recursive: true, force: true })
   }
 }

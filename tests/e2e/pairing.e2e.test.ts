@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, inject, test } from 'vitest'
 import { pairingLink, parsePairingLink } from '../../src/core/spaceToken'
 import { appErrors, createFirstProfile, DESKTOP, launch, PHONE, sendMessage, shot } from './harness'
-import { closeSettings, joinWithLink, openDevice, openSyncSettings, startSyncing, unexpectedErrors, waitSynced } from './syncDevices'
+import { closeSettings, joinWithLink, openDevice, openSyncSettings, scrollToSync, startSyncing, unexpectedErrors, waitSynced } from './syncDevices'
 
 let browser: Browser
 
@@ -21,13 +21,14 @@ async function processNow(page: Page, expected: RegExp): Promise<void> {
   await page.locator('.inline-notice', { hasText: expected }).waitFor()
 }
 
-/** Both sizes of one screen, back at the size it was. */
-async function shotBoth(page: Page, name: string): Promise<void> {
+/** Both sizes of one screen, back at the size it was; `before` runs after each resize (e.g. to scroll). */
+async function shotBoth(page: Page, name: string, before?: () => Promise<void>): Promise<void> {
   const size = page.viewportSize() ?? DESKTOP
-  await page.setViewportSize(DESKTOP)
-  await shot(page, name)
-  await page.setViewportSize(PHONE)
-  await shot(page, name)
+  for (const viewport of [DESKTOP, PHONE]) {
+    await page.setViewportSize(viewport)
+    await before?.()
+    await shot(page, name)
+  }
   await page.setViewportSize(size)
 }
 
@@ -38,11 +39,11 @@ test('pairing: A starts syncing and copies the link, B opens it, confirms, and r
   await processNow(a.page, /Memory updated: 1 new/)
 
   // Local only until sync is started; the server address defaults to this host, port 1234.
-  await a.page.getByRole('button', { name: 'Sync: Local only. Open the sync settings' }).waitFor()
+  await a.page.getByRole('button', { name: 'Sync: Local only' }).waitFor()
   const section = await openSyncSettings(a.page)
   await section.getByText('Local only: your data is on this device only.').waitFor()
   expect(await section.getByLabel('Sync server').inputValue()).toBe('ws://localhost:1234')
-  await shotBoth(a.page, 'sync-settings-local')
+  await shotBoth(a.page, 'sync-settings-local', () => scrollToSync(a.page))
 
   const link = await startSyncing(a.page)
   const qr = section.getByRole('img', { name: /QR code of the pairing link/ })
@@ -59,7 +60,7 @@ test('pairing: A starts syncing and copies the link, B opens it, confirms, and r
   expect(payload.url).toBe(inject('syncURL'))
   const stored = JSON.parse((await a.page.evaluate(() => localStorage.getItem('keepsake:sync'))) ?? '{}')
   expect(stored).toEqual({ url: payload.url, spaceId: payload.spaceId, secret: payload.secret })
-  await shotBoth(a.page, 'sync-settings')
+  await shotBoth(a.page, 'sync-settings', () => scrollToSync(a.page))
   await closeSettings(a.page)
   await waitSynced(a.page)
 
@@ -102,6 +103,8 @@ test('pairing: A starts syncing and copies the link, B opens it, confirms, and r
   await banner(c.page).waitFor({ timeout: 20_000 })
   expect(await banner(c.page).innerText()).toMatch(/Two profiles use the id “ada” — rename one/)
   await banner(a.page).waitFor({ timeout: 20_000 })
+  // The toasts of the join would cover the banner on a phone: out of the way first.
+  for (const dismiss of await c.page.locator('.notices').getByRole('button', { name: 'Dismiss' }).all()) await dismiss.click()
   await shotBoth(c.page, 'clash-banner')
   await banner(c.page).getByRole('button', { name: 'Rename…' }).click()
   const rename = c.page.getByRole('dialog', { name: 'Rename one “ada”' })
@@ -118,6 +121,15 @@ test('pairing: A starts syncing and copies the link, B opens it, confirms, and r
   await a.page.getByRole('menuitemradio', { name: /Ada King/ }).waitFor()
   expect(await a.page.getByRole('menu', { name: 'Profiles' }).innerText()).toMatch(/ada-king/)
   await a.page.keyboard.press('Escape')
+
+  // The secret went nowhere: not in a request to the app's server, not in a frame to the sync server.
+  const text = (x: string | Buffer) => (typeof x === 'string' ? x : x.toString('latin1'))
+  for (const d of [a, b, c]) {
+    const { requests, frames } = d.sent()
+    expect(frames.length, `${d.name} synced`).toBeGreaterThan(0)
+    expect([...requests, ...frames].filter((x) => text(x).includes(payload.secret)), `${d.name} sent the secret`).toEqual([])
+    expect(requests.filter((x) => text(x).includes('pair=')), `${d.name} sent the pairing link`).toEqual([])
+  }
 
   for (const d of [a, b, c]) {
     expect(unexpectedErrors(appErrors(d.page)), d.name).toEqual([])
@@ -145,14 +157,14 @@ test('sync errors say what to do: a damaged link, a wrong key, an unreachable se
   const wrong = pairingLink(inject('baseURL'), { serverUrl: inject('syncURL'), spaceId, secret: 'x'.repeat(43) })
   await createFirstProfile(d.page, 'Dora', 'dora')
   await joinWithLink(d.page, wrong)
-  await d.page.getByRole('button', { name: 'Sync: Sync error. Open the sync settings' }).waitFor({ timeout: 20_000 })
+  await d.page.getByRole('button', { name: 'Sync: Sync error' }).waitFor({ timeout: 20_000 })
   const section = await openSyncSettings(d.page)
   const problem = section.getByRole('alert')
   await problem.waitFor()
   expect(await problem.innerText()).toMatch(/The server refused this space’s key/)
   expect(await problem.innerText()).toMatch(/wrong-token/)
   expect(await problem.innerText()).toMatch(/Open a fresh pairing link/)
-  await shotBoth(d.page, 'sync-error')
+  await shotBoth(d.page, 'sync-error', () => scrollToSync(d.page))
 
   // Leaving keeps everything on this device.
   await section.getByRole('button', { name: 'Leave…' }).click()
@@ -167,9 +179,9 @@ test('sync errors say what to do: a damaged link, a wrong key, an unreachable se
   await section.getByRole('button', { name: 'Start syncing' }).click()
   await section.getByRole('alert').filter({ hasText: 'Can’t reach the sync server' }).waitFor({ timeout: 20_000 })
   expect(await section.getByRole('alert').innerText()).toMatch(/npm start/)
-  await shotBoth(d.page, 'sync-unreachable')
+  await shotBoth(d.page, 'sync-unreachable', () => scrollToSync(d.page))
   await closeSettings(d.page)
-  await d.page.getByRole('button', { name: 'Sync: Offline. Open the sync settings' }).waitFor()
+  await d.page.getByRole('button', { name: 'Sync: Offline' }).waitFor()
 
   // After a reload, the device reconnects to the space it syncs with on its own.
   await a.page.reload()

@@ -14,6 +14,8 @@ export interface Device {
   /** Closes its sockets, refuses new ones, and tells the page it is offline. */
   goOffline(): Promise<void>
   goOnline(): Promise<void>
+  /** Everything the device sent: HTTP request URLs and bodies, and WebSocket frames. */
+  sent(): { requests: (string | Buffer)[]; frames: (string | Buffer)[] }
 }
 
 export async function openDevice(browser: Browser, name: string, viewport = DESKTOP): Promise<Device> {
@@ -21,6 +23,14 @@ export async function openDevice(browser: Browser, name: string, viewport = DESK
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: inject('baseURL') })
   let offline = false
   const open = new Set<WebSocketRoute>()
+  const requests: (string | Buffer)[] = []
+  const frames: (string | Buffer)[] = []
+  context.on('request', (r) => {
+    requests.push(r.url())
+    const body = r.postDataBuffer()
+    if (body) requests.push(body)
+  })
+  page.on('websocket', (ws) => ws.on('framesent', (f) => frames.push(f.payload)))
   // Only new sockets are routed: the app opens none before sync is set up, which is after this.
   await context.routeWebSocket(/.*/, (ws) => {
     if (offline) return void ws.close({ code: 1006, reason: 'offline' }).catch(() => undefined)
@@ -42,6 +52,7 @@ export async function openDevice(browser: Browser, name: string, viewport = DESK
       offline = false
       await context.setOffline(false)
     },
+    sent: () => ({ requests, frames }),
   }
 }
 
@@ -71,6 +82,16 @@ export async function closeSettings(page: Page): Promise<void> {
   await settingsDialog(page).waitFor({ state: 'hidden' })
 }
 
+/** Scrolls the settings list so that the Sync section starts at its top (for screenshots). */
+export async function scrollToSync(page: Page): Promise<void> {
+  // Sections above may still be growing (storage figures load late).
+  await page.waitForTimeout(300)
+  await syncSection(page).evaluate((section) => {
+    const list = section.closest('.settings')
+    if (list) list.scrollTop += section.getBoundingClientRect().top - list.getBoundingClientRect().top
+  })
+}
+
 /** Settings, Sync: a new space on the test's sync server. Returns the pairing link shown. */
 export async function startSyncing(page: Page): Promise<string> {
   const section = await openSyncSettings(page)
@@ -91,5 +112,5 @@ export async function joinWithLink(page: Page, link: string): Promise<void> {
 
 /** Waits for the sync pill to say Synced. */
 export async function waitSynced(page: Page, timeout = 30_000): Promise<void> {
-  await page.getByRole('button', { name: 'Sync: Synced. Open the sync settings' }).waitFor({ timeout })
+  await page.getByRole('button', { name: 'Sync: Synced' }).waitFor({ timeout })
 }

@@ -1,14 +1,16 @@
 import { useId, useState, type FormEvent } from 'react'
 import { errorMessage } from '../lib/errors'
 import { longDate } from '../lib/format'
-import { useSyncStore, type UserIdClash } from '../stores/syncStore'
 import { notify } from '../stores/noticeStore'
+import { useSyncStore, type UserIdClash } from '../stores/syncStore'
+import { useUserStore } from '../stores/userStore'
 import { Dialog } from './Dialog'
 import { Icon } from './Icon'
 
 /** Picks one of the profiles that share an id and gives it a new id. */
 function RenameClashDialog({ clash, onClose }: { clash: UserIdClash; onClose(): void }) {
   const rename = useSyncStore((s) => s.renameClash)
+  const shownUid = useUserStore((s) => s.current?.uid)
   const [chosen, setChosen] = useState(clash.users[clash.users.length - 1]?.uid ?? '')
   const [newId, setNewId] = useState(`${clash.userId}-2`)
   const [busy, setBusy] = useState(false)
@@ -43,7 +45,10 @@ function RenameClashDialog({ clash, onClose }: { clash: UserIdClash; onClose(): 
             <label key={u.uid} className="clash-choice">
               <input type="radio" name="clash-user" value={u.uid} checked={chosen === u.uid} onChange={() => setChosen(u.uid)} />
               <span className="clash-choice-text">
-                <strong>{u.name || u.userId}</strong>
+                <strong>
+                  {u.name || u.userId}
+                  {u.uid === shownUid && <span className="clash-shown"> (shown now)</span>}
+                </strong>
                 <span className="field-hint">
                   Created {longDate(u.createdAt)}
                   {u.about ? ` · ${u.about}` : ''}

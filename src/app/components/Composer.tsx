@@ -1,4 +1,4 @@
-import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react'
+import { useId, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react'
 import type { SessionStatus } from '../../index'
 import { errorMessage } from '../lib/errors'
 import { useConversationStore } from '../stores/conversationStore'
@@ -26,12 +26,14 @@ export function Composer({ status }: { status: SessionStatus | null }) {
   const blocked = blockedReason(status)
   const hint = blocked ?? (status === 'processed' ? 'This chat has been turned into memories; sending starts a new chat.' : null)
 
-  const grow = () => {
+  // The box grows with its text (up to MAX_HEIGHT), measured after each render, so it also
+  // shrinks back once a sent message empties it.
+  useLayoutEffect(() => {
     const el = box.current
     if (!el) return
     el.style.height = 'auto'
     el.style.height = `${Math.min(el.scrollHeight, MAX_HEIGHT)}px`
-  }
+  }, [text])
 
   const submit = async (e?: FormEvent) => {
     e?.preventDefault()
@@ -40,10 +42,7 @@ export function Composer({ status }: { status: SessionStatus | null }) {
     try {
       await sendMessage(text)
       setText('')
-      requestAnimationFrame(() => {
-        grow()
-        box.current?.focus()
-      })
+      requestAnimationFrame(() => box.current?.focus())
     } catch (err) {
       setError(errorMessage(err))
     }
@@ -82,10 +81,7 @@ export function Composer({ status }: { status: SessionStatus | null }) {
           placeholder={blocked ? 'Waiting for processing to finish…' : 'Write a message'}
           disabled={!!blocked}
           aria-describedby={described}
-          onChange={(e) => {
-            setText(e.target.value)
-            grow()
-          }}
+          onChange={(e) => setText(e.target.value)}
           onKeyDown={onKeyDown}
         />
         {replying ? (

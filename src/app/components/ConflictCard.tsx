@@ -20,6 +20,7 @@ export function ConflictCard({ conflict, inConversation = false }: { conflict: M
   const noteId = useId()
   const questions = conflict.clarifyingQuestions
   const pending = conflict.status === 'PENDING' || conflict.status === 'FAILED'
+  const fromTwoDevices = conflict.origin === 'sync'
 
   const settle = async (chosen: Record<string, string>) => {
     setBusy(true)
@@ -48,22 +49,25 @@ export function ConflictCard({ conflict, inConversation = false }: { conflict: M
   return (
     <article className={`conflict-card${inConversation ? ' in-conversation' : ''}${isOpen(conflict) ? '' : ' settled'}`} aria-label="Memory conflict">
       <p className="conflict-kicker">
-        <Icon name="bell" size={14} /> {conflict.status === 'RESOLVED' ? 'Settled contradiction' : conflict.status === 'FAILED' ? 'Contradiction: could not be settled' : 'Contradiction'}
+        <Icon name="bell" size={14} /> {conflict.status === 'RESOLVED' ? 'Settled contradiction' : conflict.status === 'FAILED' ? 'Contradiction: could not be settled' : fromTwoDevices ? 'Changed on two devices' : 'Contradiction'}
         <time className="muted" dateTime={conflict.createdAt.toISOString()}>
           {longDate(conflict.createdAt)}
         </time>
       </p>
       <div className="conflict-facts">
-        {conflict.conflictingMemories.map((m) => (
+        {conflict.conflictingMemories.map((m, i) => (
           <div key={m.memoryId} className="fact fact-old">
-            <span className="fact-label">Earlier</span>
+            <span className="fact-label">{fromTwoDevices ? `Version ${i + 1}` : 'Earlier'}</span>
             <p>{m.content}</p>
           </div>
         ))}
-        <div className="fact fact-new">
-          <span className="fact-label">{conflict.origin === 'sync' ? 'From another device' : 'New'}</span>
-          <p>{conflict.proposedMemoryContent}</p>
-        </div>
+        {/* A sync conflict has no new fact: its versions are the ones above, one from each device. */}
+        {!fromTwoDevices && (
+          <div className="fact fact-new">
+            <span className="fact-label">New</span>
+            <p>{conflict.proposedMemoryContent}</p>
+          </div>
+        )}
       </div>
       {pending &&
         questions.map((q) => (

@@ -14,10 +14,11 @@ const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone
  */
 export function ContextDialog({ sessionId, open, onClose }: { sessionId: string; open: boolean; onClose(): void }) {
   const [query, setQuery] = useState('')
+  const [withInstructions, setWithInstructions] = useState(false)
   const [result, setResult] = useState<SessionContext | null>(null)
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
-  const ids = { query: useId(), hint: useId() }
+  const ids = { query: useId(), hint: useId(), instructions: useId() }
 
   const show = async (e?: FormEvent) => {
     e?.preventDefault()
@@ -26,7 +27,7 @@ export function ContextDialog({ sessionId, open, onClose }: { sessionId: string;
     setBusy(true)
     setError(null)
     try {
-      setResult(await session.getContext({ query: query.trim() || undefined, timezone }))
+      setResult(await session.getContext({ query: query.trim() || undefined, timezone, includeSystemPrompt: withInstructions }))
     } catch (err) {
       setResult(null)
       setError(errorMessage(err))
@@ -41,7 +42,7 @@ export function ContextDialog({ sessionId, open, onClose }: { sessionId: string;
       setResult(null)
       setQuery('')
     }
-  }, [open, sessionId])
+  }, [open, sessionId, withInstructions])
 
   return (
     <Dialog open={open} title="What the assistant is given" onClose={onClose} size="wide">
@@ -65,6 +66,10 @@ export function ContextDialog({ sessionId, open, onClose }: { sessionId: string;
             The memories, documents and earlier messages found for this question, as the model reads them.
           </p>
         </div>
+        <label className="check-row" htmlFor={ids.instructions}>
+          <input id={ids.instructions} type="checkbox" checked={withInstructions} onChange={(e) => setWithInstructions(e.target.checked)} />
+          Also show the instructions the model gets on how to read it
+        </label>
       </form>
       {busy && !result && <Skeleton lines={4} />}
       {error && (

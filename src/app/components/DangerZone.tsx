@@ -2,7 +2,7 @@ import { useState } from 'react'
 import { notify } from '../stores/noticeStore'
 import { useUserStore } from '../stores/userStore'
 import { DeleteEverything } from './DeleteEverything'
-import { TypedConfirmDialog } from './TypedConfirmDialog'
+import { ConfirmDialog } from './ConfirmDialog'
 
 /** Deleting the current profile (its user id must be typed to confirm), or all data on this device. */
 export function DangerZone({ onDeleted }: { onDeleted(): void }) {
@@ -26,7 +26,7 @@ export function DangerZone({ onDeleted }: { onDeleted(): void }) {
         </button>
       </div>
       <DeleteEverything />
-      <TypedConfirmDialog
+      <ConfirmDialog
         open={confirming}
         title={`Delete “${view.name || view.userId}”?`}
         phrase={view.userId}
@@ -39,7 +39,7 @@ export function DangerZone({ onDeleted }: { onDeleted(): void }) {
         }}
       >
         Everything of this profile is deleted: chats, memories, conflicts and documents. This cannot be undone.
-      </TypedConfirmDialog>
+      </ConfirmDialog>
     </section>
   )
 }

@@ -1,6 +1,6 @@
 import { useState } from 'react'
 import { deleteEverything } from '../stores/backupActions'
-import { TypedConfirmDialog } from './TypedConfirmDialog'
+import { ConfirmDialog } from './ConfirmDialog'
 
 /** "Delete all my data": every profile, chat and memory on this device; a phrase must be typed. */
 export function DeleteEverything() {
@@ -16,7 +16,7 @@ export function DeleteEverything() {
           Delete everything…
         </button>
       </div>
-      <TypedConfirmDialog
+      <ConfirmDialog
         open={open}
         title="Delete all data on this device?"
         phrase="delete everything"
@@ -26,7 +26,7 @@ export function DeleteEverything() {
       >
         Every profile with its chats, memories, conflicts and documents, and the settings, are deleted from this browser; Keepsake then starts as new.
         Devices you sync with keep their copy. This cannot be undone.
-      </TypedConfirmDialog>
+      </ConfirmDialog>
     </>
   )
 }

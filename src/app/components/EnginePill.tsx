@@ -36,6 +36,12 @@ export function EnginePill() {
       {load ? <span className="spinner" aria-hidden="true" /> : <Icon name="chip" size={16} />}
       <span className="pill-text">{text}</span>
       {load?.progress && load.progress.phase !== 'checking' && (
+        // phones show the icon only; the percent stays in sight
+        <span className="pill-short" aria-hidden="true">
+          {load.progress.percent}%
+        </span>
+      )}
+      {load?.progress && load.progress.phase !== 'checking' && (
         <span className="pill-progress" aria-hidden="true" style={{ width: `${load.progress.percent}%` }} />
       )}
     </button>

@@ -17,8 +17,8 @@ export function FirstRun() {
         </ul>
         <NewProfileForm submitLabel="Create my profile" autoFocus />
         <div className="welcome-restore">
-          <p className="field-hint">Used Keepsake before? Bring your profiles, chats and memories back from a backup file.</p>
-          <ImportBackup label="Restore from a backup…" />
+          <span className="field-hint">Used Keepsake before?</span>{' '}
+          <ImportBackup label="Restore from a backup file…" compact />
         </div>
       </section>
     </main>

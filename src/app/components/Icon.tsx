@@ -20,7 +20,7 @@ const PATHS = {
   check: 'M5 12.5l4.5 4.5L19 7.5',
   info: 'M12 21a9 9 0 1 1 0-18 9 9 0 0 1 0 18zM12 11v5M12 8v.5',
   layers: 'M12 4l8 4-8 4-8-4 8-4zM4 12l8 4 8-4M4 16l8 4 8-4',
-  stop: 'M8 8h8v8H8z',
+  stop: 'M7 7h10v10H7z',
   download: 'M12 4v11M7 10l5 5 5-5M5 20h14',
   upload: 'M12 15V4M7 9l5-5 5 5M5 20h14',
   warning: 'M12 4l9 16H3zM12 10v4M12 17v.5',

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react'
+import { useEffect, useId, useState } from 'react'
 import { formatBytes } from '../lib/bytes'
 import { modelName, useModelStore, type ModelInfo, type WebGPUProbe } from '../stores/modelStore'
 import { notify } from '../stores/noticeStore'
@@ -18,14 +18,14 @@ function adapterName(probe: WebGPUProbe): string {
 function GpuStatus({ probe }: { probe: WebGPUProbe | null }) {
   if (!probe) {
     return (
-      <p className="gpu-status" role="status">
+      <p className="callout gpu-status" role="status">
         <span className="spinner inline" aria-hidden="true" /> Checking this device’s GPU…
       </p>
     )
   }
   const tone = !probe.available || !probe.canRunModels ? 'bad' : probe.software ? 'warn' : 'ok'
   return (
-    <div className={`gpu-status gpu-${tone}`} role="status">
+    <div className={`callout gpu-status callout-${tone}`} role="status">
       <Icon name={tone === 'ok' ? 'check' : 'warning'} size={18} />
       <div>
         <p className="gpu-title">
@@ -53,6 +53,7 @@ export function ModelManager({ inDialog = false }: { inDialog?: boolean }) {
   const { probe, models, listStatus, listError, stored, activeModelId, load, failure, inspect, use, useRules, remove } = useModelStore()
   const [deleting, setDeleting] = useState<ModelInfo | null>(null)
   const [moreOpen, setMoreOpen] = useState(false)
+  const titleId = useId()
 
   useEffect(() => {
     void inspect()
@@ -73,6 +74,7 @@ export function ModelManager({ inDialog = false }: { inDialog?: boolean }) {
       stored={stored[m.modelId]}
       active={m.modelId === activeModelId}
       recommended={m === recommended}
+      failed={failure?.modelId === m.modelId}
       canLoad={canRun && !load}
       onUse={() => void use(m.modelId)}
       onDelete={() => setDeleting(m)}
@@ -80,8 +82,8 @@ export function ModelManager({ inDialog = false }: { inDialog?: boolean }) {
   )
 
   return (
-    <section className="settings-section model-manager" aria-labelledby="model-manager-title">
-      <h3 id="model-manager-title" className={inDialog ? 'visually-hidden' : 'section-title'}>
+    <section className="settings-section model-manager" aria-labelledby={titleId}>
+      <h3 id={titleId} className={inDialog ? 'visually-hidden' : 'section-title'}>
         AI model
       </h3>
       <p className="field-hint">
@@ -104,7 +106,7 @@ export function ModelManager({ inDialog = false }: { inDialog?: boolean }) {
 
       {load && <ModelProgress load={load} />}
       {failure && !load && (
-        <div className="model-failure" role="alert">
+        <div className="callout callout-bad model-failure" role="alert">
           <Icon name="warning" size={18} />
           <p>{failure.message}</p>
         </div>

@@ -6,6 +6,8 @@ interface ModelRowProps {
   stored: StoredModel | undefined
   active: boolean
   recommended: boolean
+  /** the last attempt to load it failed (the manager says why) */
+  failed: boolean
   /** models cannot run here, or another one is loading */
   canLoad: boolean
   onUse(): void
@@ -13,10 +15,10 @@ interface ModelRowProps {
 }
 
 /** One model: name, size, what is on this device, and Download / Use / Delete. */
-export function ModelRow({ model, stored, active, recommended, canLoad, onUse, onDelete }: ModelRowProps) {
+export function ModelRow({ model, stored, active, recommended, failed, canLoad, onUse, onDelete }: ModelRowProps) {
   const vram = formatVram(model.vramRequiredMB)
   const name = model.family
-  const action = stored?.complete ? 'Use' : stored ? 'Resume download' : 'Download'
+  const action = stored?.complete ? 'Use' : failed ? 'Try again' : stored ? 'Resume download' : 'Download'
   return (
     <li className={`model-row${active ? ' active' : ''}`}>
       <div className="model-main">

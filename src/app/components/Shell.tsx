@@ -11,6 +11,7 @@ import { SessionList } from './SessionList'
 import { SettingsDialog } from './SettingsDialog'
 import { SidePanel } from './SidePanel'
 import { TopBar } from './TopBar'
+import { UpdatePrompt } from './UpdatePrompt'
 
 /** The app for a user: top bar, chats on the left, the conversation, and the memory drawer. */
 export function Shell() {
@@ -25,6 +26,7 @@ export function Shell() {
       </a>
       <TopBar />
       <ClashBanner />
+      <UpdatePrompt inline />
       <div className="layout">
         <SidePanel side="left" sheet="sessions" label="Chats" shownOnDesktop>
           <SessionList />

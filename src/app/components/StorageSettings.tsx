@@ -67,7 +67,7 @@ export function StorageSettings() {
         </p>
       )}
       {atRisk && (
-        <div className="storage-warning" role="alert">
+        <div className="callout callout-warn storage-warning" role="alert">
           <Icon name="warning" size={18} />
           <p>
             <strong>Your data has no safety net.</strong> It is not kept persistently and not synced to another device, so the browser could delete it

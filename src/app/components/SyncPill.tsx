@@ -26,8 +26,14 @@ function describe(s: SyncStatus, unreachable: boolean): { text: string; title: s
 /** Opens Settings at the Sync section. */
 export function openSyncSettings(): void {
   useUiStore.getState().setSettingsOpen(true)
-  // The section renders with the dialog: scroll once it is there.
-  requestAnimationFrame(() => requestAnimationFrame(() => document.getElementById('sync-settings')?.scrollIntoView({ block: 'start' })))
+  // The section renders with the dialog: scroll the settings list (only it, not the dialog) once it is there.
+  requestAnimationFrame(() =>
+    requestAnimationFrame(() => {
+      const section = document.getElementById('sync-settings')
+      const list = section?.closest('.settings')
+      if (section && list) list.scrollTop += section.getBoundingClientRect().top - list.getBoundingClientRect().top
+    }),
+  )
 }
 
 /** Sync state: Local only / Offline / Syncing 3 changes / Synced / Sync error. Opens the sync settings. */
@@ -36,7 +42,7 @@ export function SyncPill() {
   const unreachable = useSyncStore((s) => s.unreachable)
   const d = describe(status, unreachable)
   return (
-    <button type="button" className={`pill pill-button sync-pill${d.tone ? ` pill-${d.tone}` : ''}`} title={d.title} aria-label={`Sync: ${d.text}. Open the sync settings`} onClick={openSyncSettings}>
+    <button type="button" className={`pill pill-button sync-pill${d.tone ? ` pill-${d.tone}` : ''}`} title={d.title} aria-label={`Sync: ${d.text}`} aria-haspopup="dialog" onClick={openSyncSettings}>
       <Icon name={d.icon} size={16} />
       <span className="pill-text">{d.text}</span>
     </button>

@@ -139,6 +139,8 @@ function Syncing() {
   const justStarted = useSyncStore((s) => s.justStarted)
   const changeServer = useSyncStore((s) => s.changeServer)
   const leave = useSyncStore((s) => s.leave)
+  // Pairing another device is pointless while this one is refused or cannot reach the server.
+  const canPair = useSyncStore((s) => s.status.state !== 'error' && !s.unreachable)
   const [url, setUrl] = useState(config.url)
   const [showPairing, setShowPairing] = useState(justStarted)
   const [leaving, setLeaving] = useState(false)
@@ -176,7 +178,9 @@ function Syncing() {
           </p>
         )}
       </form>
-      {showPairing ? (
+      {!canPair ? (
+        <p className="field-hint">The pairing link for your other devices appears once this device reaches the sync server.</p>
+      ) : showPairing ? (
         <PairingPanel config={config} />
       ) : (
         <div>

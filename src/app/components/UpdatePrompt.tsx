@@ -24,17 +24,26 @@ function useUnsaved(): string | null {
   return null
 }
 
-/** "A new version is ready": reloads only when the person clicks; "Later" keeps everything as it is. */
-export function UpdatePrompt() {
-  const { updateReady, updating, dismissed, applyUpdate, dismiss } = usePwaStore()
-  if (!updateReady || dismissed) return null
-  return <UpdateCard updating={updating} onReload={applyUpdate} onLater={dismiss} />
+/**
+ * "A new version is ready": reloads only when the person clicks; "Later" keeps everything as it is.
+ * `inline`: a banner in the page's flow (under the app's top bar, where it covers nothing); without
+ * it, a floating card, shown only while no inline one is mounted (the first-run card).
+ */
+export function UpdatePrompt({ inline = false }: { inline?: boolean }) {
+  const { updateReady, updating, dismissed, hosts, applyUpdate, dismiss } = usePwaStore()
+  useEffect(() => {
+    if (!inline) return
+    usePwaStore.setState((s) => ({ hosts: s.hosts + 1 }))
+    return () => usePwaStore.setState((s) => ({ hosts: s.hosts - 1 }))
+  }, [inline])
+  if (!updateReady || dismissed || (!inline && hosts > 0)) return null
+  return <UpdateCard inline={inline} updating={updating} onReload={applyUpdate} onLater={dismiss} />
 }
 
-function UpdateCard({ updating, onReload, onLater }: { updating: boolean; onReload(): void; onLater(): void }) {
+function UpdateCard({ inline, updating, onReload, onLater }: { inline: boolean; updating: boolean; onReload(): void; onLater(): void }) {
   const unsaved = useUnsaved()
   return (
-    <div className="update-prompt" role="status" aria-live="polite">
+    <div className={inline ? 'update-prompt update-banner' : 'update-prompt update-floating'} role="status" aria-live="polite">
       <Icon name="download" size={18} />
       <p>
         <strong>A new version of Keepsake is ready.</strong>

@@ -49,6 +49,8 @@ interface SyncState {
 }
 
 const LOCAL_ONLY: SyncStatus = { state: 'disabled', pendingChanges: 0 }
+/** After a join, say so once the device is really in sync (a refusal shows as the sync error instead). */
+let announceJoin = false
 
 /** Removes a #pair= fragment from the address bar (and so from history) once it was answered. */
 function clearPairingFragment(): void {
@@ -88,6 +90,11 @@ export const useSyncStore = create<SyncState>()((set, get) => ({
     const down = status.state === 'offline' || status.state === 'connecting'
     const unreachable = down ? (get().unreachable || (status.state === 'offline' && navigator.onLine)) : false
     set({ status, unreachable })
+    if (status.state === 'error' || status.state === 'disabled') announceJoin = false
+    if (status.state === 'synced' && announceJoin) {
+      announceJoin = false
+      notify('Joined: this device is in sync with your other devices.', 'success')
+    }
     // Another device's changes are in the database now: show them (on the first-run card too).
     if (status.state === 'synced' && was !== 'synced') void refreshAll().then(() => get().refreshClashes())
   },
@@ -108,10 +115,10 @@ export const useSyncStore = create<SyncState>()((set, get) => ({
   async join(payload) {
     const config = { url: payload.url, spaceId: payload.spaceId, secret: payload.secret }
     await connect(config)
+    announceJoin = true
     remember(config)
     clearPairingFragment()
     set({ config, pairing: null, justStarted: false })
-    notify('Joined. Your data from the other devices is on its way.', 'success')
   },
 
   async changeServer(url) {
