@@ -227,6 +227,20 @@ export class MemoryClient {
     return this.currentEngine
   }
 
+  /**
+   * Calls `listener` after changes from another device were stored here (its argument says whose:
+   * the userId, or null for the space's settings and user directory). Returns the unsubscribe.
+   */
+  onRemoteChange(listener: (change: { userId: string | null }) => void): () => void {
+    return this.store.listen({
+      onRemoteProjected: (name) => {
+        const uid = uidOfDocName(name)
+        if (!uid) return listener({ userId: null })
+        void this.db.directory.get(uid).then((e) => listener({ userId: e?.userId ?? null }), () => undefined)
+      },
+    })
+  }
+
   /** Whether the engine can write chat replies, and why not. */
   chatAvailability(): ChatAvailability {
     return chatAvailability(this.currentEngine)

@@ -98,7 +98,11 @@ export class SyncProvider {
     }
   }
 
-  private onNetwork = () => this.recompute()
+  private onNetwork = () => {
+    // back online: try at once rather than when the backoff timer fires
+    if (typeof navigator === 'undefined' || navigator.onLine !== false) void this.socket.connect().catch(() => undefined)
+    this.recompute()
+  }
 
   private wanted(name: string): boolean {
     return name === SPACE_DOC || name.startsWith('user/')

@@ -40,7 +40,7 @@ function freePort(): Promise<number> {
 export default async function setup(project: TestProject) {
   const reuse = process.env.E2E_SKIP_BUILD === '1' && existsSync(join(root, 'dist', 'index.html'))
   const outDir = reuse ? join(root, 'dist') : mkdtempSync(join(tmpdir(), 'keepsake-e2e-app-'))
-  if (!reuse) await build({ root, logLevel: 'warn', build: { outDir, emptyOutDir: true } })
+  if (!reuse) await build({ root, mode: 'production', logLevel: 'warn', build: { outDir, emptyOutDir: true } })
   const port = await freePort()
   const server = await preview({ root, logLevel: 'warn', build: { outDir }, preview: { port, strictPort: true, host: '127.0.0.1' } })
   // "localhost" rather than 127.0.0.1: Chromium offers WebGPU on http://localhost only.

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, inject, test } from 'vitest'
 import { pairingLink, parsePairingLink } from '../../src/core/spaceToken'
 import { appErrors, createFirstProfile, DESKTOP, launch, PHONE, sendMessage, shot } from './harness'
-import { closeSettings, joinWithLink, openDevice, openSyncSettings, scrollToSync, startSyncing, unexpectedErrors, waitSynced } from './syncDevices'
+import { closeSettings, joinWithLink, memoryTexts, openDevice, openSyncSettings, processNow, scrollToSync, startSyncing, unexpectedErrors, waitSynced } from './syncDevices'
 
 let browser: Browser
 
@@ -14,12 +14,6 @@ afterAll(async () => {
   await browser?.close()
 })
 
-const memoryTexts = (page: Page) => page.locator('.memory-card .memory-content').allInnerTexts()
-
-async function processNow(page: Page, expected: RegExp): Promise<void> {
-  await page.getByRole('button', { name: 'Process now' }).click()
-  await page.locator('.inline-notice', { hasText: expected }).waitFor()
-}
 
 /** Both sizes of one screen, back at the size it was; `before` runs after each resize (e.g. to scroll). */
 async function shotBoth(page: Page, name: string, before?: () => Promise<void>): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { appErrors, createFirstProfile, DESKTOP, launch, PHONE, sendMessage, shot } from './harness'
-import { closeSettings, joinWithLink, openDevice, startSyncing, unexpectedErrors, waitSynced, type Device } from './syncDevices'
+import { closeSettings, joinWithLink, memoryTexts, openDevice, processNow, startSyncing, unexpectedErrors, waitSynced, type Device } from './syncDevices'
 
 let browser: Browser
 
@@ -13,13 +13,7 @@ afterAll(async () => {
   await browser?.close()
 })
 
-const memoryTexts = (page: Page) => page.locator('.memory-card .memory-content').allInnerTexts()
 const sessionTitles = (page: Page) => page.locator('.session-title').allInnerTexts()
-
-async function processNow(page: Page, expected: RegExp): Promise<void> {
-  await page.getByRole('button', { name: 'Process now' }).click()
-  await page.locator('.inline-notice', { hasText: expected }).waitFor()
-}
 
 /** Waits until the device's memory list (live versions) matches. */
 async function memoriesMatch(d: Device, pattern: RegExp, timeout = 20_000): Promise<void> {

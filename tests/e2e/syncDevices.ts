@@ -114,3 +114,11 @@ export async function joinWithLink(page: Page, link: string): Promise<void> {
 export async function waitSynced(page: Page, timeout = 30_000): Promise<void> {
   await page.getByRole('button', { name: 'Sync: Synced' }).waitFor({ timeout })
 }
+
+export const memoryTexts = (page: Page) => page.locator('.memory-card .memory-content').allInnerTexts()
+
+/** "Process now" on the open chat, then the inline notice saying what changed. */
+export async function processNow(page: Page, expected: RegExp): Promise<void> {
+  await page.getByRole('button', { name: 'Process now' }).click()
+  await page.locator('.inline-notice', { hasText: expected }).waitFor()
+}
