@@ -45,6 +45,9 @@ export interface StoreEvents {
   onRemoteProjected?(name: string): void
 }
 
+/** The log moved under an optimistic write (another tab wrote): the write is tried again. */
+class StaleWrite extends Error {}
+
 function isQuotaError(e: unknown): boolean {
   const err = e as { name?: string; inner?: { name?: string }; message?: string }
   return err?.name === 'QuotaExceededError' || err?.inner?.name === 'QuotaExceededError' || /quota/i.test(err?.message ?? '')
@@ -64,6 +67,8 @@ export class ReplicatedStore {
   private queue: Promise<unknown> = Promise.resolve()
   private closed = false
   private readonly listeners = new Set<StoreEvents>()
+  /** How many optimistic writes found that another tab had written first, and were tried again. */
+  staleRetries = 0
   /** Every loaded document has applied every log entry of its own up to this seq. */
   private globalSeq = 0
   /** Tells the other tabs of this database which documents a write changed, so they catch up. */
@@ -122,28 +127,61 @@ export class ReplicatedStore {
     // Writing outside it fails the whole transaction, so a wrong hint loses nothing.
     const scope = options.tables ? ['updates', ...options.tables].map((t) => this.db.table(t)) : this.db.tables
     return this.serial(async () => {
-      let result!: T
-      let docs: LoadedDoc[] = []
       try {
-        await this.db.transaction('rw', scope, async () => {
+        return await this.writeOnce(docNames, mutate, scope, true)
+      } catch (e) {
+        if (!(e instanceof StaleWrite)) throw e
+        // another tab wrote since this one last looked: write again, after catching up
+        this.staleRetries++
+        return this.writeOnce(docNames, mutate, scope, false)
+      }
+    })
+  }
+
+  /**
+   * One attempt at a write. Optimistic when every document is loaded: the log's tail is asked for in
+   * the same breath as the write (IndexedDB answers requests in order, so the read sees the log as it
+   * was before this write); if another tab wrote meanwhile, the transaction is aborted (StaleWrite)
+   * and the caller tries again after catching up. That saves a round trip on every ordinary write.
+   */
+  private async writeOnce<T>(docNames: string[], mutate: (docs: Y.Doc[]) => T, scope: Dexie.Table[], optimistic: boolean): Promise<T> {
+    let result!: T
+    let docs: LoadedDoc[] = []
+    try {
+      await this.db.transaction('rw', scope, async () => {
+        if (optimistic && docNames.every((n) => this.loaded.has(n))) {
+          const tail = this.db.updates.where(':id').above(this.globalSeq).toArray()
+          docs = docNames.map((n) => this.loaded.get(n)!)
+          result = mutate(docs.map((d) => d.doc))
+          const persisted = Promise.all(docs.map((d) => this.persist(d, d.localUpdates, d.localChanges)))
+          const rows = await tail
+          if (rows.some((r) => this.loaded.has(r.doc))) {
+            persisted.catch(() => undefined) // aborted with the transaction
+            throw new StaleWrite()
+          }
+          // entries of documents not loaded here are read when those documents load
+          for (const r of rows) this.globalSeq = Math.max(this.globalSeq, r.seq!)
+          await persisted
+        } else {
           docs = await this.catchUp(docNames)
           result = mutate(docs.map((d) => d.doc))
           await Promise.all(docs.map((d) => this.persist(d, d.localUpdates, d.localChanges)))
-        })
-      } catch (e) {
-        // A failed transaction may have changed documents in memory: reload them from the log.
-        for (const d of docs) if (d.localUpdates.length) this.unload(d.name)
-        throw isQuotaError(e) ? new QuotaExceededError() : e
-      }
-      for (const d of docs) {
-        for (const u of d.localUpdates) this.emit('onCommitted', d.name, u)
-        d.localUpdates = []
-        d.localChanges = new Map()
-      }
-      this.announce(docNames)
-      await this.compactIfDue(docs)
-      return result
-    })
+        }
+      })
+    } catch (e) {
+      // A failed transaction may have changed documents in memory: reload them from the log.
+      for (const d of docs) if (d.localUpdates.length) this.unload(d.name)
+      if (e instanceof StaleWrite) throw e
+      throw isQuotaError(e) ? new QuotaExceededError() : e
+    }
+    for (const d of docs) {
+      for (const u of d.localUpdates) this.emit('onCommitted', d.name, u)
+      d.localUpdates = []
+      d.localChanges = new Map()
+    }
+    this.announce(docNames)
+    await this.compactIfDue(docs)
+    return result
   }
 
   /** The document, loaded from the log (for a sync provider to attach to, or for reads of Y state). */

@@ -322,9 +322,20 @@ describe('persistence and two clients', () => {
     await Promise.all([ua.addDoc({ title: 'd1', content: 'x' }), ub.addDoc({ title: 'd2', content: 'y' }), sa.addMessage('user', 'x1'), sb.addMessage('user', 'x2')])
     expect((await ub.listDocs()).total).toBe(2)
     expect((await sb.getMessages()).total).toBe(12)
+    // a write that follows another client's write found the log moved, and was tried again
+    expect(a.store.staleRetries + b.store.staleRetries).toBeGreaterThan(0)
     // a fresh client rebuilt from the same log agrees
     const cNew = await client(dbName)
     expect((await (await cNew.getUser('alicia')).getSession(sa.sessionId).then((s) => s.getMessages())).total).toBe(12)
+  })
+
+  test('a write in a tab no other tab writes to is stored in one try', async () => {
+    const c = await client()
+    const u = await c.createUser('alice')
+    const s = await u.createSession()
+    for (let i = 0; i < 20; i++) await s.addMessage('user', `m${i}`)
+    expect(c.store.staleRetries).toBe(0)
+    expect((await s.getMessages()).total).toBe(20)
   })
 
   test('the update log is compacted and the projection still rebuilds from it', async () => {
