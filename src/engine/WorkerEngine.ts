@@ -52,16 +52,9 @@ export interface WorkerEngineOptions {
 
 export type WorkerEngineState = 'ready' | 'failed' | 'disposed'
 
-export interface WorkerEngineStatus {
+/** What the worker reported when it started, and how the engine is doing since. */
+export interface WorkerEngineStatus extends WorkerInitResult {
   state: WorkerEngineState
-  kind: EngineKind
-  engineId: string
-  modelId: string | null
-  requestedModelId: string | null
-  embeddingModelId: string | null
-  capabilities: { chat: boolean; embed: boolean }
-  probe: WebGPUProbe | null
-  wasCached: boolean | null
   /** why the engine stopped working (state 'failed') */
   error: EngineError | null
 }
