@@ -2,6 +2,7 @@ import Dexie from 'dexie'
 import { InvalidSessionStateError, SessionNotFoundError, ValidationError } from '../core/errors'
 import type { JsonObject, MessageRecord, MessageRole, ProcessingSummary, SessionRecord, SessionStatus } from '../core/types'
 import { streamReply, type ReplyOptions } from '../pipeline/reply'
+import { withLastMessage } from '../store/activity'
 import { LIMITS, parseZonedDate, requireText, validateMetadata, validatePage, validateRole } from '../core/validation'
 import { uuidv7 } from '../core/ids'
 import { patchFields, setRecord } from '../sync/layout'
@@ -74,7 +75,7 @@ export class Session {
   }
 
   async refresh(): Promise<this> {
-    const r = await this.record()
+    const r = await withLastMessage(this.ctx.db, await this.record())
     const dir = await this.ctx.db.directory.get(this.uid)
     if (!dir?.userId) throw new SessionNotFoundError(this.sessionId)
     this.assign(r, dir.userId)
@@ -96,7 +97,8 @@ export class Session {
       const message: MessageRecord = { messageId: uuidv7(), sessionId: this.sessionId, uid: this.uid, seq, role: r, content: text, timestamp: at }
       local(udoc, () => {
         setRecord(udoc.getMap('messages'), message.messageId, message, false)
-        patchFields(s, { messageCount: seq + 1, lastMessageAt: at, updatedAt: at, status: 'pending', error: null })
+        // only the per-message counters change in the common case: no session row is rewritten
+        patchFields(s, { messageCount: seq + 1, lastMessageAt: at, status: 'pending', error: null })
       })
       return message
     }, ['messages', 'sessions'])

@@ -18,7 +18,7 @@ import {
 } from '../core/validation'
 import { searchDocs as lexicalDocSearch } from '../retrieval/docSearch'
 import { patchFields, setRecord, userDocName } from '../sync/layout'
-import { withActivity } from '../store/settings'
+import { withActivity, withLastMessage, withLastMessages } from '../store/activity'
 import { directoryEntry, local, nowIso, writeUser, type ClientContext } from '../pipeline/context'
 import { newSessionRecord, Session } from './Session'
 import { exportUserFrom } from './backup'
@@ -191,7 +191,7 @@ export class User {
     await this.ensureAlive()
     const r = await this.ctx.db.sessions.get(id)
     if (!r || r.uid !== this.uid) throw new SessionNotFoundError(id)
-    return new Session(this.ctx, r, this.userId, this.processor)
+    return new Session(this.ctx, await withLastMessage(this.ctx.db, r), this.userId, this.processor)
   }
 
   /** Sessions, newest first. */
@@ -211,7 +211,8 @@ export class User {
       .reverse()
     const filtered = filter || statuses ? coll.filter((s) => (!statuses || statuses.includes(s.status)) && metadataMatches(s.metadata, filter)) : coll
     const [rows, total] = await Promise.all([filtered.clone().offset(offset).limit(limit).toArray(), filtered.clone().count()])
-    return { sessions: rows.map((r) => new Session(this.ctx, r, this.userId, this.processor)), total, hasMore: offset + rows.length < total }
+    const active = await withLastMessages(this.ctx.db, rows)
+    return { sessions: active.map((r) => new Session(this.ctx, r, this.userId, this.processor)), total, hasMore: offset + rows.length < total }
   }
 
   /** The n most recent messages across all of the user's sessions, oldest first. */

@@ -81,6 +81,12 @@ function toBackupMessage(m: MessageRecord): BackupMessage {
  * device that imports it processes it again). Likewise memories and conflicts are exported without
  * their `claimId`/`expiredByClaim`: an export is a settled state, not a claim to be raced.
  */
+/** When the session's newest message was said (the session row does not carry it: see src/store/activity.ts). */
+function lastOf(messages: MessageRecord[] | undefined): string | null {
+  if (!messages?.length) return null
+  return messages.reduce((a, b) => (b.seq > a.seq ? b : a)).timestamp
+}
+
 function toBackupSession(s: SessionRecord, messages: BackupMessage[]): BackupSession {
   return {
     sessionId: s.sessionId,
@@ -227,7 +233,7 @@ async function readUsers(ctx: ClientContext, entries: DirectoryRecord[]): Promis
       docs: docs.sort(byCreated((d) => d.docId)).map(toBackupDoc),
       sessions: sessions.sort(byCreated((s) => s.sessionId)).map((s) =>
         toBackupSession(
-          s,
+          { ...s, lastMessageAt: lastOf(bySession.get(s.sessionId)) },
           (bySession.get(s.sessionId) ?? []).sort((a, b) => a.seq - b.seq || (a.messageId < b.messageId ? -1 : 1)).map(toBackupMessage),
         ),
       ),

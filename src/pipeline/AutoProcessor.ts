@@ -1,4 +1,5 @@
 import type { SessionRecord } from '../core/types'
+import { withLastMessages } from '../store/activity'
 import { local, sessionMap, writeUser, type ClientContext } from './context'
 import { processSession } from './processSession'
 
@@ -72,7 +73,7 @@ export class AutoProcessor {
     let done = 0
     let pending: SessionRecord[]
     try {
-      pending = await this.ctx.db.sessions.where('status').equals('pending').toArray()
+      pending = await withLastMessages(this.ctx.db, await this.ctx.db.sessions.where('status').equals('pending').toArray())
     } catch {
       return 0 // the database was closed under us
     }

@@ -387,7 +387,7 @@ export class ReplicatedStore {
       for (const id of ids) {
         const rec = readRecord<Record<string, unknown>>(ymap.get(id))
         if (rec === undefined) dels.push(id)
-        else puts.push(projectRow(spec.table, id, rec, uid))
+        else puts.push(projectRow(spec, id, rec, uid))
       }
       if (puts.length) writes.push(table.bulkPut(puts))
       if (dels.length) writes.push(table.bulkDelete(dels))
@@ -400,8 +400,9 @@ export class ReplicatedStore {
   }
 }
 
-function projectRow(table: TableName, id: string, rec: Record<string, unknown>, uid: string | null): object {
-  const row: Record<string, unknown> = { ...rec, [PRIMARY_KEY[table]]: id }
+function projectRow(spec: MapSpec, id: string, rec: Record<string, unknown>, uid: string | null): object {
+  const row: Record<string, unknown> = { ...rec, [PRIMARY_KEY[spec.table]]: id }
+  for (const f of spec.unprojected ?? []) delete row[f]
   if (uid) row.uid = uid
   return row
 }
@@ -423,6 +424,9 @@ function collectChanges(d: LoadedDoc, tr: Y.Transaction, into: Map<MapSpec, Set<
     const item = type._item
     const parent = item?.parent as Y.AbstractType<unknown> | undefined
     const spec = parent ? d.specs.get(parent) : undefined
-    if (spec && item?.parentSub) add(spec, spec.shape === 'fields' ? '' : item.parentSub)
+    if (!spec || !item?.parentSub) continue
+    const hidden = spec.unprojected
+    if (hidden && [...keys].every((k) => k !== null && hidden.includes(k))) continue // the row would not change
+    add(spec, spec.shape === 'fields' ? '' : item.parentSub)
   }
 }

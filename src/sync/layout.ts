@@ -30,7 +30,16 @@ export interface MapSpec {
   shape: 'fields' | 'records'
   /** nested Y.Map per record (mutable) or a plain JSON value (immutable) */
   mutable: boolean
+  /**
+   * Fields kept in the document but not in the projected row: they change with every message, and
+   * readers derive them from the messages index instead (src/store/activity.ts). A change to these
+   * fields alone writes no row.
+   */
+  unprojected?: readonly string[]
 }
+
+/** A session's per-message counters: `messageCount` gives the next message its seq. */
+export const SESSION_ACTIVITY_FIELDS = ['messageCount', 'lastMessageAt'] as const
 
 export const SPACE_DOC = 'space'
 
@@ -42,7 +51,7 @@ export const SPACE_MAPS: MapSpec[] = [
 export const USER_MAPS: MapSpec[] = [
   { ymap: 'profile', table: 'users', shape: 'fields', mutable: true },
   { ymap: 'docs', table: 'docs', shape: 'records', mutable: false },
-  { ymap: 'sessions', table: 'sessions', shape: 'records', mutable: true },
+  { ymap: 'sessions', table: 'sessions', shape: 'records', mutable: true, unprojected: SESSION_ACTIVITY_FIELDS },
   { ymap: 'messages', table: 'messages', shape: 'records', mutable: false },
   { ymap: 'memories', table: 'memories', shape: 'records', mutable: true },
   { ymap: 'connections', table: 'connections', shape: 'records', mutable: false },
