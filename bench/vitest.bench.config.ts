@@ -6,6 +6,8 @@ import { chromiumPath, CHROMIUM_ARGS } from '../tests/chromium.ts'
 export default defineConfig({
   test: {
     include: ['bench/**/*.bench.test.ts'],
+    // the real sync server, for the new-device benchmark
+    globalSetup: ['tests/browser/globalSetup.ts'],
     testTimeout: 1_800_000,
     hookTimeout: 600_000,
     browser: {
