@@ -1,9 +1,6 @@
 import { inject, test } from 'vitest'
 import { MemoryClient, createSpaceCredentials } from '../src/index'
-import { uuidv7 } from '../src/core/ids'
-import type { MemoryRecord, MessageRecord, SessionRecord } from '../src/core/types'
-import { local } from '../src/pipeline/context'
-import { setRecord, SPACE_DOC, userDocName } from '../src/sync/layout'
+import { seedUser } from './seed'
 import { table } from './stats'
 
 const MEMORIES = 10_000
@@ -17,25 +14,7 @@ test('a new device receives a large space', async () => {
   const a = await MemoryClient.open({ dbName: `bench-nd-a-${Date.now()}`, sync, autoProcess: false })
   const big = await a.createUser('big')
   const sessions = MESSAGES / PER_SESSION
-  for (let s = 0; s < sessions; s++) {
-    await a.store.write([SPACE_DOC, userDocName(big.uid)], ([, udoc]) => {
-      const at = new Date(Date.UTC(2024, 0, 1) + s * 3_600_000).toISOString()
-      const sessionId = uuidv7()
-      const rec: SessionRecord & { messageCount: number } = { sessionId, uid: big.uid, status: 'processed', metadata: {}, createdAt: at, autoProcessAfterSeconds: 600, lastMessageAt: at, processedAt: at, error: null, updatedAt: at, messageCount: PER_SESSION }
-      local(udoc, () => {
-        setRecord(udoc.getMap('sessions'), sessionId, rec, true)
-        for (let m = 0; m < PER_SESSION; m++) {
-          const msg: MessageRecord = { messageId: uuidv7(), sessionId, uid: big.uid, seq: m, role: m % 2 ? 'assistant' : 'user', content: `session ${s} message ${m}: an ordinary sentence of chat`, timestamp: at }
-          setRecord(udoc.getMap('messages'), msg.messageId, msg, false)
-        }
-        for (let k = 0; k < MEMORIES / sessions; k++) {
-          const id = uuidv7()
-          const mem: MemoryRecord = { memoryId: id, uid: big.uid, chainId: id, prevVersionId: null, content: `User fact ${s}.${k} about something they said`, categories: ['personal'], eventDateStart: null, eventDateEnd: null, createdAt: at, expiredAt: null, expirationReason: null, mergeConflictId: null, pendingConflictId: null, sessionId, sourceMessageIds: [] }
-          setRecord(udoc.getMap('memories'), id, mem, true)
-        }
-      })
-    })
-  }
+  await seedUser(a, big.uid, { sessions, messagesPerSession: PER_SESSION, memoriesPerSession: MEMORIES / sessions, status: 'processed' })
   await a.whenSynced(120_000)
   const t0 = performance.now()
   const c = await MemoryClient.open({ dbName: `bench-nd-c-${Date.now()}`, sync, autoProcess: false })

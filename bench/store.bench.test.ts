@@ -2,9 +2,8 @@ import Dexie from 'dexie'
 import { test } from 'vitest'
 import { MemoryClient } from '../src/index'
 import { uuidv7 } from '../src/core/ids'
-import type { MessageRecord, SessionRecord } from '../src/core/types'
-import { local } from '../src/pipeline/context'
-import { setRecord, SPACE_DOC, userDocName } from '../src/sync/layout'
+import type { MessageRecord } from '../src/core/types'
+import { seedUser } from './seed'
 import { median, p95, table, time } from './stats'
 
 const N_WRITES = 1000
@@ -41,32 +40,16 @@ test('store benchmark', async () => {
   rows.push({ operation: `addMessage, ${N_WRITES} sequential`, median_ms: median(addTimes), p95_ms: p95(addTimes) })
 
   // Seed 100,000 messages in 1,000 sessions (one transaction per session) for the read benchmarks.
-  const seedUser = await client.createUser('reader')
-  const [seedMs] = await time(async () => {
-    for (let s = 0; s < SESSIONS; s++) {
-      const at = new Date(Date.UTC(2024, 0, 1) + s * 3_600_000)
-      await client.store.write([SPACE_DOC, userDocName(seedUser.uid)], ([, udoc]) => {
-        const sessionId = uuidv7()
-        const rec: SessionRecord & { messageCount: number } = { sessionId, uid: seedUser.uid, status: 'pending', metadata: { n: s }, createdAt: at.toISOString(), autoProcessAfterSeconds: 600, lastMessageAt: at.toISOString(), processedAt: null, error: null, updatedAt: at.toISOString(), messageCount: PER_SESSION }
-        local(udoc, () => {
-          setRecord(udoc.getMap('sessions'), sessionId, rec, true)
-          const messages = udoc.getMap('messages')
-          for (let m = 0; m < PER_SESSION; m++) {
-            const msg: MessageRecord = { messageId: uuidv7(), sessionId, uid: seedUser.uid, seq: m, role: m % 2 ? 'assistant' : 'user', content: `session ${s} message ${m}: an ordinary sentence of chat`, timestamp: new Date(at.getTime() + m * 1000).toISOString() }
-            setRecord(messages, msg.messageId, msg, false)
-          }
-        })
-      })
-    }
-  })
-  const total = await client.db.messages.where('[uid+timestamp]').between([seedUser.uid, Dexie.minKey], [seedUser.uid, Dexie.maxKey]).count()
+  const seedUserHandle = await client.createUser('reader')
+  const [seedMs] = await time(() => seedUser(client, seedUserHandle.uid, { sessions: SESSIONS, messagesPerSession: PER_SESSION }))
+  const total = await client.db.messages.where('[uid+timestamp]').between([seedUserHandle.uid, Dexie.minKey], [seedUserHandle.uid, Dexie.maxKey]).count()
   const listTimes: number[] = []
   const lastTimes: number[] = []
   for (let i = 0; i < READS; i++) {
-    const [a, page] = await time(() => seedUser.listSessions({ offset: (i * 10) % 900, limit: 10 }))
+    const [a, page] = await time(() => seedUserHandle.listSessions({ offset: (i * 10) % 900, limit: 10 }))
     if (page.total !== SESSIONS) throw new Error(`expected ${SESSIONS} sessions, got ${page.total}`)
     listTimes.push(a)
-    const [b, last] = await time(() => seedUser.getLastNMessages(50))
+    const [b, last] = await time(() => seedUserHandle.getLastNMessages(50))
     if (last.messages.length !== 50) throw new Error('expected 50 messages')
     lastTimes.push(b)
   }

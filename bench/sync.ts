@@ -9,10 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import WebSocket from 'ws'
 import { MemoryClient, createSpaceCredentials, type SyncConfig } from '../src/index'
-import { uuidv7 } from '../src/core/ids'
-import type { MemoryRecord, MessageRecord, SessionRecord } from '../src/core/types'
-import { local } from '../src/pipeline/context'
-import { setRecord, SPACE_DOC, userDocName } from '../src/sync/layout'
+import { userDocName } from '../src/sync/layout'
+import { seedUser } from './seed'
 import { startSyncServer } from '../src/server/index'
 import { median, p95, table } from './stats'
 
@@ -86,26 +84,8 @@ async function main() {
   // 2. a new device receives a space of MEMORIES memories and MESSAGES messages
   const big = await a.createUser('big')
   const perSession = 100
-  for (let s = 0; s < MESSAGES / perSession; s++) {
-    await a.store.write([SPACE_DOC, userDocName(big.uid)], ([, udoc]) => {
-      const at = new Date(Date.UTC(2024, 0, 1) + s * 3_600_000).toISOString()
-      const sessionId = uuidv7()
-      const rec: SessionRecord & { messageCount: number } = { sessionId, uid: big.uid, status: 'processed', metadata: {}, createdAt: at, autoProcessAfterSeconds: 600, lastMessageAt: at, processedAt: at, error: null, updatedAt: at, messageCount: perSession }
-      local(udoc, () => {
-        setRecord(udoc.getMap('sessions'), sessionId, rec, true)
-        for (let m = 0; m < perSession; m++) {
-          const msg: MessageRecord = { messageId: uuidv7(), sessionId, uid: big.uid, seq: m, role: m % 2 ? 'assistant' : 'user', content: `session ${s} message ${m}: an ordinary sentence of chat`, timestamp: at }
-          setRecord(udoc.getMap('messages'), msg.messageId, msg, false)
-        }
-        const memories = udoc.getMap('memories')
-        for (let k = 0; k < MEMORIES / (MESSAGES / perSession); k++) {
-          const id = uuidv7()
-          const mem: MemoryRecord = { memoryId: id, uid: big.uid, chainId: id, prevVersionId: null, content: `User fact ${s}.${k} about something they said`, categories: ['personal'], eventDateStart: null, eventDateEnd: null, createdAt: at, expiredAt: null, expirationReason: null, mergeConflictId: null, pendingConflictId: null, sessionId, sourceMessageIds: [] }
-          setRecord(memories, id, mem, true)
-        }
-      })
-    })
-  }
+  const sessions = MESSAGES / perSession
+  await seedUser(a, big.uid, { sessions, messagesPerSession: perSession, memoriesPerSession: MEMORIES / sessions, status: 'processed' })
   await a.whenSynced(120_000)
   const memCount = await a.db.memories.where('uid').equals(big.uid).count().catch(() => MEMORIES)
   const t0 = performance.now()
