@@ -22,7 +22,7 @@ import { patchFields, setRecord, SPACE_DOC, uidOfDocName, userDocName } from '..
 import { reconcileUser } from '../pipeline/crossDevice'
 import { validateSyncConfig, type SyncConfig, type SyncStatus } from '../sync/SyncProvider'
 import { SyncLink } from '../sync/SyncLink'
-import { local, nowIso, type ClientContext, type ClientHooks } from '../pipeline/context'
+import { local, nowIso, type ClientContext } from '../pipeline/context'
 import { findUid, newDocRecord, User, validateDocInput, type DocInput } from './User'
 import type { Session } from './Session'
 import { RulesEngine } from '../engine/rules/RulesEngine'
@@ -81,11 +81,10 @@ export class MemoryClient {
     readonly store: ReplicatedStore,
     private readonly options: MemoryClientOptions,
     deviceId: string,
-    hooks: ClientHooks = {},
   ) {
     this.currentEngine = options.engine ?? new RulesEngine()
     const now = options.now ?? (() => new Date())
-    this.ctx = { db, store, now, hooks, deviceId, engine: () => this.currentEngine }
+    this.ctx = { db, store, now, deviceId, engine: () => this.currentEngine }
     this.processor = async (s) => {
       await processSession(this.ctx, s.uid, s.userId, s.sessionId)
     }

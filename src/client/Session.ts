@@ -105,7 +105,6 @@ export class Session {
     this.status = 'pending'
     this.error = null
     this.lastMessageAt = new Date(at)
-    this.ctx.hooks.sessionTouched?.(this.uid, this.sessionId)
     return toMessage(rec)
   }
 

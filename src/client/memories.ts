@@ -2,7 +2,7 @@ import Dexie from 'dexie'
 import { connectedChains, groupChains, isLive, versionInfo } from '../core/chains'
 import { InvalidCategoriesError, MemoryNotFoundError, ValidationError } from '../core/errors'
 import { metadataMatches } from '../core/metadata'
-import type { ConflictRecord, ConnectionRecord, ExpirationReason, JsonObject, MemoryRecord } from '../core/types'
+import { isOpenConflictStatus, type ConflictRecord, type ConnectionRecord, type ExpirationReason, type JsonObject, type MemoryRecord } from '../core/types'
 import { optionalMetadataFilter, requireId, validatePage } from '../core/validation'
 import { deleteVersion } from '../core/versions'
 import type { ClientContext } from '../pipeline/context'
@@ -48,8 +48,6 @@ export interface MemoryView {
   openConflicts: Set<string>
 }
 
-const OPEN = new Set(['PENDING', 'IN_QUEUE', 'RESOLVING'])
-
 /** Everything needed to build items for one user, read from the projection. */
 export async function readMemoryView(ctx: ClientContext, uid: string): Promise<MemoryView> {
   const range = <T>(t: Dexie.Table<T, string>) => t.where('[uid+createdAt]').between([uid, Dexie.minKey], [uid, Dexie.maxKey]).toArray()
@@ -61,7 +59,7 @@ export async function readMemoryView(ctx: ClientContext, uid: string): Promise<M
   return {
     chains: groupChains(memories),
     connections,
-    openConflicts: new Set(conflicts.filter((c) => OPEN.has(c.status)).map((c) => c.conflictId)),
+    openConflicts: new Set(conflicts.filter((c) => isOpenConflictStatus(c.status)).map((c) => c.conflictId)),
   }
 }
 

@@ -51,11 +51,6 @@ export function versionInfo(chain: MemoryRecord[], memoryId: string): VersionInf
   }
 }
 
-/** The live heads of a chain: normally one; two or more after concurrent edits on two devices. */
-export function liveHeads(chain: MemoryRecord[]): MemoryRecord[] {
-  return chain.filter(isLive)
-}
-
 export function connectionId(chainX: string, chainY: string): string {
   const [a, b] = chainX < chainY ? [chainX, chainY] : [chainY, chainX]
   return `${a}|${b}`
@@ -64,7 +59,7 @@ export function connectionId(chainX: string, chainY: string): string {
 export function makeConnection(uid: string, chainX: string, chainY: string, createdAt: string): ConnectionRecord | null {
   if (chainX === chainY) return null
   const [a, b] = chainX < chainY ? [chainX, chainY] : [chainY, chainX]
-  return { connectionId: `${a}|${b}`, uid, chainA: a, chainB: b, createdAt }
+  return { connectionId: connectionId(a, b), uid, chainA: a, chainB: b, createdAt }
 }
 
 /** The chains connected to `chainId`. */

@@ -34,11 +34,3 @@ export function uuidv7(): string {
   const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
 }
-
-/** A random secret in base64url (used for sync space secrets). */
-export function randomSecret(bytes = 32): string {
-  const b = randomBytes(bytes)
-  let s = ''
-  for (const x of b) s += String.fromCharCode(x)
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
-}

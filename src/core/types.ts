@@ -25,6 +25,11 @@ export type ExpirationReason = (typeof EXPIRATION_REASONS)[number]
 export const MERGE_CONFLICT_STATUSES = ['PENDING', 'IN_QUEUE', 'RESOLVING', 'RESOLVED', 'FAILED'] as const
 export type MergeConflictStatus = (typeof MERGE_CONFLICT_STATUSES)[number]
 
+/** A conflict still open: it holds its memories ("merge conflict in progress"). */
+export function isOpenConflictStatus(status: MergeConflictStatus): boolean {
+  return status === 'PENDING' || status === 'IN_QUEUE' || status === 'RESOLVING'
+}
+
 export interface Category {
   name: string
   description: string

@@ -147,7 +147,3 @@ export function validateCategories(value: unknown): Category[] {
     return { name, description: (description as string | undefined) ?? '' }
   })
 }
-
-export function toIso(d: Date): string {
-  return d.toISOString()
-}

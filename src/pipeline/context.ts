@@ -12,15 +12,10 @@ export interface ClientContext {
   readonly now: () => Date
   /** The engine used for processing; may be swapped at run time (model loaded, fallback to rules). */
   engine(): MemoryEngine
-  /** Called after writes that may make a session due for auto-processing. */
-  readonly hooks: ClientHooks
   /** This device's id (claims on processing) */
   readonly deviceId: string
 }
 
-export interface ClientHooks {
-  sessionTouched?(uid: string, sessionId: string): void
-}
 
 export function nowIso(ctx: ClientContext): string {
   return ctx.now().toISOString()
@@ -55,12 +50,6 @@ export function writeUser<T>(ctx: ClientContext, uid: string, userId: string, fn
     },
     { tables },
   )
-}
-
-/** The user's current userId (it may have been renamed elsewhere), read from the read model. */
-export async function currentUserId(ctx: ClientContext, uid: string, fallback: string): Promise<string> {
-  const e = await ctx.db.directory.get(uid)
-  return e?.userId ?? fallback
 }
 
 /** A session's Y record in the user's document, or SessionNotFoundError. */

@@ -1,6 +1,6 @@
 import type * as Y from 'yjs'
 import { groupChains, isLive } from '../core/chains'
-import type { ConflictRecord, MemoryRecord } from '../core/types'
+import { isOpenConflictStatus, type ConflictRecord, type MemoryRecord } from '../core/types'
 import { applyOpsToState, emptyOps, mergeOps, splitChainOps, type MemoryOps } from '../core/versions'
 import { readRecord } from '../sync/layout'
 import { local, writeUser, type ClientContext } from './context'
@@ -95,7 +95,7 @@ function sessionOfClaim(state: Map<string, MemoryRecord>, claimId: string, udoc:
 
 function isOpen(conflicts: Y.Map<unknown>, id: string): boolean {
   const c = readRecord<ConflictRecord>(conflicts.get(id))
-  return !!c && (c.status === 'PENDING' || c.status === 'IN_QUEUE' || c.status === 'RESOLVING')
+  return !!c && isOpenConflictStatus(c.status)
 }
 
 function hasWork(ops: MemoryOps): boolean {

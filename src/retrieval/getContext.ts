@@ -1,6 +1,6 @@
 import { connectedChains, isLive, versionInfo } from '../core/chains'
 import { SessionNotFoundError, UserNotFoundError, ValidationError } from '../core/errors'
-import type { MemoryRecord, MessageRecord } from '../core/types'
+import { isOpenConflictStatus, type MemoryRecord, type MessageRecord } from '../core/types'
 import { checkTimeZone, renderContext, type ContextData, type ContextMemory, type ContextMessage, type ContextSession } from './render'
 import { retrieveFrom, type Retrieval, type RetrievedItem } from './retrieve'
 import { userIndex, type RetrievalContext, type UserSnapshot } from './UserIndex'
@@ -151,7 +151,7 @@ export function select<T extends { score: number }>(ranked: T[], minTopK: number
 }
 
 function gather(snap: UserSnapshot, sessionId: string, selected: RetrievedItem[], lastN: number): ContextData {
-  const openConflicts = new Set(snap.conflicts.filter((c) => c.status === 'PENDING' || c.status === 'IN_QUEUE' || c.status === 'RESOLVING').map((c) => c.conflictId))
+  const openConflicts = new Set(snap.conflicts.filter((c) => isOpenConflictStatus(c.status)).map((c) => c.conflictId))
   const memory = (m: MemoryRecord, full: boolean, score?: number): ContextMemory => {
     const chain = snap.chains.get(m.chainId) ?? [m]
     const v = versionInfo(chain, m.memoryId)

@@ -86,10 +86,6 @@ export class SyncLink {
     return Promise.resolve() // a follower: the leading tab syncs this database
   }
 
-  get isLeader(): boolean {
-    return !!this.provider
-  }
-
   stop(): void {
     this.stopped = true
     this.abort.abort()

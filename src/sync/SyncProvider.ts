@@ -182,15 +182,6 @@ export class SyncProvider {
     this.recompute()
   }
 
-  /** Attached document names (space first). */
-  attachedDocs(): string[] {
-    return [...this.providers.keys()]
-  }
-
-  userDocsAttached(): string[] {
-    return this.attachedDocs().map(uidOfDocName).filter((x): x is string => !!x)
-  }
-
   getStatus(): SyncStatus {
     return { ...this.status }
   }
