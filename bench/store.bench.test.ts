@@ -4,6 +4,7 @@ import { MemoryClient } from '../src/index'
 import { uuidv7 } from '../src/core/ids'
 import type { MessageRecord } from '../src/core/types'
 import { seedUser } from './seed'
+import { countMessages } from '../src/store/messageBlocks'
 import { median, p95, table, time } from './stats'
 
 const N_WRITES = 1000
@@ -42,7 +43,7 @@ test('store benchmark', async () => {
   // Seed 100,000 messages in 1,000 sessions (one transaction per session) for the read benchmarks.
   const seedUserHandle = await client.createUser('reader')
   const [seedMs] = await time(() => seedUser(client, seedUserHandle.uid, { sessions: SESSIONS, messagesPerSession: PER_SESSION }))
-  const total = await client.db.messages.where('[uid+timestamp]').between([seedUserHandle.uid, Dexie.minKey], [seedUserHandle.uid, Dexie.maxKey]).count()
+  const total = await countMessages(client.db, seedUserHandle.uid)
   const listTimes: number[] = []
   const lastTimes: number[] = []
   for (let i = 0; i < READS; i++) {

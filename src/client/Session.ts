@@ -1,8 +1,8 @@
-import Dexie from 'dexie'
 import { InvalidSessionStateError, SessionNotFoundError, ValidationError } from '../core/errors'
 import type { JsonObject, MessageRecord, MessageRole, ProcessingSummary, SessionRecord, SessionStatus } from '../core/types'
 import { streamReply, type ReplyOptions } from '../pipeline/reply'
 import { withLastMessage } from '../store/activity'
+import { sessionMessages } from '../store/messageBlocks'
 import { LIMITS, parseZonedDate, requireText, validateMetadata, validatePage, validateRole } from '../core/validation'
 import { uuidv7 } from '../core/ids'
 import { patchFields, setRecord } from '../sync/layout'
@@ -101,7 +101,7 @@ export class Session {
         patchFields(s, { messageCount: seq + 1, lastMessageAt: at, status: 'pending', error: null })
       })
       return message
-    }, ['messages', 'sessions'])
+    }, ['messageBlocks', 'sessions'])
     this.status = 'pending'
     this.error = null
     this.lastMessageAt = new Date(at)
@@ -111,9 +111,9 @@ export class Session {
   async getMessages(options: { offset?: number; limit?: number } = {}): Promise<{ messages: Message[]; total: number; hasMore: boolean }> {
     const { offset, limit } = validatePage(options, 50, 200)
     await this.record()
-    const coll = () => this.ctx.db.messages.where('[sessionId+seq]').between([this.sessionId, Dexie.minKey], [this.sessionId, Dexie.maxKey])
-    const [rows, total] = await Promise.all([coll().offset(offset).limit(limit).toArray(), coll().count()])
-    return { messages: rows.map(toMessage), total, hasMore: offset + rows.length < total }
+    const all = await sessionMessages(this.ctx.db, this.sessionId)
+    const rows = all.slice(offset, offset + limit)
+    return { messages: rows.map(toMessage), total: all.length, hasMore: offset + rows.length < all.length }
   }
 
   /** Replaces the session's metadata. */

@@ -18,6 +18,7 @@ import {
 } from '../core/validation'
 import { searchDocs as lexicalDocSearch } from '../retrieval/docSearch'
 import { patchFields, setRecord, userDocName } from '../sync/layout'
+import { lastUserMessages } from '../store/messageBlocks'
 import { withActivity, withLastMessage, withLastMessages } from '../store/activity'
 import { directoryEntry, local, nowIso, writeUser, type ClientContext } from '../pipeline/context'
 import { newSessionRecord, Session } from './Session'
@@ -219,13 +220,7 @@ export class User {
   async getLastNMessages(n: number): Promise<{ messages: LastMessage[] }> {
     const count = validateInt(n, 'n', 1, 100, 10)
     await this.ensureAlive()
-    const rows = await this.ctx.db.messages
-      .where('[uid+timestamp]')
-      .between([this.uid, Dexie.minKey], [this.uid, Dexie.maxKey])
-      .reverse()
-      .limit(count)
-      .toArray()
-    rows.reverse()
+    const rows = await lastUserMessages(this.ctx.db, this.uid, count)
     return { messages: rows.map((m) => ({ role: m.role, content: m.content, timestamp: new Date(m.timestamp), sessionId: m.sessionId })) }
   }
 

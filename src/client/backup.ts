@@ -34,6 +34,7 @@ import { LIMITS, parseZonedDate, requireId, requireText, validateMetadata, valid
 import { local, nowIso, type ClientContext } from '../pipeline/context'
 import { reconcileUser } from '../pipeline/crossDevice'
 import { DEFAULT_SETTINGS } from '../store/settings'
+import { userMessages } from '../store/messageBlocks'
 import { patchFields, readRecord, setRecord, SPACE_DOC, userDocName } from '../sync/layout'
 import type { MemoryClient } from './MemoryClient'
 import type { User } from './User'
@@ -216,7 +217,7 @@ async function readUsers(ctx: ClientContext, entries: DirectoryRecord[]): Promis
     const [docs, sessions, messages, memories, connections, conflicts] = await Promise.all([
       db.docs.where('[uid+createdAt]').between(...range, true, true).toArray(),
       db.sessions.where('[uid+createdAt]').between(...range, true, true).toArray(),
-      db.messages.where('[uid+timestamp]').between(...range, true, true).toArray(),
+      userMessages(db, uid),
       db.memories.where('[uid+createdAt]').between(...range, true, true).toArray(),
       db.connections.where('uid').equals(uid).toArray(),
       db.conflicts.where('[uid+createdAt]').between(...range, true, true).toArray(),
@@ -249,7 +250,7 @@ async function readUsers(ctx: ClientContext, entries: DirectoryRecord[]): Promis
 
 async function exportWith(ctx: ClientContext, scope: 'space' | 'user', pick: (live: DirectoryRecord[]) => DirectoryRecord[]): Promise<BackupFile> {
   const { db } = ctx
-  const tables = [db.settings, db.directory, db.users, db.docs, db.sessions, db.messages, db.memories, db.connections, db.conflicts]
+  const tables = [db.settings, db.directory, db.users, db.docs, db.sessions, db.messageBlocks, db.memories, db.connections, db.conflicts]
   return db.transaction('r', tables, async () => {
     const live = (await db.directory.toArray()).filter((e) => e.userId && !e.deletedAt)
     const settingsRow = await db.settings.get('space')
@@ -388,7 +389,9 @@ export async function importBackupInto(ctx: ClientContext, data: unknown, option
     const uid = entry?.uid ?? uuidv7()
     const foreign = new Map<string, Set<string>>()
     const all = idsOf(u)
-    for (const table of Object.keys(all) as Table[]) {
+    // Messages are stored in blocks of their session, not by id, so a message id cannot clash with
+    // another user's row; a message of another user's session is caught by the session check.
+    for (const table of (Object.keys(all) as Table[]).filter((t) => t !== 'messages')) {
       const rows = (await db.table(table).bulkGet(all[table])) as ({ uid: string } | undefined)[]
       const other = new Set<string>()
       rows.forEach((r, i) => {
@@ -426,7 +429,7 @@ export async function importBackupInto(ctx: ClientContext, data: unknown, option
       }
       const conflict = (kind: ImportRecordKind, id: string, reason: string) => result.conflicts.push({ kind, id, userId: u.userId, reason })
       const ownerElsewhere = (table: Table, id: string) => {
-        if (!p.foreign.get(table)!.has(id)) return false
+        if (!p.foreign.get(table)?.has(id)) return false
         conflict(KIND[table], id, `a ${KIND[table]} with this id belongs to another user`)
         return true
       }

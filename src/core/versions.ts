@@ -1,3 +1,4 @@
+import { fnv64 } from './hash'
 import { groupChains, isLive, makeConnection, orderChain } from './chains'
 import { EngineError, MemoryNotFoundError } from './errors'
 import type {
@@ -277,18 +278,6 @@ export function deleteVersion(state: MemoryState, memoryId: string, deletePrevio
 /** A stable id, so two devices that detect the same split raise one conflict, not two. */
 export function syncConflictId(chainId: string, headIds: string[]): string {
   return `sync:${chainId}:${fnv64([...headIds].sort().join('+'))}`
-}
-
-/** FNV-1a over UTF-16 code units, two 32-bit lanes: a short, stable digest (not a security hash). */
-function fnv64(text: string): string {
-  let a = 0x811c9dc5
-  let b = 0xcbf29ce4
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    a = Math.imul(a ^ c, 0x01000193) >>> 0
-    b = Math.imul(b ^ c ^ (i & 0xff), 0x01000193) >>> 0
-  }
-  return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0')
 }
 
 /**

@@ -7,6 +7,7 @@ import type { ClarifyingQuestion, Decision, ExtractedFact, MemoryCandidate, Memo
 import { applyDecision, applyOpsToState, emptyOps, mergeOps, type MemoryOps, type RuleContext } from '../core/versions'
 import { patchFields } from '../sync/layout'
 import { readSettings } from '../store/settings'
+import { sessionMessages } from '../store/messageBlocks'
 import { local, nowIso, sessionMap, writeUser, type ClientContext } from './context'
 import { opsStillApply, writeOps } from './writeOps'
 
@@ -116,7 +117,7 @@ export async function processSession(ctx: ClientContext, uid: string, userId: st
 async function runPipeline(ctx: ClientContext, uid: string, userId: string, sessionId: string, claimId: string): Promise<ProcessingSummary> {
   const [session, messages, profile, settings, state] = await Promise.all([
     ctx.db.sessions.get(sessionId),
-    ctx.db.messages.where('[sessionId+seq]').between([sessionId, Dexie.minKey], [sessionId, Dexie.maxKey]).toArray(),
+    sessionMessages(ctx.db, sessionId),
     ctx.db.users.get(uid),
     readSettings(ctx.db),
     readMemoryState(ctx, uid),

@@ -1,8 +1,8 @@
-import Dexie from 'dexie'
 import { EngineError, InvalidSessionStateError, SessionNotFoundError } from '../core/errors'
 import type { ChatMessage } from '../core/types'
 import type { MemoryEngine } from '../engine/types'
 import { getContext } from '../retrieval/getContext'
+import { lastSessionMessages } from '../store/messageBlocks'
 import type { ClientContext } from './context'
 
 /** How many of the session's latest messages go into a reply's prompt at most (the engine trims further to fit its window). */
@@ -50,13 +50,7 @@ export async function* streamReply(
   if (session.status === 'processing' || session.status === 'processed') {
     throw new InvalidSessionStateError(`Session ${ids.sessionId} is ${session.status}: start a new session to continue the conversation.`)
   }
-  const rows = await ctx.db.messages
-    .where('[sessionId+seq]')
-    .between([ids.sessionId, Dexie.minKey], [ids.sessionId, Dexie.maxKey])
-    .reverse()
-    .limit(REPLY_HISTORY)
-    .toArray()
-  rows.reverse()
+  const rows = await lastSessionMessages(ctx.db, ids.sessionId, REPLY_HISTORY)
   const query = [...rows].reverse().find((m) => m.role === 'user')?.content
   const { context } = await getContext(ctx, ids, { query, lastNMessages: 0, includeSystemPrompt: true })
   const messages: ChatMessage[] = rows.map((m) => ({ role: m.role, content: m.content }))

@@ -3,6 +3,7 @@ import { groupChains, isLive } from '../core/chains'
 import type { ConflictRecord, ConnectionRecord, DocRecord, MemoryRecord, MessageRecord, ProfileRecord, SessionRecord } from '../core/types'
 import type { MemoryEngine } from '../engine/types'
 import type { KeepsakeDB } from '../store/db'
+import { pkOfSig } from '../store/messageBlocks'
 import { userDocName } from '../sync/layout'
 import { SearchIndex, type IndexEntry, type SearchTuning } from './SearchIndex'
 
@@ -39,14 +40,17 @@ export interface UserSnapshot {
  * On every query `sync()` reads a cheap change marker in one read transaction: the last sequence
  * number of the user's document in the update log (every projected write, by this tab, another tab
  * or a sync from another device, appends to it in the same IndexedDB transaction as its rows) plus
- * the counts of the user's memories, messages and documents. When it changed, the index is brought up
- * to date incrementally from a consistent read: new messages and documents are added, removed ones
- * discarded (both are immutable records, so their primary keys tell what changed), memories are read
+ * the counts of the user's memories, message blocks and documents. When it changed, the index is
+ * brought up to date incrementally from a consistent read: new messages and documents are added,
+ * removed ones discarded (messages are read only from blocks whose sig changed; documents are
+ * immutable, so their primary keys tell what changed), memories are read
  * again (their expiry changes) and only live versions are indexed. The first use reads everything.
  */
 export class UserIndex {
   readonly index: SearchIndex
   private marker: string | null = null
+  /** the message ids of each message block read, by the block's sig */
+  private blockIds = new Map<string, string[]>()
   private pending: Promise<void> = Promise.resolve()
   private snap: UserSnapshot = emptySnapshot()
   /** the engine whose embeddings the index holds (vectors are dropped when it changes) */
@@ -76,30 +80,50 @@ export class UserIndex {
     const db = this.ctx.db
     const uid = this.uid
     const range = [[uid, Dexie.minKey], [uid, Dexie.maxKey]] as const
-    const tables = [db.updates, db.users, db.sessions, db.messages, db.memories, db.docs, db.connections, db.conflicts]
+    const tables = [db.updates, db.users, db.sessions, db.messageBlocks, db.memories, db.docs, db.connections, db.conflicts]
     await db.transaction('r', tables, async () => {
       const docName = userDocName(uid)
-      const [lastSeq, memCount, msgCount, docCount] = await Promise.all([
+      const [lastSeq, memCount, blockCount, docCount] = await Promise.all([
         db.updates.where('[doc+seq]').between([docName, Dexie.minKey], [docName, Dexie.maxKey]).reverse().limit(1).primaryKeys(),
         db.memories.where('[uid+createdAt]').between(...range).count(),
-        db.messages.where('[uid+timestamp]').between(...range).count(),
+        db.messageBlocks.where('[uid+sig]').between(...range).count(),
         db.docs.where('[uid+createdAt]').between(...range).count(),
       ])
-      const marker = `${lastSeq[0] ?? 0}|${memCount}|${msgCount}|${docCount}`
+      const marker = `${lastSeq[0] ?? 0}|${memCount}|${blockCount}|${docCount}`
       if (marker === this.marker) return
-      const [profile, sessions, messageIds, memories, docIds, connections, conflicts] = await Promise.all([
+      const [profile, sessions, blockKeys, memories, docIds, connections, conflicts] = await Promise.all([
         db.users.get(uid),
         db.sessions.where('[uid+createdAt]').between(...range).toArray(),
-        db.messages.where('[uid+timestamp]').between(...range).primaryKeys(),
+        db.messageBlocks.where('[uid+sig]').between(...range).keys(),
         db.memories.where('[uid+createdAt]').between(...range).toArray(),
         db.docs.where('[uid+createdAt]').between(...range).primaryKeys(),
         db.connections.where('uid').equals(uid).toArray(),
         db.conflicts.where('[uid+createdAt]').between(...range).toArray(),
       ])
-      const newMessageIds = messageIds.filter((id) => !this.snap.messages.has(id))
+      // A message block's sig changes whenever its messages do: only new sigs are read.
+      const sigs = (blockKeys as unknown as [string, string][]).map(([, sig]) => sig)
+      const freshSigs = sigs.filter((sig) => !this.blockIds.has(sig))
       const newDocIds = docIds.filter((id) => !this.snap.docs.has(id))
-      const [newMessages, newDocs] = await Promise.all([db.messages.bulkGet(newMessageIds), db.docs.bulkGet(newDocIds)])
+      const [freshBlocks, newDocs] = await Promise.all([db.messageBlocks.bulkGet(freshSigs.map(pkOfSig)), db.docs.bulkGet(newDocIds)])
+      const blockIds = new Map<string, string[]>()
+      const messageIds: string[] = []
+      const newMessages: MessageRecord[] = []
+      for (const sig of sigs) {
+        const ids = this.blockIds.get(sig)
+        if (!ids) continue
+        blockIds.set(sig, ids)
+        messageIds.push(...ids)
+      }
+      freshBlocks.forEach((row, i) => {
+        if (!row) return
+        blockIds.set(freshSigs[i], row.messages.map((m) => m.messageId))
+        for (const m of row.messages) {
+          messageIds.push(m.messageId)
+          if (!this.snap.messages.has(m.messageId)) newMessages.push(m)
+        }
+      })
       this.apply({ profile, sessions, messageIds, newMessages, memories, docIds, newDocs, connections, conflicts })
+      this.blockIds = blockIds
       this.marker = marker
     })
   }

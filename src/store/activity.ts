@@ -1,6 +1,6 @@
-import Dexie from 'dexie'
 import type { ProfileRecord, SessionRecord } from '../core/types'
 import type { KeepsakeDB } from './db'
+import { lastSessionMessage, lastUserMessageAt } from './messageBlocks'
 
 /**
  * Activity that is read from the messages index rather than stored on the profile and session
@@ -12,13 +12,13 @@ import type { KeepsakeDB } from './db'
  * activity is read from the messages index instead.
  */
 export async function withActivity(db: KeepsakeDB, profile: ProfileRecord): Promise<ProfileRecord> {
-  const last = await db.messages.where('[uid+timestamp]').between([profile.uid, Dexie.minKey], [profile.uid, Dexie.maxKey]).last()
-  return last && last.timestamp > profile.lastActiveAt ? { ...profile, lastActiveAt: last.timestamp } : profile
+  const last = await lastUserMessageAt(db, profile.uid)
+  return last && last > profile.lastActiveAt ? { ...profile, lastActiveAt: last } : profile
 }
 
 /** The session row with `lastMessageAt` read from its newest message (the row does not carry it). */
 export async function withLastMessage(db: KeepsakeDB, session: SessionRecord): Promise<SessionRecord> {
-  const last = await db.messages.where('[sessionId+seq]').between([session.sessionId, Dexie.minKey], [session.sessionId, Dexie.maxKey]).last()
+  const last = await lastSessionMessage(db, session.sessionId)
   return { ...session, lastMessageAt: last?.timestamp ?? null }
 }
 

@@ -1,8 +1,9 @@
-import Dexie from 'dexie'
+import Dexie, { type IndexableType, type Transaction } from 'dexie'
 import * as Y from 'yjs'
 import { QuotaExceededError } from '../core/errors'
 import type { KeepsakeDB, UpdateRow } from '../store/db'
-import { mapsOf, PRIMARY_KEY, readRecord, uidOfDocName, type MapSpec, type TableName } from './layout'
+import { mapsOf, readRecord, uidOfDocName, type MapSpec, type TableName } from './layout'
+import { MessageBlockIndex } from './messageIndex'
 
 /** Origin of transactions made by this tab's own writes. */
 export const LOCAL_ORIGIN = Symbol('keepsake:local')
@@ -20,6 +21,8 @@ interface LoadedDoc {
   name: string
   doc: Y.Doc
   specs: Map<Y.AbstractType<unknown>, MapSpec>
+  /** for a map projected in blocks: which records belong to which block */
+  blocks: { spec: MapSpec; map: Y.Map<unknown>; index: MessageBlockIndex } | null
   /** highest log seq applied to `doc` */
   lastSeq: number
   /** entries and bytes written since the last snapshot (the snapshot itself is not counted) */
@@ -29,6 +32,8 @@ interface LoadedDoc {
   localChanges: Map<MapSpec, Set<string>>
   remoteUpdates: Uint8Array[]
   remoteChanges: Map<MapSpec, Set<string>>
+  /** the bytes of a large update a provider is applying right now (see expectRemoteUpdate) */
+  incoming: Uint8Array | null
 }
 
 export interface StoreEvents {
@@ -151,6 +156,8 @@ export class ReplicatedStore {
       await this.db.transaction('rw', scope, async () => {
         if (optimistic && docNames.every((n) => this.loaded.has(n))) {
           const tail = this.db.updates.where(':id').above(this.globalSeq).toArray()
+          // when mutate refuses (a typed error), the aborted read must not surface as unhandled
+          tail.catch(() => undefined)
           docs = docNames.map((n) => this.loaded.get(n)!)
           result = mutate(docs.map((d) => d.doc))
           const persisted = Promise.all(docs.map((d) => this.persist(d, d.localUpdates, d.localChanges)))
@@ -182,6 +189,20 @@ export class ReplicatedStore {
     this.announce(docNames)
     await this.compactIfDue(docs)
     return result
+  }
+
+  /**
+   * A provider is about to apply `update` (its exact bytes, as received) to the named document in
+   * this same task: the update is stored as it is instead of encoded again from the transaction.
+   * Only the next remote transaction of the document takes it, and only within this task.
+   */
+  expectRemoteUpdate(name: string, update: Uint8Array): void {
+    const d = this.loaded.get(name)
+    if (!d) return
+    d.incoming = update
+    queueMicrotask(() => {
+      if (d.incoming === update) d.incoming = null
+    })
   }
 
   /** The document, loaded from the log (for a sync provider to attach to, or for reads of Y state). */
@@ -317,19 +338,52 @@ export class ReplicatedStore {
   private createLoaded(name: string): LoadedDoc {
     const doc = new Y.Doc({ gc: true })
     const specs = new Map<Y.AbstractType<unknown>, MapSpec>()
-    for (const spec of mapsOf(name)) specs.set(doc.getMap(spec.ymap) as Y.AbstractType<unknown>, spec)
-    const d: LoadedDoc = { name, doc, specs, lastSeq: 0, tailCount: 0, tailBytes: 0, localUpdates: [], localChanges: new Map(), remoteUpdates: [], remoteChanges: new Map() }
-    doc.on('update', (update: Uint8Array, origin: unknown) => {
+    let blocks: LoadedDoc['blocks'] = null
+    for (const spec of mapsOf(name)) {
+      const map = doc.getMap(spec.ymap)
+      specs.set(map as Y.AbstractType<unknown>, spec)
+      if (spec.shape === 'blocks') blocks = { spec, map, index: new MessageBlockIndex(map) }
+    }
+    const d: LoadedDoc = { name, doc, specs, blocks, lastSeq: 0, tailCount: 0, tailBytes: 0, localUpdates: [], localChanges: new Map(), remoteUpdates: [], remoteChanges: new Map(), incoming: null }
+    const remote = (update: Uint8Array) => {
+      d.remoteUpdates.push(update)
+      if (d.remoteUpdates.length === 1) queueMicrotask(() => void this.flushRemote(d))
+    }
+    const onUpdate = (update: Uint8Array, origin: unknown) => {
       if (origin === LOG_ORIGIN) this.emit('onCommitted', name, update)
       else if (origin === LOCAL_ORIGIN) d.localUpdates.push(update)
-      else {
-        d.remoteUpdates.push(update)
-        if (d.remoteUpdates.length === 1) queueMicrotask(() => void this.flushRemote(d))
+      else remote(update)
+    }
+    doc.on('update', onUpdate)
+    // A large update from the wire is stored as it came: Yjs would otherwise encode the applied
+    // transaction again for the 'update' event (a third of the apply's cost), so the listener is
+    // off for that one transaction and back on for the next.
+    let wire: Uint8Array | null = null
+    doc.on('beforeTransaction', (tr: Y.Transaction) => {
+      doc.on('update', onUpdate)
+      if (d.incoming && tr.origin !== LOCAL_ORIGIN && tr.origin !== LOG_ORIGIN) {
+        wire = d.incoming
+        d.incoming = null
+        doc.off('update', onUpdate)
       }
     })
     doc.on('afterTransaction', (tr: Y.Transaction) => {
+      if (wire) {
+        remote(wire)
+        wire = null
+        queueMicrotask(() => doc.on('update', onUpdate))
+      }
+      // the block index follows every transaction, including the log's
+      const changedKeys = blocks && tr.changed.get(blocks.map as never)
+      const touched = changedKeys ? blocks!.index.update(changedKeys) : null
       if (tr.origin === LOG_ORIGIN) return
-      collectChanges(d, tr, tr.origin === LOCAL_ORIGIN ? d.localChanges : d.remoteChanges)
+      const into = tr.origin === LOCAL_ORIGIN ? d.localChanges : d.remoteChanges
+      collectChanges(d, tr, into)
+      if (touched?.size) {
+        let set = into.get(blocks!.spec)
+        if (!set) into.set(blocks!.spec, (set = new Set()))
+        for (const k of touched) set.add(k)
+      }
     })
     return d
   }
@@ -349,7 +403,9 @@ export class ReplicatedStore {
       try {
         await this.db.transaction('rw', this.db.tables, async () => {
           await this.catchUp([d.name])
-          await this.persist(d, updates, changes)
+          // A document with no log entry yet (a new device receiving it) holds only these updates:
+          // their merge is the whole document, a snapshot, so no compaction has to follow.
+          await this.persist(d, updates, changes, d.lastSeq === 0)
         })
       } catch {
         this.unload(d.name)
@@ -366,11 +422,11 @@ export class ReplicatedStore {
    * requests are issued together and awaited once: IndexedDB runs them in order within the
    * transaction, and not waiting between them saves a round trip each.
    */
-  private async persist(d: LoadedDoc, updates: Uint8Array[], changes: Map<MapSpec, Set<string>>): Promise<void> {
+  private async persist(d: LoadedDoc, updates: Uint8Array[], changes: Map<MapSpec, Set<string>>, snapshot = false): Promise<void> {
     if (!updates.length) return
     const data = updates.length === 1 ? updates[0] : Y.mergeUpdates(updates)
     const uid = uidOfDocName(d.name)
-    const logged = this.db.updates.add({ doc: d.name, data })
+    const logged = this.db.updates.add(snapshot ? { doc: d.name, data, snapshot } : { doc: d.name, data })
     const writes: Promise<unknown>[] = [logged]
     for (const [spec, ids] of changes) {
       const table = this.db.table(spec.table)
@@ -383,25 +439,61 @@ export class ReplicatedStore {
         continue
       }
       const puts: object[] = []
-      const dels: string[] = []
+      const dels: IndexableType[] = []
+      if (spec.shape === 'blocks') {
+        // `ids` are block keys: each changed block is rebuilt from the document
+        for (const key of ids) {
+          const row = d.blocks!.index.row(key, uid!)
+          if (Array.isArray(row)) dels.push(row)
+          else puts.push(row)
+        }
+        if (puts.length) writes.push(putAll(table, puts))
+        if (dels.length) writes.push(table.bulkDelete(dels))
+        continue
+      }
       for (const id of ids) {
         const rec = readRecord<Record<string, unknown>>(ymap.get(id))
         if (rec === undefined) dels.push(id)
         else puts.push(projectRow(spec, id, rec, uid))
       }
-      if (puts.length) writes.push(table.bulkPut(puts))
+      if (puts.length) writes.push(putAll(table, puts))
       if (dels.length) writes.push(table.bulkDelete(dels))
     }
     await Promise.all(writes)
     d.lastSeq = await logged
     this.globalSeq = Math.max(this.globalSeq, d.lastSeq)
-    d.tailCount++
-    d.tailBytes += data.byteLength
+    if (snapshot) {
+      d.tailCount = 0
+      d.tailBytes = 0
+    } else {
+      d.tailCount++
+      d.tailBytes += data.byteLength
+    }
   }
 }
 
+/** Batches at least this large skip Dexie's per-row work (see putAll). */
+const RAW_PUT_MIN = 256
+
+/**
+ * Puts rows in the current transaction. A large batch (a new device receiving a space) goes straight
+ * to IndexedDB: Dexie's per-row middleware costs about a third more, and nothing here observes it
+ * (no hooks, no liveQuery). A failed request fails the whole transaction either way.
+ */
+function putAll(table: Dexie.Table, rows: object[]): Promise<unknown> {
+  const tx = Dexie.currentTransaction as (Transaction & { idbtrans?: IDBTransaction }) | null
+  if (rows.length < RAW_PUT_MIN || !tx?.idbtrans) return table.bulkPut(rows)
+  const store = tx.idbtrans.objectStore(table.name)
+  return new Promise((resolve, reject) => {
+    let last!: IDBRequest
+    for (const row of rows) last = store.put(row)
+    last.onsuccess = () => resolve(undefined)
+    last.onerror = () => reject(last.error)
+  })
+}
+
 function projectRow(spec: MapSpec, id: string, rec: Record<string, unknown>, uid: string | null): object {
-  const row: Record<string, unknown> = { ...rec, [PRIMARY_KEY[spec.table]]: id }
+  const row: Record<string, unknown> = { ...rec, [spec.idField]: id }
   for (const f of spec.unprojected ?? []) delete row[f]
   if (uid) row.uid = uid
   return row
@@ -416,6 +508,7 @@ function collectChanges(d: LoadedDoc, tr: Y.Transaction, into: Map<MapSpec, Set<
   for (const [type, keys] of tr.changed) {
     const top = d.specs.get(type as Y.AbstractType<unknown>)
     if (top) {
+      if (top.shape === 'blocks') continue // the block index names the changed blocks
       if (top.shape === 'fields') add(top, '')
       else for (const k of keys) if (k !== null) add(top, k)
       continue

@@ -166,6 +166,10 @@ export class SyncProvider {
       onUnsyncedChanges: () => this.recompute(),
       onClose: () => this.recompute(),
     })
+    provider.on('message', ({ event }: { event: MessageEvent }) => {
+      const update = largeSyncUpdate(event.data)
+      if (update) this.store.expectRemoteUpdate(name, update)
+    })
     // Only committed updates leave the device: the store hands them over (onCommitted), so a write
     // that IndexedDB refused never reaches the server.
     doc.off('update', provider.boundDocumentUpdateHandler)
@@ -247,5 +251,45 @@ export class SyncProvider {
     }
     this.recompute()
     for (const l of this.listeners) l(this.getStatus())
+  }
+}
+
+/** Updates at least this large are stored as received (see ReplicatedStore.expectRemoteUpdate). */
+const LARGE_UPDATE = 64 * 1024
+
+/**
+ * The Yjs update carried by a Hocuspocus sync message (sync step 2 or update) of at least
+ * LARGE_UPDATE bytes, copied out of the message; null for anything else. The message is
+ * `varString documentName, varUint 0 (sync), varUint 1|2, varUint8Array update`.
+ */
+export function largeSyncUpdate(data: unknown): Uint8Array | null {
+  // (not `instanceof`: the buffer may come from another realm, a test runner's frame for one)
+  const isBuffer = Object.prototype.toString.call(data) === '[object ArrayBuffer]'
+  const bytes = isBuffer ? new Uint8Array(data as ArrayBuffer) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null
+  if (!bytes || bytes.byteLength < LARGE_UPDATE) return null
+  let pos = 0
+  const varUint = (): number => {
+    let n = 0
+    let mult = 1
+    for (;;) {
+      if (pos >= bytes.length) throw new RangeError('truncated')
+      const b = bytes[pos++]
+      n += (b & 0x7f) * mult
+      if (b < 0x80) return n
+      mult *= 128
+      if (mult > 2 ** 49) throw new RangeError('varint too long')
+    }
+  }
+  try {
+    const nameLength = varUint()
+    pos += nameLength // the document name
+    if (varUint() !== 0) return null // not a sync message
+    const kind = varUint()
+    if (kind !== 1 && kind !== 2) return null // sync step 1 carries a state vector
+    const len = varUint()
+    if (pos + len > bytes.length) return null
+    return bytes.slice(pos, pos + len)
+  } catch {
+    return null
   }
 }

@@ -17,7 +17,7 @@ export type TableName =
   | 'users'
   | 'docs'
   | 'sessions'
-  | 'messages'
+  | 'messageBlocks'
   | 'memories'
   | 'connections'
   | 'conflicts'
@@ -26,8 +26,13 @@ export interface MapSpec {
   /** name of the top-level Y.Map in the document */
   ymap: string
   table: TableName
-  /** 'fields': the map itself is one record; 'records': the map holds records keyed by id */
-  shape: 'fields' | 'records'
+  /**
+   * 'fields': the map itself is one record; 'records': the map holds records keyed by id, a row
+   * each; 'blocks': records keyed by id, projected in blocks of a session (src/store/messageBlocks.ts)
+   */
+  shape: 'fields' | 'records' | 'blocks'
+  /** the field of a projected record that carries its key in the map */
+  idField: string
   /** nested Y.Map per record (mutable) or a plain JSON value (immutable) */
   mutable: boolean
   /**
@@ -44,18 +49,18 @@ export const SESSION_ACTIVITY_FIELDS = ['messageCount', 'lastMessageAt'] as cons
 export const SPACE_DOC = 'space'
 
 export const SPACE_MAPS: MapSpec[] = [
-  { ymap: 'settings', table: 'settings', shape: 'fields', mutable: true },
-  { ymap: 'directory', table: 'directory', shape: 'records', mutable: true },
+  { ymap: 'settings', table: 'settings', shape: 'fields', mutable: true, idField: 'key' },
+  { ymap: 'directory', table: 'directory', shape: 'records', mutable: true, idField: 'uid' },
 ]
 
 export const USER_MAPS: MapSpec[] = [
-  { ymap: 'profile', table: 'users', shape: 'fields', mutable: true },
-  { ymap: 'docs', table: 'docs', shape: 'records', mutable: false },
-  { ymap: 'sessions', table: 'sessions', shape: 'records', mutable: true, unprojected: SESSION_ACTIVITY_FIELDS },
-  { ymap: 'messages', table: 'messages', shape: 'records', mutable: false },
-  { ymap: 'memories', table: 'memories', shape: 'records', mutable: true },
-  { ymap: 'connections', table: 'connections', shape: 'records', mutable: false },
-  { ymap: 'conflicts', table: 'conflicts', shape: 'records', mutable: true },
+  { ymap: 'profile', table: 'users', shape: 'fields', mutable: true, idField: 'uid' },
+  { ymap: 'docs', table: 'docs', shape: 'records', mutable: false, idField: 'docId' },
+  { ymap: 'sessions', table: 'sessions', shape: 'records', mutable: true, idField: 'sessionId', unprojected: SESSION_ACTIVITY_FIELDS },
+  { ymap: 'messages', table: 'messageBlocks', shape: 'blocks', mutable: false, idField: 'messageId' },
+  { ymap: 'memories', table: 'memories', shape: 'records', mutable: true, idField: 'memoryId' },
+  { ymap: 'connections', table: 'connections', shape: 'records', mutable: false, idField: 'connectionId' },
+  { ymap: 'conflicts', table: 'conflicts', shape: 'records', mutable: true, idField: 'conflictId' },
 ]
 
 export function userDocName(uid: string): string {
@@ -68,19 +73,6 @@ export function uidOfDocName(name: string): string | null {
 
 export function mapsOf(docName: string): MapSpec[] {
   return docName === SPACE_DOC ? SPACE_MAPS : USER_MAPS
-}
-
-/** Primary key of a row of `table` (the Dexie key path). */
-export const PRIMARY_KEY: Record<TableName, string> = {
-  settings: 'key',
-  directory: 'uid',
-  users: 'uid',
-  docs: 'docId',
-  sessions: 'sessionId',
-  messages: 'messageId',
-  memories: 'memoryId',
-  connections: 'connectionId',
-  conflicts: 'conflictId',
 }
 
 // ---- Helpers to write records into Y maps (used inside Y transactions) ----

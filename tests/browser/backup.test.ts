@@ -4,7 +4,8 @@ import { exportSpace, exportUser, importBackup, importRecallrAI, type ImportResu
 import { checkBackup, type BackupFile } from '../../src/core/backupFormat'
 import type { ClarifyingQuestion, Decision, ExtractedFact, MemoryCandidate, ResolvedMemory } from '../../src/core/types'
 import type { ClarifyInput, DecideInput, ExtractInput, ResolveInput } from '../../src/engine/types'
-import { readRecord, USER_MAPS, userDocName, PRIMARY_KEY } from '../../src/sync/layout'
+import { readRecord, USER_MAPS, userDocName } from '../../src/sync/layout'
+import type { MessageBlockRow } from '../../src/store/messageBlocks'
 import { dumpDatabase } from './rawIndexedDB'
 import { freshDbName, movableClock } from './helpers'
 
@@ -220,12 +221,14 @@ async function expectProjectionMatchesY(c: MemoryClient) {
       }
       const fromY: Record<string, unknown> = {}
       udoc.getMap(spec.ymap).forEach((v, id) => {
-        const rec: Record<string, unknown> = { ...readRecord<object>(v), [PRIMARY_KEY[spec.table]]: id, uid: e.uid }
+        const rec: Record<string, unknown> = { ...readRecord<object>(v), [spec.idField]: id, uid: e.uid }
         for (const f of spec.unprojected ?? []) delete rec[f] // kept in Y, read from the messages index
         fromY[id] = rec
       })
-      const rows = (await table.toArray()) as Record<string, unknown>[]
-      const fromDexie = Object.fromEntries(rows.filter((r) => r.uid === e.uid).map((r) => [r[PRIMARY_KEY[spec.table]] as string, r]))
+      let rows = (await table.toArray()) as Record<string, unknown>[]
+      // messages are stored in blocks of a session: compare the messages they hold
+      if (spec.shape === 'blocks') rows = (rows as unknown as MessageBlockRow[]).flatMap((b) => b.messages) as unknown as Record<string, unknown>[]
+      const fromDexie = Object.fromEntries(rows.filter((r) => r.uid === e.uid).map((r) => [r[spec.idField] as string, r]))
       expect(fromDexie).toEqual(fromY)
     }
   }
@@ -477,7 +480,7 @@ describe('export and import', () => {
     expect((await zed.listDocs()).total).toBe(0)
     // alice's rows are untouched
     const after = await dumpDatabase(b.db.name)
-    for (const t of ['docs', 'sessions', 'messages', 'memories']) expect(after[t]).toEqual(before[t])
+    for (const t of ['docs', 'sessions', 'messageBlocks', 'memories']) expect(after[t]).toEqual(before[t])
     await expectProjectionMatchesY(b)
   })
 

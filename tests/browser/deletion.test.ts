@@ -71,18 +71,18 @@ describe('deletion is real', () => {
 
     const before = await findInDatabase(c.db.name, aliceMarker)
     // the scan does find the marker where it is: the log, and every projected table of the user
-    expect(Object.keys(before.hits).sort()).toEqual(['directory', 'docs', 'memories', 'messages', 'sessions', 'updates', 'users'])
+    expect(Object.keys(before.hits).sort()).toEqual(['directory', 'docs', 'memories', 'messageBlocks', 'sessions', 'updates', 'users'])
 
     await alice.delete()
     await c.store.compact('space')
 
     const after = await findInDatabase(c.db.name, aliceMarker)
-    expect(after.stores.sort()).toEqual(['conflicts', 'connections', 'directory', 'docs', 'memories', 'messages', 'meta', 'sessions', 'settings', 'updates', 'users'])
+    expect(after.stores.sort()).toEqual(['conflicts', 'connections', 'directory', 'docs', 'memories', 'messageBlocks', 'meta', 'sessions', 'settings', 'updates', 'users'])
     expect(after.values).toBeGreaterThan(10)
     expect(after.hits).toEqual({})
     // the user who was not deleted is still all there: the scan is known to work
     const bob = await findInDatabase(c.db.name, bobMarker)
-    expect(Object.keys(bob.hits).sort()).toEqual(['docs', 'memories', 'messages', 'sessions', 'updates', 'users'])
+    expect(Object.keys(bob.hits).sort()).toEqual(['docs', 'memories', 'messageBlocks', 'sessions', 'updates', 'users'])
     expect((await (await c.getUser('bob')).listMemories()).total).toBe(3)
 
     // and the deleted user's words do not come back when the documents are loaded again from the log

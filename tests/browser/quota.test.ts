@@ -5,6 +5,7 @@ import { exportSpace, importBackup } from '../../src/client/backup'
 import { readRecord, userDocName } from '../../src/sync/layout'
 import { databaseContains, dumpDatabase } from './rawIndexedDB'
 import { freshDbName } from './helpers'
+import { countMessages, sessionMessages } from '../../src/store/messageBlocks'
 
 // The browser refuses a write with a DOMException named QuotaExceededError; ReplicatedStore maps it
 // to the typed QuotaExceededError, and nothing of the write may stay: no log entry, no row, and no
@@ -88,7 +89,7 @@ describe('a write refused for quota', () => {
     expect(err).toBeInstanceOf(QuotaExceededError)
     expect((err as QuotaExceededError).code).toBe('QUOTA_EXCEEDED')
     expect(await dumpDatabase(c.db.name)).toEqual(before)
-    expect(await c.db.messages.filter((m) => m.content === 'REFUSED-1').count()).toBe(0)
+    expect((await sessionMessages(c.db, session.sessionId)).filter((m) => m.content === 'REFUSED-1')).toHaveLength(0)
     expect(await c.db.updates.count()).toBe(JSON.parse(before.updates).length)
     restore.pop()!()
     await expectConsistentAfter(c, user, session, 'REFUSED-1')
@@ -108,10 +109,10 @@ describe('a write refused for quota', () => {
     const { c, user, session } = await setup()
     const before = await dumpDatabase(c.db.name)
     const logBefore = await c.db.updates.count()
-    restore.push(refuseAtIndexedDB('messages'))
+    restore.push(refuseAtIndexedDB('messageBlocks'))
     await expect(session.addMessage('user', 'REFUSED-3')).rejects.toBeInstanceOf(QuotaExceededError)
     expect(await c.db.updates.count()).toBe(logBefore)
-    expect(await c.db.messages.count()).toBe(1)
+    expect(await countMessages(c.db)).toBe(1)
     expect(await dumpDatabase(c.db.name)).toEqual(before)
     restore.pop()!()
     await expectConsistentAfter(c, user, session, 'REFUSED-3')
@@ -127,7 +128,7 @@ describe('a write refused for quota', () => {
     restore.pop()!()
     await user.delete()
     await expect(c.getUser('alice')).rejects.toThrow(/not found/)
-    expect(await c.db.messages.count()).toBe(0)
+    expect(await countMessages(c.db)).toBe(0)
   })
 
   test('a refused import leaves nothing and reports the typed error', async () => {
@@ -135,7 +136,7 @@ describe('a write refused for quota', () => {
     const file = await exportSpace(c)
     const target = await client()
     const before = await dumpDatabase(target.db.name)
-    restore.push(refuseAtIndexedDB('messages'))
+    restore.push(refuseAtIndexedDB('messageBlocks'))
     await expect(importBackup(target, file)).rejects.toBeInstanceOf(QuotaExceededError)
     expect(await dumpDatabase(target.db.name)).toEqual(before)
     restore.pop()!()

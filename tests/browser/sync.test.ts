@@ -2,6 +2,9 @@ import { afterEach, describe, expect, inject, test } from 'vitest'
 import { createSpaceCredentials, InvalidSessionStateError, MemoryClient, SyncError, type SyncConfig } from '../../src/index'
 import { ScriptedEngine } from '../testDoubles'
 import { freshDbName } from './helpers'
+import Dexie from 'dexie'
+import { countMessages } from '../../src/store/messageBlocks'
+import { userDocName } from '../../src/sync/layout'
 
 const open: MemoryClient[] = []
 afterEach(() => {
@@ -64,6 +67,39 @@ describe('sync through the real Hocuspocus server', () => {
     await expect.poll(async () => (await ul.listMemories()).items.map((m) => m.content), { timeout: 10_000 }).toEqual(['User lives in Paris'])
   })
 
+  test('a new device receiving a large user stores it as one snapshot entry, with every message in order', async () => {
+    const cfg = await space()
+    const a = await device(cfg)
+    const u = await a.createUser('alice')
+    const sessions = [await u.createSession(), await u.createSession()]
+    for (let i = 0; i < 240; i++) await sessions[i % 2].addMessage(i % 4 < 2 ? 'user' : 'assistant', `message ${i}: `.padEnd(400, 'words '))
+    await settle(a)
+    // the new device, watched: the provider hands the store the update bytes of the large message
+    const late = await MemoryClient.open({ dbName: freshDbName('late'), autoProcess: false })
+    open.push(late)
+    const handed: [string, Uint8Array][] = []
+    const expectRemote = late.store.expectRemoteUpdate.bind(late.store)
+    late.store.expectRemoteUpdate = (name, update) => {
+      handed.push([name, update])
+      expectRemote(name, update)
+    }
+    await late.connectSync(cfg)
+    await settle(late)
+    const ul = await expect.poll(async () => (await late.listUsers()).total, { timeout: 10_000 }).toBe(1).then(() => late.getUser('alice'))
+    for (const s of sessions) {
+      const want = (await s.getMessages({ limit: 200 })).messages.map((m) => m.content)
+      await expect.poll(async () => (await (await ul.getSession(s.sessionId)).getMessages({ limit: 200 })).messages.map((m) => m.content), { timeout: 10_000 }).toEqual(want)
+    }
+    // far over the size that is stored as received: one entry, a snapshot, so no compaction follows
+    const entries = await late.db.updates.where('[doc+seq]').between([userDocName(u.uid), Dexie.minKey], [userDocName(u.uid), Dexie.maxKey]).toArray()
+    expect(entries).toHaveLength(1)
+    expect(entries[0].snapshot).toBe(true)
+    expect(entries[0].data.byteLength).toBeGreaterThan(64 * 1024)
+    expect(handed.map(([name]) => name)).toEqual([userDocName(u.uid)])
+    expect(entries[0].data).toEqual(handed[0][1])
+    expect((await ul.getLastNMessages(3)).messages.map((m) => m.content.slice(0, 12))).toEqual(['message 237:', 'message 238:', 'message 239:'])
+  })
+
   test('a wrong secret is refused by the server and the status says why', async () => {
     const cfg = await space()
     const a = await device(cfg)
@@ -116,11 +152,11 @@ describe('sync through the real Hocuspocus server', () => {
     await s.addMessage('user', 'secret words')
     await settle(a, b)
     await expect.poll(async () => (await b.listUsers()).total, { timeout: 10_000 }).toBe(1)
-    await expect.poll(async () => b.db.messages.count(), { timeout: 10_000 }).toBe(1)
+    await expect.poll(async () => countMessages(b.db), { timeout: 10_000 }).toBe(1)
     await u.delete()
     await settle(a, b)
     await expect.poll(async () => (await b.listUsers()).total, { timeout: 10_000 }).toBe(0)
-    await expect.poll(async () => b.db.messages.count(), { timeout: 10_000 }).toBe(0)
+    await expect.poll(async () => countMessages(b.db), { timeout: 10_000 }).toBe(0)
   })
 
   test('a session is processed by one device: B processes A’s session while both are online, nothing is duplicated', async () => {

@@ -2,6 +2,7 @@ import 'fake-indexeddb/auto'
 import { afterEach, describe, expect, test } from 'vitest'
 import type { DocRecord, MemoryRecord, MessageRecord, ProfileRecord, SessionRecord } from '../../src/core/types'
 import { KeepsakeDB } from '../../src/store/db'
+import { blockNumber, blockRowsOf } from '../../src/store/messageBlocks'
 import { retrieve } from '../../src/retrieval/retrieve'
 import { dropUserIndex, passages, userIndex, type RetrievalContext } from '../../src/retrieval/UserIndex'
 import type { MemoryEngine } from '../../src/engine/types'
@@ -37,6 +38,16 @@ async function write(db: KeepsakeDB, fn: () => Promise<unknown>, log = true) {
   })
 }
 
+/** Adds and removes messages the way the projection does: each changed block is written whole. */
+async function changeMessages(db: KeepsakeDB, add: MessageRecord[], remove: string[] = []) {
+  const all = (await db.messageBlocks.toArray()).flatMap((b) => b.messages)
+  const touched = new Set([...add, ...all.filter((m) => remove.includes(m.messageId))].map((m) => `${m.sessionId}|${blockNumber(m.seq)}`))
+  const key = (m: MessageRecord) => `${m.sessionId}|${blockNumber(m.seq)}`
+  const next = [...all.filter((m) => !remove.includes(m.messageId) && !add.some((a) => a.messageId === m.messageId)), ...add]
+  await db.messageBlocks.bulkDelete([...touched].map((k) => [k.split('|')[0], Number(k.split('|')[1])] as [string, number]))
+  await db.messageBlocks.bulkPut(blockRowsOf(next.filter((m) => touched.has(key(m)))))
+}
+
 const at = (i: number) => new Date(Date.UTC(2025, 0, 1, 10, i)).toISOString()
 const profile: ProfileRecord = { uid: UID, name: 'Alice', about: '', metadata: {}, mergeConflictEnabled: null, createdAt: at(0), updatedAt: at(0), lastActiveAt: at(0) }
 const session = (id: string, i = 0): SessionRecord => ({ sessionId: id, uid: UID, status: 'processed', metadata: {}, createdAt: at(i), autoProcessAfterSeconds: 600, lastMessageAt: null, processedAt: null, error: null, updatedAt: at(i) })
@@ -58,7 +69,7 @@ describe('the user index stays in step with the read model', () => {
     await write(db, async () => {
       await db.users.put(profile)
       await db.sessions.put(session('s1'))
-      await db.messages.bulkPut([message('m1', 's1', 0, 'I moved to Paris last year'), message('m2', 's1', 1, 'I love the bakeries here')])
+      await changeMessages(db, [message('m1', 's1', 0, 'I moved to Paris last year'), message('m2', 's1', 1, 'I love the bakeries here')])
       await db.memories.put(memory('k1', 'User lives in Paris', { sourceMessageIds: ['m1'] }))
     })
     // the memory and the message it was drawn from are one item: the memory, quoting the message
@@ -80,14 +91,14 @@ describe('the user index stays in step with the read model', () => {
     expect(await found(ctx, 'Berlin')).toEqual([])
 
     // a message appended: found, and its neighbours (two on each side) now carry it as context
-    await write(db, () => db.messages.put(message('m3', 's1', 2, 'Croissants every morning')))
+    await write(db, () => changeMessages(db, [message('m3', 's1', 2, 'Croissants every morning')]))
     const croissants = await found(ctx, 'croissants')
     expect(croissants[0]).toBe('message:m3')
     expect(croissants.slice(1).sort()).toEqual(['message:m1', 'message:m2'])
 
     // deletes: a session's messages and a memory
     await write(db, async () => {
-      await db.messages.bulkDelete(['m1', 'm2', 'm3'])
+      await changeMessages(db, [], ['m1', 'm2', 'm3'])
       await db.memories.bulkDelete(['k1', 'k2'])
     })
     expect(await found(ctx, 'Paris croissants Berlin')).toEqual([])
@@ -121,7 +132,7 @@ describe('the user index stays in step with the read model', () => {
       await tabB.sessions.put(session('s1'))
     })
     expect(await found(ctx, 'guitar')).toEqual([])
-    await write(tabB, () => tabB.messages.put(message('m1', 's1', 0, 'I started learning the guitar')))
+    await write(tabB, () => changeMessages(tabB, [message('m1', 's1', 0, 'I started learning the guitar')]))
     expect(await found(ctx, 'guitar')).toEqual(['message:m1'])
     // counts change even when a writer did not log (belt and braces)
     await write(tabB, () => tabB.memories.put(memory('k1', 'User plays guitar')), false)
@@ -152,7 +163,7 @@ describe('the user index stays in step with the read model', () => {
     expect(embedded).toBe(5) // only the query
 
     // many new records are embedded in the background: lexical only until they are done
-    await write(db, () => db.messages.bulkPut(Array.from({ length: 200 }, (_, i) => message(`b${i}`, 's1', i, `note number ${i}`))))
+    await write(db, () => changeMessages(db, Array.from({ length: 200 }, (_, i) => message(`b${i}`, 's1', i, `note number ${i}`))))
     const during = await retrieve(ctx, UID, 'which automobile do I own?')
     expect(during.usedVectors).toBe(false)
     expect(during.items.map((i) => i.id)).not.toContain('k1') // no shared word: only vectors find it

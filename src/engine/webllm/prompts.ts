@@ -17,7 +17,6 @@ export interface PromptMessages {
 }
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
-const DAY_MS = 86_400_000
 
 /** YYYY-MM-DD of a Date in UTC. */
 export function isoDay(d: Date): string {

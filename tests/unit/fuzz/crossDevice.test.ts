@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto'
 import { afterEach, describe, expect, test } from 'vitest'
 import { MemoryClient } from '../../../src/index'
-import { candidate, ScriptedEngine } from '../../testDoubles'
+import { ScriptedEngine } from '../../testDoubles'
 import { InProcessNetwork } from './InProcessNetwork'
 import { RandomSource } from './RandomSource'
 

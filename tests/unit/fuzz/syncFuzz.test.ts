@@ -8,6 +8,7 @@ import type { DecideInput } from '../../../src/engine/types'
 import { ScriptedEngine } from '../../testDoubles'
 import { InProcessNetwork } from './InProcessNetwork'
 import { RandomSource } from './RandomSource'
+import { countMessages } from '../../../src/store/messageBlocks'
 
 /**
  * Convergence fuzz: 3 to 5 clients run seeded random operations (every public write, processing
@@ -144,13 +145,20 @@ async function splitBrain(clients: MemoryClient[], net: InProcessNetwork, rng: R
   }
 }
 
-const PROJECTED = ['settings', 'directory', 'users', 'docs', 'sessions', 'messages', 'memories', 'connections', 'conflicts']
+const PROJECTED = ['settings', 'directory', 'users', 'docs', 'sessions', 'messageBlocks', 'memories', 'connections', 'conflicts']
+
+/** JSON with every object's keys sorted, at every depth (a message block holds message objects). */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`
+  if (value && typeof value === 'object') return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`).join(',')}}`
+  return JSON.stringify(value) ?? 'null'
+}
 
 async function dump(c: MemoryClient): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {}
   for (const t of PROJECTED) {
     const rows = await c.db.table(t).toArray()
-    out[t] = rows.map((r) => JSON.stringify(r, Object.keys(r).sort())).sort()
+    out[t] = rows.map(stableJson).sort()
   }
   return out
 }
@@ -234,7 +242,7 @@ async function runSeed(seed: number): Promise<void> {
     totals.memories += memories.filter(isLive).length
     totals.conflicts += conflicts.length
     totals.syncConflicts += conflicts.filter((c) => c.origin === 'sync').length
-    totals.messages += await clients[0].db.messages.count()
+    totals.messages += await countMessages(clients[0].db)
     totals.users += await clients[0].db.users.count()
   } catch (e) {
     console.error(`sync fuzz: seed ${seed} failed (pin it in PINNED_SEEDS; replay with FUZZ_FIRST_SEED=${seed} FUZZ_SEEDS=1)`)

@@ -1,0 +1,58 @@
+import type * as Y from 'yjs'
+import type { MessageRecord } from '../core/types'
+import { blockNumber, toBlockRow, type MessageBlockRow } from '../store/messageBlocks'
+
+/** Key of a block in the index: session id and block number. */
+export type BlockKey = string
+
+const SEP = '\u0000'
+
+/**
+ * Which messages of a document's `messages` map belong to which block (session, seq / block size),
+ * kept in step with every transaction, so a projection can rebuild a changed block from the Y
+ * document alone: no IndexedDB read before the write, and no stale rows after another tab's writes.
+ */
+export class MessageBlockIndex {
+  private readonly ids = new Map<BlockKey, Set<string>>()
+  private readonly blockOf = new Map<string, BlockKey>()
+
+  constructor(private readonly map: Y.Map<unknown>) {}
+
+  /** Applies the changed keys of the messages map; returns the blocks they touch. */
+  update(keys: Iterable<string | null>): Set<BlockKey> {
+    const touched = new Set<BlockKey>()
+    for (const id of keys) {
+      if (id === null) continue
+      const value = this.map.get(id) as Partial<MessageRecord> | undefined
+      const before = this.blockOf.get(id)
+      if (before !== undefined) {
+        // gone, or (never for an immutable message, but cheap to handle) moved to another block
+        this.blockOf.delete(id)
+        const set = this.ids.get(before)!
+        set.delete(id)
+        if (!set.size) this.ids.delete(before)
+        touched.add(before)
+      }
+      if (value === undefined) continue
+      const key = `${String(value.sessionId)}${SEP}${blockNumber(value.seq)}`
+      this.blockOf.set(id, key)
+      let set = this.ids.get(key)
+      if (!set) this.ids.set(key, (set = new Set()))
+      set.add(id)
+      touched.add(key)
+    }
+    return touched
+  }
+
+  /** The block's row, or its primary key when the block is now empty (the row is to be deleted). */
+  row(key: BlockKey, uid: string): MessageBlockRow | [string, number] {
+    const i = key.indexOf(SEP)
+    const sessionId = key.slice(0, i)
+    const block = Number(key.slice(i + 1))
+    const ids = this.ids.get(key)
+    if (!ids?.size) return [sessionId, block]
+    const messages: MessageRecord[] = []
+    for (const id of ids) messages.push({ ...(this.map.get(id) as MessageRecord), messageId: id, uid })
+    return toBlockRow(uid, sessionId, block, messages)
+  }
+}
