@@ -2,7 +2,7 @@ import { uuidv7 } from '../src/core/ids'
 import type { MemoryRecord, MessageRecord, SessionRecord } from '../src/core/types'
 import type { MemoryClient } from '../src/index'
 import { local } from '../src/pipeline/context'
-import { setRecord, SPACE_DOC, userDocName } from '../src/sync/layout'
+import { setRecord, SPACE_DOC, storedMessage, userDocName } from '../src/sync/layout'
 
 /**
  * Fills one user with many sessions, messages and memories quickly: one store write (one Y
@@ -19,7 +19,7 @@ export async function seedUser(client: MemoryClient, uid: string, opts: { sessio
         setRecord(udoc.getMap('sessions'), sessionId, rec, true)
         for (let m = 0; m < opts.messagesPerSession; m++) {
           const msg: MessageRecord = { messageId: uuidv7(), sessionId, uid, seq: m, role: m % 2 ? 'assistant' : 'user', content: `session ${s} message ${m}: an ordinary sentence of chat`, timestamp: new Date(Date.parse(at) + m * 1000).toISOString() }
-          setRecord(udoc.getMap('messages'), msg.messageId, msg, false)
+          setRecord(udoc.getMap('messages'), msg.messageId, storedMessage(msg), false)
         }
         for (let k = 0; k < (opts.memoriesPerSession ?? 0); k++) {
           const id = uuidv7()

@@ -5,7 +5,7 @@ import { withLastMessage } from '../store/activity'
 import { sessionMessages } from '../store/messageBlocks'
 import { LIMITS, parseZonedDate, requireText, validateMetadata, validatePage, validateRole } from '../core/validation'
 import { uuidv7 } from '../core/ids'
-import { patchFields, setRecord } from '../sync/layout'
+import { patchFields, setRecord, storedMessage } from '../sync/layout'
 import { local, nowIso, sessionMap, writeUser, type ClientContext } from '../pipeline/context'
 import { getContext, type GetContextOptions, type SessionContext } from '../retrieval/getContext'
 
@@ -96,7 +96,7 @@ export class Session {
       const seq = (s.get('messageCount') as number | undefined) ?? 0
       const message: MessageRecord = { messageId: uuidv7(), sessionId: this.sessionId, uid: this.uid, seq, role: r, content: text, timestamp: at }
       local(udoc, () => {
-        setRecord(udoc.getMap('messages'), message.messageId, message, false)
+        setRecord(udoc.getMap('messages'), message.messageId, storedMessage(message), false)
         // only the per-message counters change in the common case: no session row is rewritten
         patchFields(s, { messageCount: seq + 1, lastMessageAt: at, status: 'pending', error: null })
       })

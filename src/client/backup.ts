@@ -35,7 +35,7 @@ import { local, nowIso, type ClientContext } from '../pipeline/context'
 import { reconcileUser } from '../pipeline/crossDevice'
 import { DEFAULT_SETTINGS } from '../store/settings'
 import { userMessages } from '../store/messageBlocks'
-import { patchFields, readRecord, setRecord, SPACE_DOC, userDocName } from '../sync/layout'
+import { patchFields, readRecord, setRecord, SPACE_DOC, storedMessage, userDocName } from '../sync/layout'
 import type { MemoryClient } from './MemoryClient'
 import type { User } from './User'
 
@@ -495,7 +495,7 @@ export async function importBackupInto(ctx: ClientContext, data: unknown, option
           const existing = readRecord<MessageRecord>(udoc.getMap('messages').get(m.messageId))
           const sameSession = existing === undefined || existing.sessionId === s.sessionId
           const rec: MessageRecord = { messageId: m.messageId, sessionId: s.sessionId, uid: p.uid, seq: m.seq, role: m.role, content: m.content, timestamp: m.timestamp }
-          if (merge('messages', m.messageId, m, (r) => toBackupMessage({ ...(r as unknown as MessageRecord), messageId: m.messageId }), () => rec, false, sameSession)) {
+          if (merge('messages', m.messageId, m, (r) => toBackupMessage({ ...(r as unknown as MessageRecord), messageId: m.messageId }), () => storedMessage(rec), false, sameSession)) {
             newSeq = Math.max(newSeq, m.seq + 1)
           }
         }

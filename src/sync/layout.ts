@@ -1,4 +1,5 @@
 import * as Y from 'yjs'
+import type { MessageRecord } from '../core/types'
 
 /**
  * How records live inside the Yjs documents, and which Dexie table each is projected into.
@@ -96,6 +97,16 @@ export function patchFields(map: Y.Map<unknown>, patch: Record<string, unknown>)
     if (cur !== undefined && typeof v === 'object' && JSON.stringify(cur) === JSON.stringify(v)) continue
     map.set(k, v)
   }
+}
+
+/**
+ * A message as its user's document holds it: the map key is its id and the document is its user's,
+ * so neither is stored again (about a third of a message's bytes on disk and on the wire). Whoever
+ * reads a message from the document adds both back; values written before this carry them, which
+ * is the same record.
+ */
+export function storedMessage(m: MessageRecord): Omit<MessageRecord, 'messageId' | 'uid'> {
+  return { sessionId: m.sessionId, seq: m.seq, role: m.role, content: m.content, timestamp: m.timestamp }
 }
 
 export function readRecord<T>(value: unknown): T | undefined {
