@@ -48,6 +48,11 @@ export interface StoreEvents {
   onCommitted?(name: string, update: Uint8Array): void
   /** Rows were projected from a remote (sync) update. */
   onRemoteProjected?(name: string): void
+  /**
+   * A remote update could not be stored (QuotaExceededError when the device is full); the document
+   * was dropped from memory and is reloaded from the log, so the update must come again.
+   */
+  onRemoteFailed?(name: string, error: unknown): void
 }
 
 /** The log moved under an optimistic write (another tab wrote): the write is tried again. */
@@ -407,7 +412,8 @@ export class ReplicatedStore {
           // their merge is the whole document, a snapshot, so no compaction has to follow.
           await this.persist(d, updates, changes, d.lastSeq === 0)
         })
-      } catch {
+      } catch (e) {
+        this.emit('onRemoteFailed', d.name, isQuotaError(e) ? new QuotaExceededError() : e)
         this.unload(d.name)
         return
       }

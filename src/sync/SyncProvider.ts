@@ -1,6 +1,6 @@
 import { HocuspocusProvider, HocuspocusProviderWebsocket, WebSocketStatus } from '@hocuspocus/provider'
 import type * as Y from 'yjs'
-import { SyncError } from '../core/errors'
+import { QuotaExceededError, SyncError } from '../core/errors'
 import { deriveSpaceToken, isValidSpaceId, isWellFormedSecret, parseSyncRejectReason, syncDocumentName } from '../core/spaceToken'
 import { SPACE_DOC, uidOfDocName, userDocName } from './layout'
 import type { ReplicatedStore } from './ReplicatedStore'
@@ -53,8 +53,13 @@ export class SyncProvider {
   private token: Promise<string>
   private stopped = false
   private authError: string | undefined
+  /** why remote updates cannot be stored here (the device is full), until one is stored again */
+  private storageError: string | undefined
+  /** documents whose remote updates failed to store, with how many times in a row */
+  private readonly remoteFailures = new Map<string, number>()
   private unlisten: () => void
   private directoryObserver: (() => void) | undefined
+  private directory: Y.Map<unknown> | undefined
 
   constructor(
     private readonly store: ReplicatedStore,
@@ -79,18 +84,36 @@ export class SyncProvider {
     this.socket.on('disconnect', () => this.recompute())
     this.unlisten = store.listen({
       onDocLoaded: (name, doc) => {
-        if (!this.stopped && this.wanted(name)) this.attach(name, doc)
+        if (this.stopped || !this.wanted(name)) return
+        this.attach(name, doc)
+        // the space document reloaded (after a failed write): follow the new directory
+        if (name === SPACE_DOC && this.directory) this.watchDirectory(doc)
       },
       onDocUnloaded: (name) => {
         this.detach(name)
-        // reloaded after a failed write: attach again (a deleted user's document stays away)
-        if (!this.stopped && this.wanted(name)) setTimeout(() => void this.ensureIfLive(name), 500)
+        // reloaded after a failed write: attach again (a deleted user's document stays away), later
+        // each time it fails again, so a full device does not fetch the same update in a loop
+        const failures = this.remoteFailures.get(name) ?? 0
+        const delay = Math.min(500 * 2 ** failures, 30_000)
+        if (!this.stopped && this.wanted(name)) setTimeout(() => void this.ensureIfLive(name), delay)
+      },
+      onRemoteFailed: (name, error) => {
+        this.remoteFailures.set(name, (this.remoteFailures.get(name) ?? 0) + 1)
+        if (error instanceof QuotaExceededError) this.storageError = STORAGE_FULL
+        this.recompute()
       },
       onCommitted: (name, update) => {
         const p = this.providers.get(name)
         if (p) p.documentUpdateHandler(update, this.store)
       },
-      onRemoteProjected: (name) => this.options.onRemoteChange?.(name),
+      onRemoteProjected: (name) => {
+        this.remoteFailures.delete(name)
+        if (this.storageError && this.remoteFailures.size === 0) {
+          this.storageError = undefined
+          this.recompute()
+        }
+        this.options.onRemoteChange?.(name)
+      },
     })
     if (typeof window !== 'undefined') {
       window.addEventListener('online', this.onNetwork)
@@ -110,8 +133,14 @@ export class SyncProvider {
 
   /** Attaches the space document, then every user document its directory names. */
   async start(): Promise<void> {
-    const space = await this.ensure(SPACE_DOC)
+    this.watchDirectory(await this.ensure(SPACE_DOC))
+  }
+
+  /** Attaches every user document the space's directory names, now and as it changes. */
+  private watchDirectory(space: Y.Doc): void {
+    this.directoryObserver?.()
     const directory = space.getMap('directory')
+    this.directory = directory
     const sync = () => {
       if (this.stopped) return
       directory.forEach((entry, uid) => {
@@ -196,8 +225,33 @@ export class SyncProvider {
     return () => this.listeners.delete(listener)
   }
 
-  /** Resolves once every attached document is synced with nothing pending (or rejects after `timeoutMs`). */
-  whenSynced(timeoutMs = 10_000): Promise<void> {
+  /**
+   * Resolves once every document is synced with nothing pending, and what arrived is stored and
+   * readable: the store has projected it, and every user the directory names is attached too.
+   * Rejects after `timeoutMs`, or when sync stops with an error.
+   */
+  async whenSynced(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      await this.whenSyncedState(Math.max(0, deadline - Date.now()))
+      await this.store.flush()
+      if (this.status.state === 'synced' && this.everyUserAttached()) return
+      if (Date.now() >= deadline) throw new SyncError(`not synced after ${timeoutMs} ms (state: ${this.status.state}, pending: ${this.status.pendingChanges})`)
+      await new Promise((r) => setTimeout(r, 10))
+    }
+  }
+
+  /** Every live user of the directory has a provider (the directory observer attaches them asynchronously). */
+  private everyUserAttached(): boolean {
+    if (!this.directory) return false
+    let all = true
+    this.directory.forEach((entry, uid) => {
+      if (!(entry as Y.Map<unknown>).get('deletedAt') && !this.providers.has(userDocName(uid))) all = false
+    })
+    return all
+  }
+
+  private whenSyncedState(timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
       let done = false
       let off: () => void = () => undefined
@@ -224,13 +278,13 @@ export class SyncProvider {
     const offline = typeof navigator !== 'undefined' && navigator.onLine === false
     let state: SyncState
     if (this.stopped) state = 'disabled'
-    else if (this.authError) state = 'error'
+    else if (this.authError || this.storageError) state = 'error'
     else if (offline) state = 'offline'
     else if (this.socket.status !== WebSocketStatus.Connected) state = this.socket.status === WebSocketStatus.Connecting ? 'connecting' : 'offline'
     else if (providers.length && providers.every((p) => p.synced) && pending === 0) state = 'synced'
     else state = 'syncing'
     const next: SyncStatus = { state, pendingChanges: pending, url: this.config.url, spaceId: this.config.spaceId }
-    if (this.authError) next.error = this.authError
+    if (this.authError || this.storageError) next.error = this.authError ?? this.storageError
     next.lastSyncedAt = state === 'synced' ? new Date() : this.status.lastSyncedAt
     const changed = next.state !== this.status.state || next.pendingChanges !== this.status.pendingChanges || next.error !== this.status.error
     this.status = next
@@ -253,6 +307,9 @@ export class SyncProvider {
     for (const l of this.listeners) l(this.getStatus())
   }
 }
+
+/** The status error while this device has no room for what other devices send. */
+export const STORAGE_FULL = 'storage-full: this device has no room left to store changes from your other devices'
 
 /** Updates at least this large are stored as received (see ReplicatedStore.expectRemoteUpdate). */
 const LARGE_UPDATE = 64 * 1024

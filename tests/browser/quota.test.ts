@@ -2,35 +2,16 @@ import { afterEach, describe, expect, test } from 'vitest'
 import * as Y from 'yjs'
 import { MemoryClient, QuotaExceededError, type MemoryClientOptions, type Session, type User } from '../../src/index'
 import { exportSpace, importBackup } from '../../src/client/backup'
-import { readRecord, userDocName } from '../../src/sync/layout'
+import { readRecord, setRecord, storedMessage, userDocName } from '../../src/sync/layout'
+import { ReplicatedStore } from '../../src/sync/ReplicatedStore'
+import { KeepsakeDB } from '../../src/store/db'
 import { databaseContains, dumpDatabase } from './rawIndexedDB'
-import { freshDbName } from './helpers'
+import { freshDbName, quota, refuseAtIndexedDB } from './helpers'
 import { countMessages, sessionMessages } from '../../src/store/messageBlocks'
 
 // The browser refuses a write with a DOMException named QuotaExceededError; ReplicatedStore maps it
 // to the typed QuotaExceededError, and nothing of the write may stay: no log entry, no row, and no
 // trace in the in-memory document that a later write would persist.
-
-const quota = () => new DOMException('The quota has been exceeded.', 'QuotaExceededError')
-
-/** Makes IndexedDB itself refuse add/put on one object store, as a full disk does. */
-function refuseAtIndexedDB(storeName: string, when: (value: unknown) => boolean = () => true): () => void {
-  const proto = IDBObjectStore.prototype
-  const add = proto.add
-  const put = proto.put
-  proto.add = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
-    if (this.name === storeName && when(value)) throw quota()
-    return add.call(this, value, key)
-  }
-  proto.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
-    if (this.name === storeName && when(value)) throw quota()
-    return put.call(this, value, key)
-  }
-  return () => {
-    proto.add = add
-    proto.put = put
-  }
-}
 
 const open: MemoryClient[] = []
 const restore: (() => void)[] = []
@@ -176,5 +157,43 @@ describe('what leaves the store after a refused write', () => {
     const text = JSON.stringify(peer.getMap('messages').toJSON())
     expect(text).not.toContain('REFUSED-SENT')
     expect(text).toContain('stored after')
+  })
+})
+
+describe('a large update from another device refused for quota', () => {
+  test('leaves nothing, drops the document from memory, and is stored when it comes again', async () => {
+    const db = new KeepsakeDB(freshDbName('wire-quota'))
+    await db.open()
+    const store = new ReplicatedStore(db)
+    const docName = userDocName('u1')
+    const doc = await store.getDoc(docName)
+    // enough messages for the projection's direct IndexedDB path (hundreds of block rows)
+    const source = new Y.Doc()
+    const N = 4200
+    source.transact(() => {
+      for (let i = 0; i < N; i++) {
+        const m = { messageId: `m${i}`, sessionId: `s${i % 2}`, uid: 'u1', seq: Math.floor(i / 2), role: 'user' as const, content: `words ${i}`, timestamp: new Date(Date.UTC(2025, 0, 1, 0, 0, i)).toISOString() }
+        setRecord(source.getMap('messages'), m.messageId, storedMessage(m), false)
+      }
+    })
+    const update = Y.encodeStateAsUpdate(source)
+    const before = await dumpDatabase(db.name)
+    restore.push(refuseAtIndexedDB('messageBlocks'))
+    store.expectRemoteUpdate(docName, update)
+    Y.applyUpdate(doc, update, 'a provider')
+    await store.flush()
+    expect(await dumpDatabase(db.name)).toEqual(before)
+    // dropped from memory, so nothing unstored lingers; a provider attaches to the reloaded document and syncs again
+    expect(store.loadedDocNames()).not.toContain(docName)
+    restore.pop()!()
+    const again = await store.getDoc(docName)
+    expect(again.getMap('messages').size).toBe(0)
+    store.expectRemoteUpdate(docName, update)
+    Y.applyUpdate(again, update, 'a provider')
+    await store.flush()
+    expect(await countMessages(db)).toBe(N)
+    expect((await db.messageBlocks.count()) >= 256).toBe(true)
+    store.close()
+    db.close()
   })
 })

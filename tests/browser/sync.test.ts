@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, inject, test } from 'vitest'
 import { createSpaceCredentials, InvalidSessionStateError, MemoryClient, SyncError, type SyncConfig } from '../../src/index'
 import { ScriptedEngine } from '../testDoubles'
-import { freshDbName } from './helpers'
+import { freshDbName, refuseAtIndexedDB } from './helpers'
+import { STORAGE_FULL } from '../../src/sync/SyncProvider'
 import Dexie from 'dexie'
 import { countMessages } from '../../src/store/messageBlocks'
 import { userDocName } from '../../src/sync/layout'
@@ -98,6 +99,35 @@ describe('sync through the real Hocuspocus server', () => {
     expect(handed.map(([name]) => name)).toEqual([userDocName(u.uid)])
     expect(entries[0].data).toEqual(handed[0][1])
     expect((await ul.getLastNMessages(3)).messages.map((m) => m.content.slice(0, 12))).toEqual(['message 237:', 'message 238:', 'message 239:'])
+  })
+
+  test('a device with no room for what arrives says so, does not fetch it in a loop, and catches up once there is room', async () => {
+    const cfg = await space()
+    const a = await device(cfg)
+    const u = await a.createUser('alice')
+    const s = await u.createSession()
+    await s.addMessage('user', 'arrives once there is room')
+    await settle(a)
+    const full = await MemoryClient.open({ dbName: freshDbName('full'), autoProcess: false })
+    open.push(full)
+    const failures: number[] = []
+    full.store.listen({ onRemoteFailed: () => failures.push(performance.now()) })
+    const restore = refuseAtIndexedDB('messageBlocks')
+    try {
+      await full.connectSync(cfg)
+      await expect.poll(() => full.syncStatus.state, { timeout: 10_000 }).toBe('error')
+      expect(full.syncStatus.error).toBe(STORAGE_FULL)
+      await new Promise((r) => setTimeout(r, 2500))
+      // tried again later each time (0.5 s, 1 s, 2 s...), not over and over
+      expect(failures.length).toBeGreaterThanOrEqual(1)
+      expect(failures.length).toBeLessThanOrEqual(3)
+    } finally {
+      restore()
+    }
+    await expect.poll(() => full.syncStatus.state, { timeout: 15_000 }).toBe('synced')
+    expect(full.syncStatus.error).toBeUndefined()
+    const uf = await full.getUser('alice')
+    expect((await uf.getLastNMessages(5)).messages.map((m) => m.content)).toEqual(['arrives once there is room'])
   })
 
   test('a wrong secret is refused by the server and the status says why', async () => {

@@ -1,5 +1,6 @@
 import type { SyncStatus } from '../../index'
 import { plural } from '../lib/format'
+import { explainSync } from '../lib/syncConfig'
 import { useSyncStore } from '../stores/syncStore'
 import { useUiStore } from '../stores/uiStore'
 import { Icon, type IconName } from './Icon'
@@ -18,8 +19,10 @@ function describe(s: SyncStatus, unreachable: boolean): { text: string; title: s
       return { text: s.pendingChanges ? `Syncing ${plural(s.pendingChanges, 'change')}` : 'Syncing…', icon: 'cloud', tone: '', title: 'Sending and receiving changes' }
     case 'synced':
       return { text: 'Synced', icon: 'cloud', tone: 'ok', title: s.lastSyncedAt ? `Up to date (last synced ${s.lastSyncedAt.toLocaleString()})` : 'Up to date' }
-    case 'error':
-      return { text: 'Sync error', icon: 'cloudOff', tone: 'bad', title: `Sync stopped: ${s.error ?? 'unknown reason'}. Your data is safe on this device. Open Settings to see what to do.` }
+    case 'error': {
+      const problem = explainSync(s, unreachable)
+      return { text: 'Sync error', icon: 'cloudOff', tone: 'bad', title: `${problem?.title ?? 'Sync stopped'}. Your data is safe on this device. Open Settings to see what to do.` }
+    }
   }
 }
 

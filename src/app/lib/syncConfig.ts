@@ -79,7 +79,8 @@ export interface SyncProblem {
   retry: boolean
 }
 
-const REJECTIONS: Record<string, Omit<SyncProblem, 'retry'> & { retry?: boolean }> = {
+/** Why sync stopped, by the code at the start of the status error; `local`: this device's reason, not the server's. */
+const REJECTIONS: Record<string, Omit<SyncProblem, 'retry'> & { retry?: boolean; local?: boolean }> = {
   'wrong-token': {
     title: 'The server refused this space’s key',
     text: 'The server knows this space with another key: the pairing link may be damaged or from another space. Open a fresh pairing link from a device that syncs (Settings, Sync), or leave this space.',
@@ -99,6 +100,12 @@ const REJECTIONS: Record<string, Omit<SyncProblem, 'retry'> & { retry?: boolean 
   'message-too-large': { title: 'A change was too big for the server', text: 'Ask the server’s owner to raise its message limit (maxMessageBytes), then try again.', retry: true },
   'malformed-update': { title: 'The server refused a damaged change', text: 'Try again; if it keeps happening, export a backup and report the problem.', retry: true },
   'server-shutting-down': { title: 'The sync server is restarting', text: 'Try again in a moment.', retry: true },
+  'storage-full': {
+    title: 'This device is out of storage',
+    text: 'Changes from your other devices can’t be saved here until there is room. Free some space (Settings, Storage: delete a downloaded model, or space on the device itself); sync picks up again by itself.',
+    retry: true,
+    local: true,
+  },
 }
 
 /** The code at the start of a rejection reason ("wrong-token: ..."), if any. */
@@ -114,7 +121,7 @@ export function rejectionCode(reason: string | undefined): string | null {
 export function explainSync(status: SyncStatus, unreachable: boolean): SyncProblem | null {
   if (status.state === 'error') {
     const known = REJECTIONS[rejectionCode(status.error) ?? '']
-    const said = status.error ? ` The server said: “${status.error}”.` : ''
+    const said = status.error && !known?.local ? ` The server said: “${status.error}”.` : ''
     if (known) return { title: known.title, text: `${known.text}${said}`, retry: known.retry ?? true }
     return { title: 'Sync stopped', text: `Your data is safe on this device.${said} Check the server address, or leave this space and pair again.`, retry: true }
   }
