@@ -185,3 +185,45 @@ test('sync errors say what to do: a damaged link, a wrong key, an unreachable se
   await a.context.close()
   await d.context.close()
 })
+
+test('a device with no room for what arrives says what to do, and catches up once there is room', async () => {
+  const a = await openDevice(browser, 'A')
+  await createFirstProfile(a.page, 'Ada Lovelace', 'ada')
+  await sendMessage(a.page, 'I write programs for the Analytical Engine.')
+  const link = await startSyncing(a.page)
+  await closeSettings(a.page)
+
+  // F's IndexedDB refuses new message rows as a full disk does, until the page lifts it.
+  const f = await openDevice(browser, 'F')
+  await f.context.addInitScript(() => {
+    const w = window as unknown as { __diskFull: boolean }
+    w.__diskFull = true
+    const proto = IDBObjectStore.prototype
+    for (const method of ['put', 'add'] as const) {
+      const original = proto[method]
+      proto[method] = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+        if (w.__diskFull && this.name === 'messageBlocks') throw new DOMException('The quota has been exceeded.', 'QuotaExceededError')
+        return original.apply(this, args)
+      }
+    }
+  })
+  await f.page.reload() // init scripts run in new documents; the link below only changes the hash
+  await joinWithLink(f.page, link)
+  // The profile cannot be stored, so the welcome card stays, and says why and what to do.
+  const problem = f.page.getByRole('alert').filter({ hasText: 'This device is out of storage' })
+  await problem.waitFor({ timeout: 30_000 })
+  expect(await problem.innerText()).toMatch(/Free some space/)
+  expect(await problem.innerText()).not.toMatch(/server said/)
+  await shotBoth(f.page, 'join-storage-full')
+
+  // Room again: "Try again now" receives everything.
+  await f.page.evaluate(() => ((window as unknown as { __diskFull: boolean }).__diskFull = false))
+  await problem.getByRole('button', { name: 'Try again now' }).click()
+  await f.page.locator('.session-title', { hasText: 'I write programs for the Analytical Engine.' }).waitFor({ timeout: 30_000 })
+  expect(await f.page.locator('.user-button').innerText()).toContain('Ada Lovelace')
+  await waitSynced(f.page)
+
+  expect(unexpectedErrors(appErrors(a.page))).toEqual([])
+  await a.context.close()
+  await f.context.close()
+})

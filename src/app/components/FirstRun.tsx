@@ -1,5 +1,33 @@
+import { useSyncStore } from '../stores/syncStore'
 import { ImportBackup } from './ImportBackup'
 import { NewProfileForm } from './NewProfileForm'
+import { SyncProblemBox } from './SyncProblemBox'
+
+/**
+ * On a device that joined a space and has no profile yet: what is arriving from the other devices,
+ * or why it cannot arrive. (Creating a profile here still works; it syncs to the others.)
+ */
+function JoinStatus() {
+  const config = useSyncStore((s) => s.config)
+  const state = useSyncStore((s) => s.status.state)
+  if (!config) return null
+  if (state === 'synced') {
+    return (
+      <p className="join-status" role="status">
+        Synced with your other devices; there is no profile on them yet. Create one here and it appears on them too.
+      </p>
+    )
+  }
+  if (state === 'syncing' || state === 'connecting') {
+    return (
+      <div className="join-status" role="status">
+        <p>Receiving your data from your other devices…</p>
+        <progress aria-label="Receiving your data" />
+      </div>
+    )
+  }
+  return <SyncProblemBox />
+}
 
 /** The first screen on a device with no profile yet: one welcoming card. */
 export function FirstRun() {
@@ -15,6 +43,7 @@ export function FirstRun() {
           <li>Everything stays on this device; no account, no cloud.</li>
           <li>Works offline. Sync between your own devices is optional.</li>
         </ul>
+        <JoinStatus />
         <NewProfileForm submitLabel="Create my profile" autoFocus />
         <div className="welcome-restore">
           <span className="field-hint">Used Keepsake before?</span>{' '}

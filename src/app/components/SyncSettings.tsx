@@ -2,11 +2,12 @@ import { useEffect, useId, useState, type FormEvent } from 'react'
 import type { SyncStatus } from '../../index'
 import { errorMessage } from '../lib/errors'
 import { plural, shortDate } from '../lib/format'
-import { defaultServerUrl, explainSync, serverUrlProblem } from '../lib/syncConfig'
+import { defaultServerUrl, serverUrlProblem } from '../lib/syncConfig'
 import { useSyncStore } from '../stores/syncStore'
 import { Dialog } from './Dialog'
 import { Icon } from './Icon'
 import { PairingPanel } from './PairingPanel'
+import { SyncProblemBox } from './SyncProblemBox'
 
 function stateLine(s: SyncStatus): { text: string; tone: string } {
   switch (s.state) {
@@ -45,31 +46,14 @@ function useAction() {
 
 function SyncStatusBox() {
   const status = useSyncStore((s) => s.status)
-  const unreachable = useSyncStore((s) => s.unreachable)
-  const config = useSyncStore((s) => s.config)
-  const retry = useSyncStore((s) => s.retry)
   const line = stateLine(status)
-  const problem = config ? explainSync(status, unreachable) : null
   return (
     <>
       <p className={`sync-state${line.tone ? ` sync-state-${line.tone}` : ''}`} role="status">
         <Icon name={status.state === 'synced' || status.state === 'syncing' ? 'cloud' : 'cloudOff'} size={16} />
         <span>{line.text}</span>
       </p>
-      {problem && (
-        <div className="sync-problem" role="alert">
-          <Icon name="warning" size={18} />
-          <div>
-            <p className="sync-problem-title">{problem.title}</p>
-            <p>{problem.text}</p>
-            {problem.retry && (
-              <button type="button" className="button small" onClick={() => void retry()}>
-                Try again now
-              </button>
-            )}
-          </div>
-        </div>
-      )}
+      <SyncProblemBox />
     </>
   )
 }
