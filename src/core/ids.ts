@@ -11,6 +11,12 @@ function randomBytes(n: number): Uint8Array {
   return b
 }
 
+/** Starts the monotonic part afresh. Only for tests that replay a run exactly (the sync fuzz). */
+export function resetIdClockForTests(): void {
+  lastMs = 0
+  counter = 0
+}
+
 export function uuidv7(): string {
   let ms = Date.now()
   if (ms <= lastMs) {

@@ -55,6 +55,15 @@ export interface StoreEvents {
   onRemoteFailed?(name: string, error: unknown): void
 }
 
+/**
+ * Where new documents take their Yjs client id from; null: Yjs's own random one. Only for tests
+ * that replay a run exactly (the sync fuzz): a client id decides which of two concurrent edits wins.
+ */
+let clientIdSource: (() => number) | null = null
+export function setClientIdSourceForTests(source: (() => number) | null): void {
+  clientIdSource = source
+}
+
 /** The log moved under an optimistic write (another tab wrote): the write is tried again. */
 class StaleWrite extends Error {}
 
@@ -342,6 +351,7 @@ export class ReplicatedStore {
 
   private createLoaded(name: string): LoadedDoc {
     const doc = new Y.Doc({ gc: true })
+    if (clientIdSource) doc.clientID = clientIdSource()
     const specs = new Map<Y.AbstractType<unknown>, MapSpec>()
     let blocks: LoadedDoc['blocks'] = null
     for (const spec of mapsOf(name)) {

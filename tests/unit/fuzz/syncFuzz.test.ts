@@ -1,6 +1,9 @@
 import 'fake-indexeddb/auto'
 import Dexie from 'dexie'
-import { describe, expect, test } from 'vitest'
+import { describe, expect, test, vi } from 'vitest'
+import * as Y from 'yjs'
+import { resetIdClockForTests } from '../../../src/core/ids'
+import { setClientIdSourceForTests } from '../../../src/sync/ReplicatedStore'
 import { groupChains, isLive } from '../../../src/core/chains'
 import type { Decision, MemoryRecord } from '../../../src/core/types'
 import { MemoryClient, type Session, type User } from '../../../src/index'
@@ -15,7 +18,7 @@ import { countMessages } from '../../../src/store/messageBlocks'
  * with a scripted engine, conflicts and their answers, deletes) with random disconnects and random
  * delivery order. After a final full sync every client's Dexie projection and Y documents must be
  * equal, and the version rules' invariants must hold. FUZZ_SEEDS=N runs more seeds; a failing seed
- * is printed: pin it in PINNED_SEEDS.
+ * is printed: pin it in PINNED_SEEDS. A seed replays exactly (see seededWorld), alone or after others.
  */
 const SEEDS = Number(process.env.FUZZ_SEEDS ?? 200)
 const FIRST_SEED = Number(process.env.FUZZ_FIRST_SEED ?? 1)
@@ -190,13 +193,47 @@ function checkInvariants(memories: MemoryRecord[], connections: { chainA: string
 
 const totals = { memories: 0, versions: 0, conflicts: 0, syncConflicts: 0, messages: 0, users: 0 }
 
-async function runSeed(seed: number): Promise<void> {
+/**
+ * Everything random in a run comes from the seed: ids (uuidv7's random bits and its clock, which is
+ * the run's clock), Yjs client ids (they decide which of two concurrent edits wins), and the
+ * operations. So a seed replays exactly. Returns the restore.
+ */
+function seededWorld(seed: number, clock: () => number): () => void {
+  const bits = new RandomSource((seed * 2654435761) >>> 0)
+  const crypto = globalThis.crypto
+  const realRandom = crypto.getRandomValues
+  crypto.getRandomValues = (<T extends ArrayBufferView | null>(array: T): T => {
+    if (array) {
+      const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength)
+      for (let i = 0; i < bytes.length; i++) bytes[i] = bits.int(256)
+    }
+    return array
+  }) as typeof crypto.getRandomValues
+  const now = vi.spyOn(Date, 'now').mockImplementation(clock)
+  resetIdClockForTests()
+  setClientIdSourceForTests(() => 1 + bits.int(0x7ffffffe))
+  return () => {
+    crypto.getRandomValues = realRandom
+    now.mockRestore()
+    setClientIdSourceForTests(null)
+  }
+}
+
+/** The final state of a run, for comparing two runs of one seed. */
+async function fingerprint(c: MemoryClient, names: Iterable<string>): Promise<string> {
+  const docs: Record<string, number[]> = {}
+  for (const n of [...names].sort()) if ((await c.store.storedDocNames()).includes(n)) docs[n] = [...Y.encodeStateAsUpdate(await c.store.getDoc(n))]
+  return JSON.stringify({ rows: await dump(c), docs })
+}
+
+async function runSeed(seed: number): Promise<string> {
   const rng = new RandomSource(seed)
   const net = new InProcessNetwork(rng)
   const count = 3 + rng.int(3)
   const clients: MemoryClient[] = []
   let t = Date.UTC(2025, 0, 1)
   const now = () => new Date(t)
+  const restore = seededWorld(seed, () => t)
   try {
     for (let i = 0; i < count; i++) {
       const c = await MemoryClient.open({ dbName: `fuzz-${seed}-${i}`, engine: fuzzEngine(), now, autoProcess: false })
@@ -244,10 +281,12 @@ async function runSeed(seed: number): Promise<void> {
     totals.syncConflicts += conflicts.filter((c) => c.origin === 'sync').length
     totals.messages += await countMessages(clients[0].db)
     totals.users += await clients[0].db.users.count()
+    return await fingerprint(clients[0], net.names)
   } catch (e) {
     console.error(`sync fuzz: seed ${seed} failed (pin it in PINNED_SEEDS; replay with FUZZ_FIRST_SEED=${seed} FUZZ_SEEDS=1)`)
     throw e
   } finally {
+    restore()
     for (const c of clients) c.close()
     for (let i = 0; i < count; i++) await Dexie.delete(`fuzz-${seed}-${i}`)
   }
@@ -255,6 +294,11 @@ async function runSeed(seed: number): Promise<void> {
 
 describe('sync convergence fuzz', () => {
   for (const seed of PINNED_SEEDS) test(`pinned seed ${seed}`, () => runSeed(seed), 60_000)
+  test('a seed replays exactly, whatever ran before it', async () => {
+    const once = await runSeed(7)
+    await runSeed(3)
+    expect(await runSeed(7)).toBe(once)
+  }, 120_000)
   test(`${SEEDS} random seeds from ${FIRST_SEED}`, async () => {
     const started = Date.now()
     for (let s = FIRST_SEED; s < FIRST_SEED + SEEDS; s++) await runSeed(s)
