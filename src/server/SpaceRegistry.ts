@@ -1,7 +1,8 @@
 /**
  * The spaces a sync server admits, kept in two tables of the same SQLite file as the documents:
  * `keepsake_spaces` (space id -> hash of its token; the secret is never known here) and
- * `keepsake_space_documents` (which document names each space has used, for the per-space cap).
+ * `keepsake_space_documents` (which document names each space has used, for the per-space cap) and
+ * `keepsake_deleted_documents` (documents of deleted users: never stored again).
  */
 import { timingSafeEqual } from 'node:crypto'
 import { createSpaceCredentials, hashToken, isValidSpaceId, type SpaceCredentials } from '../core/spaceToken'
@@ -22,6 +23,12 @@ CREATE TABLE IF NOT EXISTS keepsake_space_documents (
   created_at TEXT NOT NULL,
   PRIMARY KEY (space_id, doc_name)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS keepsake_deleted_documents (
+  space_id TEXT NOT NULL,
+  doc_name TEXT NOT NULL,
+  deleted_at TEXT NOT NULL,
+  PRIMARY KEY (space_id, doc_name)
+) WITHOUT ROWID;
 `
 
 export class SpaceRegistry {
@@ -29,6 +36,8 @@ export class SpaceRegistry {
   private readonly tokenHashes = new Map<string, string>()
   private readonly docCounts = new Map<string, number>()
   private readonly locks = new Map<string, Promise<unknown>>()
+  /** `<spaceId>/<docName>` of deleted documents seen so far */
+  private readonly deleted = new Set<string>()
 
   private constructor(private readonly db: SqliteDb) {}
 
@@ -103,6 +112,30 @@ export class SpaceRegistry {
       this.docCounts.set(spaceId, count + 1)
       return true
     })
+  }
+
+  /**
+   * Records that a document is gone for good (its user was deleted): it no longer counts towards
+   * the space's cap, and isDeleted says so from now on, also after a restart.
+   */
+  async markDeleted(spaceId: string, docName: string): Promise<void> {
+    await this.withLock(spaceId, async () => {
+      await this.db.run('INSERT OR IGNORE INTO keepsake_deleted_documents (space_id, doc_name, deleted_at) VALUES (?, ?, ?)', [
+        spaceId,
+        docName,
+        new Date().toISOString(),
+      ])
+      await this.db.run('DELETE FROM keepsake_space_documents WHERE space_id = ? AND doc_name = ?', [spaceId, docName])
+      this.docCounts.delete(spaceId)
+      this.deleted.add(`${spaceId}/${docName}`)
+    })
+  }
+
+  async isDeleted(spaceId: string, docName: string): Promise<boolean> {
+    if (this.deleted.has(`${spaceId}/${docName}`)) return true
+    const row = await this.db.get('SELECT 1 AS x FROM keepsake_deleted_documents WHERE space_id = ? AND doc_name = ?', [spaceId, docName])
+    if (row) this.deleted.add(`${spaceId}/${docName}`)
+    return !!row
   }
 
   private async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {

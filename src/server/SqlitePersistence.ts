@@ -7,10 +7,15 @@ import { SQLite, upsertQuery } from '@hocuspocus/extension-sqlite'
 import type { SqliteDb } from './db'
 
 export class SqlitePersistence extends SQLite {
-  constructor(private readonly sqlite: SqliteDb) {
+  /** `isDeleted`: a document of a deleted user is never stored again (see SyncServer). */
+  constructor(
+    private readonly sqlite: SqliteDb,
+    isDeleted: (documentName: string) => Promise<boolean> = async () => false,
+  ) {
     super({
       database: sqlite.path,
       store: async ({ documentName, state }) => {
+        if (await isDeleted(documentName)) return
         await sqlite.run(upsertQuery, { $name: documentName, $data: state })
       },
     })

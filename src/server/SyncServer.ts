@@ -14,6 +14,7 @@ import {
   type SpaceCredentials,
   type SyncRejectCode,
 } from '../core/spaceToken'
+import { SPACE_DOC, userDocName } from '../sync/layout'
 import { ConnectionTracker } from './ConnectionTracker'
 import { openSqlite } from './db'
 import { resolveLimits, wsMaxPayload, type SyncLimits } from './limits'
@@ -87,7 +88,13 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
   await sqlite.exec(documentsSchema)
   const registry = await SpaceRegistry.open(sqlite)
   const tracker = new ConnectionTracker()
-  const persistence = new SqlitePersistence(sqlite)
+  const isDeleted = async (documentName: string) => {
+    const name = parseSyncDocumentName(documentName)
+    return !!name && (await registry.isDeleted(name.spaceId, name.docName))
+  }
+  const persistence = new SqlitePersistence(sqlite, isDeleted)
+  /** per space: the uids whose deletion was already carried out here */
+  const purged = new Map<string, Set<string>>()
   let stopping = false
 
   const reject = (code: SyncRejectCode, explanation: string, where: string): never => {
@@ -141,6 +148,28 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
         if (name) tracker.remove(name.spaceId, socketId, name.docName)
       },
 
+      // A user deleted on a device leaves a tombstone in the space's directory: the server then
+      // forgets that user's document (its row, and its slot in the space's cap) and never stores
+      // it again, even if a device that has not heard of the deletion yet sends it.
+      async onChange({ documentName, document }) {
+        const name = parseSyncDocumentName(documentName)
+        if (!name || name.docName !== SPACE_DOC) return
+        let done = purged.get(name.spaceId)
+        if (!done) purged.set(name.spaceId, (done = new Set()))
+        const gone: string[] = []
+        document.getMap('directory').forEach((entry, uid) => {
+          if (entry instanceof Y.Map && entry.get('deletedAt') && !done.has(uid)) gone.push(uid)
+        })
+        for (const uid of gone) {
+          done.add(uid)
+          const docName = userDocName(uid)
+          const full = `${name.spaceId}/${docName}`
+          await registry.markDeleted(name.spaceId, docName)
+          await sqlite.run('DELETE FROM documents WHERE name = ?', [full])
+          log('info', `deleted the document of a deleted user: ${full}`)
+        }
+      },
+
       async beforeHandleMessage({ update, documentName, socketId }) {
         try {
           checkIncomingMessage(update, limits)
@@ -192,7 +221,7 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
     clearTimeout(timer)
     if (timedOut) log('warn', `documents were still loaded after ${timeoutMs} ms; storing them directly`)
     for (const document of server.hocuspocus.documents.values()) {
-      if (document.isLoading) continue
+      if (document.isLoading || (await isDeleted(document.name))) continue
       await sqlite.run(upsertQuery, { $name: document.name, $data: Buffer.from(Y.encodeStateAsUpdate(document)) })
     }
     for (const client of server.webSocketServer.clients) client.terminate()

@@ -84,10 +84,7 @@ export class SyncProvider {
     this.socket.on('disconnect', () => this.recompute())
     this.unlisten = store.listen({
       onDocLoaded: (name, doc) => {
-        if (this.stopped || !this.wanted(name)) return
-        this.attach(name, doc)
-        // the space document reloaded (after a failed write): follow the new directory
-        if (name === SPACE_DOC && this.directory) this.watchDirectory(doc)
+        if (!this.stopped && this.wanted(name)) this.attach(name, doc)
       },
       onDocUnloaded: (name) => {
         this.detach(name)
@@ -131,15 +128,20 @@ export class SyncProvider {
     return name === SPACE_DOC || name.startsWith('user/')
   }
 
-  /** Attaches the space document, then every user document its directory names. */
+  /**
+   * Attaches the space document; once it is in step with the server, every user document its
+   * directory names. In that order, a device back from a long time offline learns that a user was
+   * deleted elsewhere before it would send that user's document to the server again.
+   */
   async start(): Promise<void> {
-    this.watchDirectory(await this.ensure(SPACE_DOC))
+    await this.ensure(SPACE_DOC)
   }
 
-  /** Attaches every user document the space's directory names, now and as it changes. */
-  private watchDirectory(space: Y.Doc): void {
-    this.directoryObserver?.()
+  /** Attaches every user document the space's directory names, now and as it changes (again after a reload of the space document). */
+  private followDirectory(space: Y.Doc): void {
     const directory = space.getMap('directory')
+    if (this.directory === directory) return
+    this.directoryObserver?.()
     this.directory = directory
     const sync = () => {
       if (this.stopped) return
@@ -191,7 +193,10 @@ export class SyncProvider {
         this.authError = undefined
         this.recompute()
       },
-      onSynced: () => this.recompute(),
+      onSynced: () => {
+        if (name === SPACE_DOC && !this.stopped) this.followDirectory(doc)
+        this.recompute()
+      },
       onUnsyncedChanges: () => this.recompute(),
       onClose: () => this.recompute(),
     })

@@ -130,6 +130,42 @@ describe('sync through the real Hocuspocus server', () => {
     expect((await uf.getLastNMessages(5)).messages.map((m) => m.content)).toEqual(['arrives once there is room'])
   })
 
+  test('a device back from offline learns that a user was deleted before it would send that user again', async () => {
+    const cfg = await space()
+    const a = await device(cfg)
+    const b = await device(cfg)
+    const u = await a.createUser('alice')
+    const s = await u.createSession()
+    await s.addMessage('user', 'alice said this')
+    await settle(a, b)
+    await expect.poll(async () => (await b.listUsers()).total, { timeout: 10_000 }).toBe(1)
+    b.disconnectSync()
+    // B, offline, adds to alice; meanwhile A deletes alice
+    const sb = await (await b.getUser('alice')).getSession(s.sessionId)
+    await sb.addMessage('user', 'written on B while offline')
+    await u.delete()
+    await settle(a)
+    // B comes back: every frame it sends is watched for alice's document name
+    const docName = new TextEncoder().encode(`${cfg.spaceId}/${userDocName(u.uid)}`)
+    const frames: Uint8Array[] = []
+    const send = WebSocket.prototype.send
+    WebSocket.prototype.send = function (this: WebSocket, data: Parameters<WebSocket['send']>[0]) {
+      if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) frames.push(new Uint8Array(data instanceof ArrayBuffer ? data : data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)))
+      return send.call(this, data)
+    }
+    try {
+      await b.connectSync(cfg)
+      await settle(b)
+      await expect.poll(async () => (await b.listUsers()).total, { timeout: 10_000 }).toBe(0)
+      await expect.poll(() => countMessages(b.db), { timeout: 10_000 }).toBe(0)
+    } finally {
+      WebSocket.prototype.send = send
+    }
+    const mentions = frames.filter((f) => indexOf(f, docName) >= 0)
+    expect(frames.length).toBeGreaterThan(0)
+    expect(mentions).toEqual([])
+  })
+
   test('a wrong secret is refused by the server and the status says why', async () => {
     const cfg = await space()
     const a = await device(cfg)
@@ -258,3 +294,11 @@ describe('sync through the real Hocuspocus server', () => {
     }
   })
 })
+
+function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer
+    return i
+  }
+  return -1
+}

@@ -219,6 +219,61 @@ describe('sync server persistence', () => {
     expect(await readMap(again.url, `${space.spaceId}/user/u1`, space.token)).toEqual({ b: '2' })
   })
 
+  it("forgets a deleted user's document: its row goes, it is never stored again, also after a restart", async () => {
+    const dataDir = tempDir()
+    const server = await start({ dataDir, storeDebounceMs: 10, storeMaxDebounceMs: 50 })
+    const space = await server.createSpace()
+    const socket = newSocket(server.url)
+    const dir = connect(server.url, `${space.spaceId}/space`, space.token, socket)
+    const user = connect(server.url, `${space.spaceId}/user/u1`, space.token, socket)
+    const other = connect(server.url, `${space.spaceId}/user/u2`, space.token, socket)
+    for (const c of [dir, user, other]) expect(await c.outcome).toEqual({ ok: true })
+    const entry = (uid: string) => {
+      const e = new Y.Map<unknown>()
+      e.set('uid', uid)
+      e.set('userId', uid === 'u1' ? 'alice' : 'bob')
+      return e
+    }
+    dir.doc.getMap('directory').set('u1', entry('u1'))
+    dir.doc.getMap('directory').set('u2', entry('u2'))
+    await waitFor(() => !dir.provider.hasUnsyncedChanges)
+    await write(user, 'words', 'SECRET-ALICE')
+    await write(other, 'words', 'bob stays')
+    const peek = await openSqlite(server.sqlitePath)
+    cleanups.push(() => peek.close())
+    const rows = async () => (await new Promise<{ name: string }[]>((resolve, reject) => peek.raw.all('SELECT name FROM documents ORDER BY name', (err, r) => (err ? reject(err) : resolve(r as { name: string }[]))))).map((r) => r.name)
+    await expect.poll(rows, { timeout: 5000 }).toContain(`${space.spaceId}/user/u1`)
+
+    // a device deletes alice: her directory entry gets its tombstone
+    ;(dir.doc.getMap('directory').get('u1') as Y.Map<unknown>).set('deletedAt', new Date().toISOString())
+    await waitFor(() => !dir.provider.hasUnsyncedChanges)
+    await expect.poll(rows, { timeout: 5000 }).not.toContain(`${space.spaceId}/user/u1`)
+    expect(server.logs.some((l) => l.message.includes(`deleted the document of a deleted user: ${space.spaceId}/user/u1`))).toBe(true)
+
+    // a device that has not heard of it yet writes to her document: accepted, never stored
+    await write(user, 'late', 'SECRET-LATE')
+    await new Promise((r) => setTimeout(r, 300))
+    expect(await rows()).not.toContain(`${space.spaceId}/user/u1`)
+    await server.stop()
+    const file = await openSqlite(server.sqlitePath)
+    const all = await new Promise<{ name: string; data: Buffer }[]>((resolve, reject) => file.raw.all('SELECT name, data FROM documents', (err, r) => (err ? reject(err) : resolve(r as { name: string; data: Buffer }[]))))
+    await file.close()
+    expect(all.map((r) => r.name).sort()).toEqual([`${space.spaceId}/space`, `${space.spaceId}/user/u2`])
+    expect(all.some((r) => r.data.toString('latin1').includes('SECRET'))).toBe(false)
+
+    // after a restart it stays forgotten; bob is there
+    const again = await start({ dataDir })
+    expect(await readMap(again.url, `${space.spaceId}/user/u2`, space.token)).toEqual({ words: 'bob stays' })
+    const late = connect(again.url, `${space.spaceId}/user/u1`, space.token)
+    expect(await late.outcome).toEqual({ ok: true })
+    await write(late, 'again', 'SECRET-AGAIN')
+    late.destroy()
+    await again.stop()
+    const end = await openSqlite(again.sqlitePath)
+    expect(await end.get('SELECT COUNT(*) AS n FROM documents WHERE name = ?', [`${space.spaceId}/user/u1`])).toEqual({ n: 0 })
+    await end.close()
+  })
+
   it('reports a port already in use', async () => {
     const server = await start()
     await expect(startSyncServer({ port: server.port, dataDir: tempDir(), quiet: true })).rejects.toThrow(
