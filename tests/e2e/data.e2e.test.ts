@@ -161,3 +161,41 @@ test('storage: usage and quota, the persistence answer, the eviction warning; de
   expect(appErrors(page)).toEqual([])
   await context.close()
 })
+
+test('a full disk: sending a message says what to do, keeps the text, and nothing half-saved shows; with room again it sends', async () => {
+  const { context, page } = await openApp(browser, DESKTOP)
+  await createFirstProfile(page, 'Grace Hopper', 'grace')
+  await sendMessage(page, 'First message, stored fine.')
+  // From the next document on, IndexedDB refuses new log entries as a full disk does, until lifted.
+  await context.addInitScript(() => {
+    const w = window as unknown as { __diskFull: boolean }
+    w.__diskFull = true
+    const proto = IDBObjectStore.prototype
+    for (const method of ['put', 'add'] as const) {
+      const original = proto[method]
+      proto[method] = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+        if (w.__diskFull && this.name === 'updates') throw new DOMException('The quota has been exceeded.', 'QuotaExceededError')
+        return original.apply(this, args)
+      }
+    }
+  })
+  await page.reload()
+  const box = page.getByRole('textbox', { name: 'Message' })
+  await box.fill('This one does not fit.')
+  await box.press('Enter')
+  const alert = page.getByRole('alert').filter({ hasText: 'Storage on this device is full' })
+  await alert.waitFor({ timeout: 15_000 })
+  expect(await alert.innerText()).toMatch(/Free some room/)
+  expect(await box.inputValue()).toBe('This one does not fit.')
+  expect(await page.locator('.message-user .message-text').allInnerTexts()).toEqual(['First message, stored fine.'])
+  await shot(page, 'storage-full-send')
+
+  await page.evaluate(() => ((window as unknown as { __diskFull: boolean }).__diskFull = false))
+  await box.press('Enter')
+  await page.locator('.message-user .message-text', { hasText: 'This one does not fit.' }).waitFor()
+  await page.reload()
+  await page.locator('.message-user .message-text', { hasText: 'This one does not fit.' }).waitFor()
+  expect(await page.locator('.message-user .message-text').allInnerTexts()).toEqual(['First message, stored fine.', 'This one does not fit.'])
+  expect(appErrors(page)).toEqual([])
+  await context.close()
+})
