@@ -1,6 +1,8 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, inject, test } from 'vitest'
-import { pairingLink, parsePairingLink } from '../../src/core/spaceToken'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createSpaceCredentials, pairingLink, parsePairingLink } from '../../src/core/spaceToken'
 import { appErrors, createFirstProfile, DESKTOP, launch, PHONE, sendMessage, shot } from './harness'
 import { closeSettings, joinWithLink, memoryTexts, openDevice, openSyncSettings, processNow, scrollToSync, startSyncing, unexpectedErrors, waitSynced } from './syncDevices'
 
@@ -226,4 +228,26 @@ test('a device with no room for what arrives says what to do, and catches up onc
   expect(unexpectedErrors(appErrors(a.page))).toEqual([])
   await a.context.close()
   await f.context.close()
+})
+
+test('a device that joined shows what it waits for on its welcome card', async () => {
+  // a server that takes the connection and never answers
+  const silent = createServer(() => undefined)
+  silent.on('upgrade', () => undefined)
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()))
+  try {
+    const { spaceId, secret } = await createSpaceCredentials()
+    const link = pairingLink(inject('baseURL'), { serverUrl: `ws://127.0.0.1:${(silent.address() as AddressInfo).port}`, spaceId, secret })
+    const g = await openDevice(browser, 'G')
+    await joinWithLink(g.page, link)
+    const waiting = g.page.getByRole('status').filter({ hasText: 'Connecting to your synced devices' })
+    await waiting.waitFor({ timeout: 10_000 })
+    expect(await waiting.locator('progress').count()).toBe(1)
+    // creating a profile here still works meanwhile
+    expect(await g.page.getByRole('button', { name: 'Create my profile' }).isVisible()).toBe(true)
+    await shotBoth(g.page, 'join-connecting')
+    await g.context.close()
+  } finally {
+    silent.close()
+  }
 })

@@ -19,10 +19,11 @@ function JoinStatus() {
     )
   }
   if (state === 'syncing' || state === 'connecting') {
+    const text = state === 'connecting' ? 'Connecting to your synced devices…' : 'Receiving your data from your other devices…'
     return (
       <div className="join-status" role="status">
-        <p>Receiving your data from your other devices…</p>
-        <progress aria-label="Receiving your data" />
+        <p>{text}</p>
+        <progress aria-label={text} />
       </div>
     )
   }
