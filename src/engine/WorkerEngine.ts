@@ -16,6 +16,7 @@ import { EngineError } from '../core/errors'
 import type { ClarifyingQuestion, Decision, ExtractedFact, ResolvedMemory } from '../core/types'
 import type { ChatInput, ClarifyInput, DecideInput, ExtractInput, MemoryEngine, ResolveInput } from './types'
 import type { LoadProgress } from './webllm/progress'
+import type { ListModelsOptions, ModelInfo } from './webllm/models'
 import {
   fromWireError,
   isWireError,
@@ -255,6 +256,11 @@ export class WorkerEngine implements MemoryEngine {
   /** WebGPU detection, run in the worker (same result as probeWebGPU() on the main thread). */
   probeWebGPU(): Promise<WebGPUProbe> {
     return this.call((api) => api.probeWebGPU())
+  }
+
+  /** The models web-llm offers that Keepsake can use, listed in the worker (so the page does not load web-llm). */
+  listModels(options: ListModelsOptions = {}): Promise<ModelInfo[]> {
+    return this.call((api) => api.listModels(options))
   }
 
   isModelCached(modelId: string): Promise<boolean> {

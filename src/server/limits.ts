@@ -9,7 +9,9 @@ export interface SyncLimits {
 }
 
 export const DEFAULT_LIMITS: SyncLimits = {
-  maxMessageBytes: 8 * 1024 * 1024,
+  // A device's first sync sends its whole document as one message: a user who chatted alone for a
+  // long time has tens of megabytes (about 200 bytes a message), and 8 MiB refused them.
+  maxMessageBytes: 64 * 1024 * 1024,
   maxConnectionsPerSpace: 50,
   maxDocumentsPerSpace: 10_000,
 }

@@ -283,6 +283,30 @@ describe('sync server persistence', () => {
 })
 
 describe('sync server limits', () => {
+  it("takes a large device's first upload with the default limits (a year of chat, as one sync step)", async () => {
+    const server = await start()
+    const space = await server.createSpace()
+    const name = `${space.spaceId}/user/u1`
+    // a device that used Keepsake alone for a long time: 60,000 messages in its document
+    const doc = new Y.Doc()
+    doc.transact(() => {
+      const messages = doc.getMap('messages')
+      for (let i = 0; i < 60_000; i++) messages.set(`01a2096c-99c6-7000-ad56-${String(i).padStart(12, '0')}`, { sessionId: `s${i % 500}`, seq: Math.floor(i / 500), role: 'user', content: `message ${i}: an ordinary sentence someone might type into a chat`, timestamp: new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString() })
+    })
+    const bytes = Y.encodeStateAsUpdate(doc).byteLength
+    expect(bytes).toBeGreaterThan(8 * 1024 * 1024)
+    const socket = newSocket(server.url)
+    const provider = new HocuspocusProvider({ name, document: doc, token: space.token, websocketProvider: socket })
+    provider.attach()
+    cleanups.push(() => provider.destroy())
+    await waitFor(() => provider.synced && !provider.hasUnsyncedChanges, 30_000)
+    expect(server.logs.filter((l) => l.level === 'warn')).toEqual([])
+    const fresh = connect(server.url, name, space.token)
+    expect(await fresh.outcome).toEqual({ ok: true })
+    expect(fresh.doc.getMap('messages').size).toBe(60_000)
+    fresh.destroy()
+  }, 60_000)
+
   it('refuses a too-large message, logs it and does not store it', async () => {
     const dataDir = tempDir()
     const server = await start({ dataDir, limits: { maxMessageBytes: 64 * 1024 } })

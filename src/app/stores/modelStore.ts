@@ -1,9 +1,6 @@
 import { create } from 'zustand'
 import {
-  deleteCachedModel,
   EngineError,
-  isModelCached,
-  listModels,
   probeWebGPU,
   RulesEngine,
   WorkerEngine,
@@ -74,6 +71,21 @@ let rulesEngine: MemoryEngine | null = null
 let modelEngine: WorkerEngine | null = null
 let controller: AbortController | null = null
 
+/**
+ * The worker that answers the model manager (the list, what is cached, deletes): the loaded model's
+ * worker when there is one, else a small one of its own. web-llm lives only in the engine worker,
+ * so the page never loads (or precaches) a second copy of it (about 6 MB).
+ */
+let catalog: Promise<WorkerEngine> | null = null
+function library(): Promise<WorkerEngine> {
+  if (modelEngine?.status.state === 'ready') return Promise.resolve(modelEngine)
+  catalog ??= WorkerEngine.create({ kind: 'rules' }).catch((e: unknown) => {
+    catalog = null
+    throw e
+  })
+  return catalog
+}
+
 function rememberRules(): void {
   const engine = client().engine
   if (!rulesEngine && !(engine instanceof WorkerEngine)) rulesEngine = engine
@@ -130,7 +142,7 @@ export const useModelStore = create<ModelState>()((set, get) => {
       if (get().listStatus === 'ready' || get().listStatus === 'loading') return get().refreshStored()
       set({ listStatus: 'loading', listError: null })
       try {
-        const models = await listModels({ usableOnly: true, shaderF16: probe.shaderF16 })
+        const models = await (await library()).listModels({ usableOnly: true, shaderF16: probe.shaderF16 })
         set({ models, listStatus: 'ready' })
       } catch (e) {
         set({ listStatus: 'error', listError: errorMessage(e) })
@@ -145,7 +157,7 @@ export const useModelStore = create<ModelState>()((set, get) => {
         const bytes = await modelStorageBytes(models.map((m) => ({ modelId: m.modelId, url: m.url })))
         const stored: Record<string, StoredModel> = {}
         for (const [modelId, n] of Object.entries(bytes)) {
-          const complete = modelId === activeModelId || (await isModelCached(modelId).catch(() => false))
+          const complete = modelId === activeModelId || (await library().then((l) => l.isModelCached(modelId)).catch(() => false))
           stored[modelId] = { bytes: n, complete }
         }
         set({ stored })
@@ -199,7 +211,7 @@ export const useModelStore = create<ModelState>()((set, get) => {
 
     async remove(modelId) {
       if (get().activeModelId === modelId) await get().useRules()
-      await deleteCachedModel(modelId)
+      await (await library()).deleteCachedModel(modelId)
       if (get().failure?.modelId === modelId) set({ failure: null })
       await get().refreshStored()
     },
@@ -211,7 +223,7 @@ export const useModelStore = create<ModelState>()((set, get) => {
       const modelId = (await client().getSettings()).modelId
       if (!modelId || !probe.available || !probe.canRunModels) return
       // Never a download without asking: a model chosen earlier but not (or no longer) here waits.
-      if (!(await isModelCached(modelId).catch(() => false))) return
+      if (!(await library().then((l) => l.isModelCached(modelId)).catch(() => false))) return
       await get().use(modelId)
     },
   }

@@ -30,6 +30,7 @@ import {
 } from '../../core/errors'
 import type { ClarifyingQuestion, Decision, ExtractedFact, ResolvedMemory } from '../../core/types'
 import type { ChatInput, ClarifyInput, DecideInput, ExtractInput, ResolveInput } from '../types'
+import type { ListModelsOptions, ModelInfo } from './models'
 import type { LoadProgress } from './progress'
 import type { WebGPUProbe } from './webgpu'
 
@@ -83,6 +84,8 @@ export interface EngineWorkerApi {
   abortChat(streamId: number): void
   embed(texts: string[]): Promise<Float32Array[]>
   probeWebGPU(): Promise<WebGPUProbe>
+  /** web-llm's models Keepsake can use (the worker has web-llm; the page need not load it) */
+  listModels(options: ListModelsOptions): Promise<ModelInfo[]>
   isModelCached(modelId: string): Promise<boolean>
   deleteCachedModel(modelId: string): Promise<void>
   /** frees the model (GPU memory); the worker can be init()ed again */

@@ -185,6 +185,12 @@ export function createEngineWorkerApi(config: EngineWorkerApiOptions = {}): Engi
 
     probeWebGPU: () => guard(() => probeWebGPU()),
 
+    listModels: (options) =>
+      guard(async () => {
+        const { listModels } = await import('./models')
+        return listModels(options)
+      }),
+
     isModelCached: (modelId) =>
       guard(async () => {
         const { isModelCached } = await import('./runtime')

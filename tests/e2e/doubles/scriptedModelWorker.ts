@@ -5,7 +5,9 @@
  * real rules engine. The e2e tests serve this file in place of the bundled engine worker
  * (page.route), so the app under test is the production build, unchanged.
  */
+import { prebuiltAppConfig } from '@mlc-ai/web-llm'
 import * as Comlink from 'comlink'
+import { describeModels, type ModelRecordLike } from '../../../src/engine/webllm/models'
 import { RulesEngine } from '../../../src/engine/rules/RulesEngine'
 import type { ChatSink, EngineWorkerApi, WireChatInput, WorkerInitOptions, WorkerInitResult } from '../../../src/engine/webllm/protocol'
 import type { LoadProgress } from '../../../src/engine/webllm/progress'
@@ -106,6 +108,8 @@ const api: EngineWorkerApi = {
   async probeWebGPU() {
     throw wireError('Not scripted.', 'NOT_SUPPORTED')
   },
+  // the real list (web-llm's own records, as the real worker lists them): the manager shows real models
+  listModels: async (options) => describeModels(prebuiltAppConfig.model_list as ModelRecordLike[], options),
   isModelCached: async () => false,
   deleteCachedModel: async () => undefined,
   unload: async () => undefined,
