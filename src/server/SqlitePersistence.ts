@@ -3,20 +3,27 @@
  * the write to finish (the stock one does not), so that a graceful shutdown really has stored
  * every document before the process exits. Same `documents` table and queries as the extension.
  */
-import { SQLite, upsertQuery } from '@hocuspocus/extension-sqlite'
+import { SQLite } from '@hocuspocus/extension-sqlite'
 import type { SqliteDb } from './db'
 
+/**
+ * The extension's upsert, unless the document is one of a deleted user (keepsake_deleted_documents,
+ * see SpaceRegistry): checked in the same statement, so a store that races the deletion cannot
+ * bring the row back.
+ */
+export const storeUnlessDeletedQuery = `
+  INSERT INTO "documents" ("name", "data")
+  SELECT $name, $data
+  WHERE NOT EXISTS (SELECT 1 FROM keepsake_deleted_documents WHERE space_id || '/' || doc_name = $name)
+  ON CONFLICT(name) DO UPDATE SET data = $data
+`
+
 export class SqlitePersistence extends SQLite {
-  /** `isDeleted`: a document of a deleted user is never stored again (see SyncServer). */
-  constructor(
-    private readonly sqlite: SqliteDb,
-    isDeleted: (documentName: string) => Promise<boolean> = async () => false,
-  ) {
+  constructor(private readonly sqlite: SqliteDb) {
     super({
       database: sqlite.path,
       store: async ({ documentName, state }) => {
-        if (await isDeleted(documentName)) return
-        await sqlite.run(upsertQuery, { $name: documentName, $data: state })
+        await sqlite.run(storeUnlessDeletedQuery, { $name: documentName, $data: state })
       },
     })
     this.db = sqlite.raw

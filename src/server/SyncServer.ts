@@ -4,7 +4,7 @@
  */
 import { resolve as resolvePath } from 'node:path'
 import { Server } from '@hocuspocus/server'
-import { schema as documentsSchema, upsertQuery } from '@hocuspocus/extension-sqlite'
+import { schema as documentsSchema } from '@hocuspocus/extension-sqlite'
 import * as Y from 'yjs'
 import {
   hashToken,
@@ -21,7 +21,7 @@ import { resolveLimits, wsMaxPayload, type SyncLimits } from './limits'
 import { consoleLogger, type SyncLogger } from './log'
 import { checkIncomingMessage, RejectedMessage } from './messageGuard'
 import { sameHash, SpaceRegistry } from './SpaceRegistry'
-import { SqlitePersistence } from './SqlitePersistence'
+import { SqlitePersistence, storeUnlessDeletedQuery } from './SqlitePersistence'
 
 export const DEFAULT_PORT = 1234
 export const DEFAULT_HOST = '127.0.0.1'
@@ -92,7 +92,7 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
     const name = parseSyncDocumentName(documentName)
     return !!name && (await registry.isDeleted(name.spaceId, name.docName))
   }
-  const persistence = new SqlitePersistence(sqlite, isDeleted)
+  const persistence = new SqlitePersistence(sqlite)
   /** per space: the uids whose deletion was already carried out here */
   const purged = new Map<string, Set<string>>()
   let stopping = false
@@ -131,7 +131,11 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
         }
         if (!sameHash(expected, presented)) reject('wrong-token', 'the token is not the one for this space', where)
 
-        if (!(await registry.admitDocument(spaceId, docName, limits.maxDocumentsPerSpace))) {
+        // A deleted user's document: a device that has not heard of the deletion may still open it.
+        // It is admitted (a refusal would stop that device's whole sync) but takes no slot and is
+        // never stored.
+        const deleted = await registry.isDeleted(spaceId, docName)
+        if (!deleted && !(await registry.admitDocument(spaceId, docName, limits.maxDocumentsPerSpace))) {
           reject('too-many-documents', `the space already has ${limits.maxDocumentsPerSpace} documents`, where)
         }
         const newSocket = !tracker.hasSocket(spaceId, socketId)
@@ -164,9 +168,15 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
           done.add(uid)
           const docName = userDocName(uid)
           const full = `${name.spaceId}/${docName}`
-          await registry.markDeleted(name.spaceId, docName)
-          await sqlite.run('DELETE FROM documents WHERE name = ?', [full])
-          log('info', `deleted the document of a deleted user: ${full}`)
+          try {
+            // recorded first: from then on no store writes it (the store checks in the same statement)
+            await registry.markDeleted(name.spaceId, docName)
+            await sqlite.run('DELETE FROM documents WHERE name = ?', [full])
+            log('info', `deleted the document of a deleted user: ${full}`)
+          } catch (error) {
+            done.delete(uid) // tried again with the next change of the space document
+            log('error', `could not delete ${full}: ${error instanceof Error ? error.message : String(error)}`)
+          }
         }
       },
 
@@ -222,7 +232,7 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
     if (timedOut) log('warn', `documents were still loaded after ${timeoutMs} ms; storing them directly`)
     for (const document of server.hocuspocus.documents.values()) {
       if (document.isLoading || (await isDeleted(document.name))) continue
-      await sqlite.run(upsertQuery, { $name: document.name, $data: Buffer.from(Y.encodeStateAsUpdate(document)) })
+      await sqlite.run(storeUnlessDeletedQuery, { $name: document.name, $data: Buffer.from(Y.encodeStateAsUpdate(document)) })
     }
     for (const client of server.webSocketServer.clients) client.terminate()
     server.httpServer.closeAllConnections()

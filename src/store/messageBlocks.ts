@@ -120,10 +120,10 @@ export async function lastUserMessages(db: KeepsakeDB, uid: string, n: number): 
   return picked.slice(-n)
 }
 
-/** The primary key [sessionId, block] named by a sig. */
+/** The primary key [sessionId, block] named by a sig (read from both ends: a session id may hold '|'). */
 export function pkOfSig(sig: string): [string, number] {
   const parts = sig.split('|')
-  return [parts[1], Number(parts[2])]
+  return [parts.slice(1, -2).join('|'), Number(parts[parts.length - 2])]
 }
 
 /** The last message of a session by seq, or undefined. */

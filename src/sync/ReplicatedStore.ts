@@ -376,7 +376,10 @@ export class ReplicatedStore {
     let wire: Uint8Array | null = null
     doc.on('beforeTransaction', (tr: Y.Transaction) => {
       doc.on('update', onUpdate)
-      if (d.incoming && tr.origin !== LOCAL_ORIGIN && tr.origin !== LOG_ORIGIN) {
+      // (not while Yjs holds pending parts of earlier updates: this transaction would apply them
+      // too, and only the encoded transaction carries them)
+      const pending = doc.store.pendingStructs !== null || doc.store.pendingDs !== null
+      if (d.incoming && !pending && tr.origin !== LOCAL_ORIGIN && tr.origin !== LOG_ORIGIN) {
         wire = d.incoming
         d.incoming = null
         doc.off('update', onUpdate)

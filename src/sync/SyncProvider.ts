@@ -104,11 +104,7 @@ export class SyncProvider {
         if (p) p.documentUpdateHandler(update, this.store)
       },
       onRemoteProjected: (name) => {
-        this.remoteFailures.delete(name)
-        if (this.storageError && this.remoteFailures.size === 0) {
-          this.storageError = undefined
-          this.recompute()
-        }
+        this.clearFailures(name)
         this.options.onRemoteChange?.(name)
       },
     })
@@ -124,8 +120,26 @@ export class SyncProvider {
     this.recompute()
   }
 
+  /**
+   * The space document always; a user's document once the directory is followed (the space
+   * document has synced) and names that user as live. A document loaded earlier (the app reads a
+   * user at start) is attached by followDirectory then, not before: a device back from offline must
+   * not send a user deleted elsewhere.
+   */
   private wanted(name: string): boolean {
-    return name === SPACE_DOC || name.startsWith('user/')
+    if (name === SPACE_DOC) return true
+    const uid = uidOfDocName(name)
+    const entry = uid ? (this.directory?.get(uid) as Y.Map<unknown> | undefined) : undefined
+    return !!entry && !entry.get('deletedAt')
+  }
+
+  /** Forgets a document's failed stores (it stored since, synced with nothing new, or is gone). */
+  private clearFailures(name: string): void {
+    if (!this.remoteFailures.delete(name)) return
+    if (this.storageError && this.remoteFailures.size === 0) {
+      this.storageError = undefined
+      this.recompute()
+    }
   }
 
   /**
@@ -140,32 +154,33 @@ export class SyncProvider {
   /** Attaches every user document the space's directory names, now and as it changes (again after a reload of the space document). */
   private followDirectory(space: Y.Doc): void {
     const directory = space.getMap('directory')
-    if (this.directory === directory) return
-    this.directoryObserver?.()
-    this.directory = directory
-    const sync = () => {
-      if (this.stopped) return
-      directory.forEach((entry, uid) => {
-        const e = entry as Y.Map<unknown>
-        const name = userDocName(uid)
-        // a deleted user's document is dropped by the client (MemoryClient.finishInterruptedDeletes)
-        if (e.get('deletedAt')) this.detach(name)
-        else if (!this.providers.has(name)) void this.ensure(name).catch(() => undefined)
-      })
+    if (this.directory !== directory) {
+      this.directoryObserver?.()
+      this.directory = directory
+      const observer = () => this.attachUsers()
+      directory.observeDeep(observer)
+      this.directoryObserver = () => directory.unobserveDeep(observer)
     }
-    directory.observeDeep(sync)
-    this.directoryObserver = () => directory.unobserveDeep(sync)
-    sync()
+    // also on every later sync of the space document: an attach that failed is tried again
+    this.attachUsers()
+  }
+
+  private attachUsers(): void {
+    const directory = this.directory
+    if (this.stopped || !directory) return
+    directory.forEach((entry, uid) => {
+      const e = entry as Y.Map<unknown>
+      const name = userDocName(uid)
+      // a deleted user's document is dropped by the client (MemoryClient.finishInterruptedDeletes)
+      if (e.get('deletedAt')) {
+        this.detach(name)
+        this.clearFailures(name)
+      } else if (!this.providers.has(name)) void this.ensure(name).catch(() => undefined)
+    })
   }
 
   private async ensureIfLive(name: string): Promise<void> {
-    if (this.stopped || this.providers.has(name)) return
-    const uid = uidOfDocName(name)
-    if (uid) {
-      const space = await this.store.getDoc(SPACE_DOC)
-      const e = space.getMap('directory').get(uid) as Y.Map<unknown> | undefined
-      if (!e || e.get('deletedAt')) return
-    }
+    if (this.stopped || this.providers.has(name) || !this.wanted(name)) return
     await this.ensure(name).catch(() => undefined)
   }
 
@@ -195,6 +210,14 @@ export class SyncProvider {
       },
       onSynced: () => {
         if (name === SPACE_DOC && !this.stopped) this.followDirectory(doc)
+        // In step with the server: once what this sync brought is stored (or there was nothing),
+        // earlier failures are over. A failure to store it counts on, so the backoff keeps growing.
+        const failures = this.remoteFailures.get(name)
+        if (failures !== undefined) {
+          void this.store.flush().then(() => {
+            if (this.remoteFailures.get(name) === failures) this.clearFailures(name)
+          })
+        }
         this.recompute()
       },
       onUnsyncedChanges: () => this.recompute(),

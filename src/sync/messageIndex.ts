@@ -46,7 +46,7 @@ export class MessageBlockIndex {
 
   /** The block's row, or its primary key when the block is now empty (the row is to be deleted). */
   row(key: BlockKey, uid: string): MessageBlockRow | [string, number] {
-    const i = key.indexOf(SEP)
+    const i = key.lastIndexOf(SEP) // the block number never holds the separator; a session id might
     const sessionId = key.slice(0, i)
     const block = Number(key.slice(i + 1))
     const ids = this.ids.get(key)

@@ -166,6 +166,41 @@ describe('sync through the real Hocuspocus server', () => {
     expect(mentions).toEqual([])
   })
 
+  test('a device reopened after a deletion elsewhere does not send that user, even when it reads and writes the user at once', async () => {
+    const cfg = await space()
+    const a = await device(cfg)
+    const dbName = freshDbName('reopened')
+    let b = await MemoryClient.open({ dbName, sync: cfg, engine: new ScriptedEngine(), autoProcess: false })
+    const u = await a.createUser('alice')
+    const s = await u.createSession()
+    await s.addMessage('user', 'alice said this')
+    await settle(a, b)
+    await expect.poll(async () => (await b.listUsers()).total, { timeout: 10_000 }).toBe(1)
+    b.close()
+    await u.delete()
+    await settle(a)
+    const docName = new TextEncoder().encode(`${cfg.spaceId}/${userDocName(u.uid)}`)
+    const frames: Uint8Array[] = []
+    const send = WebSocket.prototype.send
+    WebSocket.prototype.send = function (this: WebSocket, data: Parameters<WebSocket['send']>[0]) {
+      if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) frames.push(new Uint8Array(data instanceof ArrayBuffer ? data : data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)))
+      return send.call(this, data)
+    }
+    try {
+      b = await MemoryClient.open({ dbName, sync: cfg, engine: new ScriptedEngine(), autoProcess: false })
+      open.push(b)
+      // the app reads and writes alice before the space document has synced
+      const stale = await (await b.getUser('alice')).getSession(s.sessionId)
+      await stale.addMessage('user', 'written before hearing of the deletion').catch(() => undefined)
+      await settle(b)
+      await expect.poll(async () => (await b.listUsers()).total, { timeout: 10_000 }).toBe(0)
+    } finally {
+      WebSocket.prototype.send = send
+    }
+    expect(frames.length).toBeGreaterThan(0)
+    expect(frames.filter((f) => indexOf(f, docName) >= 0)).toEqual([])
+  })
+
   test('a wrong secret is refused by the server and the status says why', async () => {
     const cfg = await space()
     const a = await device(cfg)

@@ -261,7 +261,7 @@ describe('sync server persistence', () => {
     expect(all.map((r) => r.name).sort()).toEqual([`${space.spaceId}/space`, `${space.spaceId}/user/u2`])
     expect(all.some((r) => r.data.toString('latin1').includes('SECRET'))).toBe(false)
 
-    // after a restart it stays forgotten; bob is there
+    // after a restart it stays forgotten, and a late device opening it takes no slot of the cap; bob is there
     const again = await start({ dataDir })
     expect(await readMap(again.url, `${space.spaceId}/user/u2`, space.token)).toEqual({ words: 'bob stays' })
     const late = connect(again.url, `${space.spaceId}/user/u1`, space.token)
@@ -271,6 +271,7 @@ describe('sync server persistence', () => {
     await again.stop()
     const end = await openSqlite(again.sqlitePath)
     expect(await end.get('SELECT COUNT(*) AS n FROM documents WHERE name = ?', [`${space.spaceId}/user/u1`])).toEqual({ n: 0 })
+    expect(await end.get('SELECT COUNT(*) AS n FROM keepsake_space_documents WHERE space_id = ? AND doc_name = ?', [space.spaceId, 'user/u1'])).toEqual({ n: 0 })
     await end.close()
   })
 

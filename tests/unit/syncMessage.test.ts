@@ -51,3 +51,13 @@ describe('the update inside a large sync message', () => {
     expect(largeSyncUpdate(undefined)).toBeNull()
   })
 })
+
+describe('message block sigs', () => {
+  test('name their block even when the session id holds the separators', async () => {
+    const { blockRowsOf, pkOfSig } = await import('../../src/store/messageBlocks')
+    for (const sessionId of ['plain', 'a|b', 'x|1|y', 'with\u0000nul']) {
+      const [row] = blockRowsOf([{ messageId: 'm1', sessionId, uid: 'u', seq: 40, role: 'user', content: 'hi', timestamp: '2025-01-01T00:00:00.000Z' }])
+      expect(pkOfSig(row.sig)).toEqual([sessionId, 2])
+    }
+  })
+})
