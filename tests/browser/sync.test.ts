@@ -187,11 +187,13 @@ describe('sync through the real Hocuspocus server', () => {
       return send.call(this, data)
     }
     try {
-      b = await MemoryClient.open({ dbName, sync: cfg, engine: new ScriptedEngine(), autoProcess: false })
+      b = await MemoryClient.open({ dbName, engine: new ScriptedEngine(), autoProcess: false })
       open.push(b)
-      // the app reads and writes alice before the space document has synced
       const stale = await (await b.getUser('alice')).getSession(s.sessionId)
-      await stale.addMessage('user', 'written before hearing of the deletion').catch(() => undefined)
+      await b.connectSync(cfg)
+      // the app loads and writes alice right away, before the space document is back from the server
+      await b.store.getDoc(userDocName(u.uid))
+      await stale.addMessage('user', 'written before hearing of the deletion').catch((e: Error) => expect(e.name).toMatch(/UserNotFound|SessionNotFound/))
       await settle(b)
       await expect.poll(async () => (await b.listUsers()).total, { timeout: 10_000 }).toBe(0)
     } finally {
