@@ -147,19 +147,14 @@ describe('sync through the real Hocuspocus server', () => {
     await settle(a)
     // B comes back: every frame it sends is watched for alice's document name
     const docName = new TextEncoder().encode(`${cfg.spaceId}/${userDocName(u.uid)}`)
-    const frames: Uint8Array[] = []
-    const send = WebSocket.prototype.send
-    WebSocket.prototype.send = function (this: WebSocket, data: Parameters<WebSocket['send']>[0]) {
-      if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) frames.push(new Uint8Array(data instanceof ArrayBuffer ? data : data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)))
-      return send.call(this, data)
-    }
+    const { frames, stop } = watchSentFrames()
     try {
       await b.connectSync(cfg)
       await settle(b)
       await expect.poll(async () => (await b.listUsers()).total, { timeout: 10_000 }).toBe(0)
       await expect.poll(() => countMessages(b.db), { timeout: 10_000 }).toBe(0)
     } finally {
-      WebSocket.prototype.send = send
+      stop()
     }
     const mentions = frames.filter((f) => indexOf(f, docName) >= 0)
     expect(frames.length).toBeGreaterThan(0)
@@ -180,12 +175,7 @@ describe('sync through the real Hocuspocus server', () => {
     await u.delete()
     await settle(a)
     const docName = new TextEncoder().encode(`${cfg.spaceId}/${userDocName(u.uid)}`)
-    const frames: Uint8Array[] = []
-    const send = WebSocket.prototype.send
-    WebSocket.prototype.send = function (this: WebSocket, data: Parameters<WebSocket['send']>[0]) {
-      if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) frames.push(new Uint8Array(data instanceof ArrayBuffer ? data : data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)))
-      return send.call(this, data)
-    }
+    const { frames, stop } = watchSentFrames()
     try {
       b = await MemoryClient.open({ dbName, engine: new ScriptedEngine(), autoProcess: false })
       open.push(b)
@@ -197,7 +187,7 @@ describe('sync through the real Hocuspocus server', () => {
       await settle(b)
       await expect.poll(async () => (await b.listUsers()).total, { timeout: 10_000 }).toBe(0)
     } finally {
-      WebSocket.prototype.send = send
+      stop()
     }
     expect(frames.length).toBeGreaterThan(0)
     expect(frames.filter((f) => indexOf(f, docName) >= 0)).toEqual([])
@@ -338,4 +328,16 @@ function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
     return i
   }
   return -1
+}
+
+/** Records every binary frame any WebSocket of the page sends, until stop(). */
+function watchSentFrames(): { frames: Uint8Array[]; stop: () => void } {
+  const frames: Uint8Array[] = []
+  const send = WebSocket.prototype.send
+  WebSocket.prototype.send = function (this: WebSocket, data: Parameters<WebSocket['send']>[0]) {
+    if (data instanceof ArrayBuffer) frames.push(new Uint8Array(data.slice(0)))
+    else if (ArrayBuffer.isView(data)) frames.push(new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)))
+    return send.call(this, data)
+  }
+  return { frames, stop: () => (WebSocket.prototype.send = send) }
 }

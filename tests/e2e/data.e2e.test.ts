@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { appErrors, createFirstProfile, DESKTOP, launch, openApp, PHONE, sendMessage, shot } from './harness'
+import { appErrors, createFirstProfile, DESKTOP, fillDiskFor, freeDisk, launch, openApp, PHONE, sendMessage, shot } from './harness'
 
 let browser: Browser
 const dir = mkdtempSync(join(tmpdir(), 'keepsake-e2e-'))
@@ -167,18 +167,7 @@ test('a full disk: sending a message says what to do, keeps the text, and nothin
   await createFirstProfile(page, 'Grace Hopper', 'grace')
   await sendMessage(page, 'First message, stored fine.')
   // From the next document on, IndexedDB refuses new log entries as a full disk does, until lifted.
-  await context.addInitScript(() => {
-    const w = window as unknown as { __diskFull: boolean }
-    w.__diskFull = true
-    const proto = IDBObjectStore.prototype
-    for (const method of ['put', 'add'] as const) {
-      const original = proto[method]
-      proto[method] = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
-        if (w.__diskFull && this.name === 'updates') throw new DOMException('The quota has been exceeded.', 'QuotaExceededError')
-        return original.apply(this, args)
-      }
-    }
-  })
+  await fillDiskFor(context, 'updates')
   await page.reload()
   const box = page.getByRole('textbox', { name: 'Message' })
   await box.fill('This one does not fit.')
@@ -190,7 +179,7 @@ test('a full disk: sending a message says what to do, keeps the text, and nothin
   expect(await page.locator('.message-user .message-text').allInnerTexts()).toEqual(['First message, stored fine.'])
   await shot(page, 'storage-full-send')
 
-  await page.evaluate(() => ((window as unknown as { __diskFull: boolean }).__diskFull = false))
+  await freeDisk(page)
   await box.press('Enter')
   await page.locator('.message-user .message-text', { hasText: 'This one does not fit.' }).waitFor()
   await page.reload()

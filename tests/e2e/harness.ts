@@ -65,3 +65,28 @@ export async function sendMessage(page: Page, text: string): Promise<void> {
   await box.press('Enter')
   await page.locator('.message-user .message-text', { hasText: text.split('\n')[0] }).last().waitFor()
 }
+
+/**
+ * From the context's next document on, IndexedDB refuses put/add on one object store as a full disk
+ * does (QuotaExceededError), until the page sets `window.__diskFull = false`. (Chromium's quota
+ * override does not reach an origin's existing database.) Reload the page to apply it.
+ */
+export async function fillDiskFor(context: BrowserContext, storeName: string): Promise<void> {
+  await context.addInitScript((name: string) => {
+    const w = window as unknown as { __diskFull: boolean }
+    w.__diskFull = true
+    const proto = IDBObjectStore.prototype
+    for (const method of ['put', 'add'] as const) {
+      const original = proto[method]
+      proto[method] = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+        if (w.__diskFull && this.name === name) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError')
+        return original.apply(this, args)
+      }
+    }
+  }, storeName)
+}
+
+/** Lifts fillDiskFor in this page. */
+export async function freeDisk(page: Page): Promise<void> {
+  await page.evaluate(() => ((window as unknown as { __diskFull: boolean }).__diskFull = false))
+}

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, inject, test } from 'vitest'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createSpaceCredentials, pairingLink, parsePairingLink } from '../../src/core/spaceToken'
-import { appErrors, createFirstProfile, DESKTOP, launch, PHONE, sendMessage, shot } from './harness'
+import { appErrors, createFirstProfile, DESKTOP, fillDiskFor, freeDisk, launch, PHONE, sendMessage, shot } from './harness'
 import { closeSettings, joinWithLink, memoryTexts, openDevice, openSyncSettings, processNow, scrollToSync, startSyncing, unexpectedErrors, waitSynced } from './syncDevices'
 
 let browser: Browser
@@ -197,18 +197,7 @@ test('a device with no room for what arrives says what to do, and catches up onc
 
   // F's IndexedDB refuses new message rows as a full disk does, until the page lifts it.
   const f = await openDevice(browser, 'F')
-  await f.context.addInitScript(() => {
-    const w = window as unknown as { __diskFull: boolean }
-    w.__diskFull = true
-    const proto = IDBObjectStore.prototype
-    for (const method of ['put', 'add'] as const) {
-      const original = proto[method]
-      proto[method] = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
-        if (w.__diskFull && this.name === 'messageBlocks') throw new DOMException('The quota has been exceeded.', 'QuotaExceededError')
-        return original.apply(this, args)
-      }
-    }
-  })
+  await fillDiskFor(f.context, 'messageBlocks')
   await f.page.reload() // init scripts run in new documents; the link below only changes the hash
   await joinWithLink(f.page, link)
   // The profile cannot be stored, so the welcome card stays, and says why and what to do.
@@ -219,7 +208,7 @@ test('a device with no room for what arrives says what to do, and catches up onc
   await shotBoth(f.page, 'join-storage-full')
 
   // Room again: "Try again now" receives everything.
-  await f.page.evaluate(() => ((window as unknown as { __diskFull: boolean }).__diskFull = false))
+  await freeDisk(f.page)
   await problem.getByRole('button', { name: 'Try again now' }).click()
   await f.page.locator('.session-title', { hasText: 'I write programs for the Analytical Engine.' }).waitFor({ timeout: 30_000 })
   expect(await f.page.locator('.user-button').innerText()).toContain('Ada Lovelace')
