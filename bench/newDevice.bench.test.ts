@@ -1,6 +1,6 @@
 import { inject, test } from 'vitest'
 import { MemoryClient, createSpaceCredentials } from '../src/index'
-import { seedUser } from './seed'
+import { rowCounts, seedUser, waitForRows } from './seed'
 import { countMessages } from '../src/store/messageBlocks'
 import { table } from './stats'
 
@@ -17,14 +17,13 @@ test('a new device receives a large space', async () => {
   const sessions = MESSAGES / PER_SESSION
   await seedUser(a, big.uid, { sessions, messagesPerSession: PER_SESSION, memoriesPerSession: MEMORIES / sessions, status: 'processed' })
   await a.whenSynced(120_000)
+  const want = await rowCounts(a)
   const t0 = performance.now()
   const c = await MemoryClient.open({ dbName: `bench-nd-c-${Date.now()}`, sync, autoProcess: false })
-  // every row is in when the counts of memory rows and message blocks reach A's (cheap to poll)
-  const [memRows, blockRows] = [await a.db.memories.count(), await a.db.messageBlocks.count()]
-  while ((await c.db.memories.count()) < memRows || (await c.db.messageBlocks.count()) < blockRows) await new Promise((r) => setTimeout(r, 20))
+  await waitForRows(c, want)
   const ms = performance.now() - t0
   const messages = await countMessages(c.db)
-  if (messages !== MESSAGES || memRows !== MEMORIES) throw new Error(`expected ${MEMORIES} memories and ${MESSAGES} messages, got ${memRows} and ${messages}`)
+  if (messages !== MESSAGES || want.memories !== MEMORIES) throw new Error(`expected ${MEMORIES} memories and ${MESSAGES} messages, got ${want.memories} and ${messages}`)
   console.log(table('New device (Chromium, real IndexedDB, real server on loopback)', [{ measure: `receives ${MEMORIES} memories + ${MESSAGES} messages`, seconds: (ms / 1000).toFixed(2), budget: '< 5 s' }]))
   a.close()
   c.close()

@@ -30,3 +30,13 @@ export async function seedUser(client: MemoryClient, uid: string, opts: { sessio
     })
   }
 }
+
+/** What a receiving device must hold to have everything: cheap counts of memory rows and message blocks. */
+export async function rowCounts(client: MemoryClient): Promise<{ memories: number; blocks: number }> {
+  return { memories: await client.db.memories.count(), blocks: await client.db.messageBlocks.count() }
+}
+
+/** Polls until `client` holds at least `want` rows. */
+export async function waitForRows(client: MemoryClient, want: { memories: number; blocks: number }): Promise<void> {
+  while ((await client.db.memories.count()) < want.memories || (await client.db.messageBlocks.count()) < want.blocks) await new Promise((r) => setTimeout(r, 20))
+}

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import WebSocket from 'ws'
 import { MemoryClient, createSpaceCredentials, type SyncConfig } from '../src/index'
 import { userDocName } from '../src/sync/layout'
-import { seedUser } from './seed'
+import { rowCounts, seedUser, waitForRows } from './seed'
 import { countMessages, lastSessionMessage } from '../src/store/messageBlocks'
 import { startSyncServer } from '../src/server/index'
 import { median, p95, table } from './stats'
@@ -89,12 +89,11 @@ async function main() {
   await seedUser(a, big.uid, { sessions, messagesPerSession: perSession, memoriesPerSession: MEMORIES / sessions, status: 'processed' })
   await a.whenSynced(120_000)
   const memCount = await a.db.memories.where('uid').equals(big.uid).count().catch(() => MEMORIES)
+  const want = await rowCounts(a)
   const t0 = performance.now()
   const c = await open('bench-new-device', sync)
   const targetMessages = WRITES + MESSAGES
-  // every row is in when the counts of memory rows and message blocks reach A's (cheap to poll)
-  const [memRows, blockRows] = [await a.db.memories.count(), await a.db.messageBlocks.count()]
-  while ((await c.db.memories.count()) < memRows || (await c.db.messageBlocks.count()) < blockRows) await new Promise((r) => setTimeout(r, 20))
+  await waitForRows(c, want)
   const newDeviceMs = performance.now() - t0
   const received = await countMessages(c.db)
   if (received !== targetMessages) throw new Error(`expected ${targetMessages} messages on the new device, got ${received}`)

@@ -16,6 +16,7 @@ export { DEFAULT_SETTINGS } from './store/settings'
 // ---- Domain: types, errors, categories, filters ----
 export * from './core/errors'
 export type * from './core/types'
+export { isOpenConflictStatus } from './core/types'
 export { DEFAULT_CATEGORIES } from './core/categories'
 export { metadataMatches } from './core/metadata'
 

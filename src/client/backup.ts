@@ -337,11 +337,15 @@ const KIND: Record<Table, ImportRecordKind> = {
   conflicts: 'conflict',
 }
 
-function idsOf(u: BackupUser): Record<Table, string[]> {
+/**
+ * The ids of the records whose rows are keyed by id in the read model, where another user's row may
+ * hold the same id. Messages are not among them: their rows are blocks of their session, and a
+ * message of another user's session is caught by the session check.
+ */
+function idsOf(u: BackupUser): Record<Exclude<Table, 'messages'>, string[]> {
   return {
     docs: u.docs.map((d) => d.docId),
     sessions: u.sessions.map((s) => s.sessionId),
-    messages: u.sessions.flatMap((s) => s.messages.map((m) => m.messageId)),
     memories: u.memories.map((m) => m.memoryId),
     connections: u.connections.map((c) => c.connectionId),
     conflicts: u.conflicts.map((c) => c.conflictId),
@@ -389,9 +393,7 @@ export async function importBackupInto(ctx: ClientContext, data: unknown, option
     const uid = entry?.uid ?? uuidv7()
     const foreign = new Map<string, Set<string>>()
     const all = idsOf(u)
-    // Messages are stored in blocks of their session, not by id, so a message id cannot clash with
-    // another user's row; a message of another user's session is caught by the session check.
-    for (const table of (Object.keys(all) as Table[]).filter((t) => t !== 'messages')) {
+    for (const table of Object.keys(all) as (keyof typeof all)[]) {
       const rows = (await db.table(table).bulkGet(all[table])) as ({ uid: string } | undefined)[]
       const other = new Set<string>()
       rows.forEach((r, i) => {

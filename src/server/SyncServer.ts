@@ -88,10 +88,6 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
   await sqlite.exec(documentsSchema)
   const registry = await SpaceRegistry.open(sqlite)
   const tracker = new ConnectionTracker()
-  const isDeleted = async (documentName: string) => {
-    const name = parseSyncDocumentName(documentName)
-    return !!name && (await registry.isDeleted(name.spaceId, name.docName))
-  }
   const persistence = new SqlitePersistence(sqlite)
   /** per space: the uids whose deletion was already carried out here */
   const purged = new Map<string, Set<string>>()
@@ -231,7 +227,7 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
     clearTimeout(timer)
     if (timedOut) log('warn', `documents were still loaded after ${timeoutMs} ms; storing them directly`)
     for (const document of server.hocuspocus.documents.values()) {
-      if (document.isLoading || (await isDeleted(document.name))) continue
+      if (document.isLoading) continue // a deleted user's document is refused by the statement itself
       await sqlite.run(storeUnlessDeletedQuery, { $name: document.name, $data: Buffer.from(Y.encodeStateAsUpdate(document)) })
     }
     for (const client of server.webSocketServer.clients) client.terminate()

@@ -6,13 +6,8 @@
  */
 import * as Y from 'yjs'
 import { syncRejectReason } from '../core/spaceToken'
+import { syncMessageUpdate } from '../core/syncMessage'
 import type { SyncLimits } from './limits'
-
-// Hocuspocus message types (see @hocuspocus/server types.ts) and y-protocols sync sub-types.
-const MESSAGE_SYNC = 0
-const MESSAGE_SYNC_REPLY = 4
-const SYNC_STEP_2 = 1
-const SYNC_UPDATE = 2
 
 export class RejectedMessage extends Error {
   /** Hocuspocus closes the document connection with this code and reason. */
@@ -20,32 +15,6 @@ export class RejectedMessage extends Error {
   constructor(readonly reason: string) {
     super(reason)
     this.name = 'RejectedMessage'
-  }
-}
-
-class Reader {
-  pos = 0
-  constructor(private readonly bytes: Uint8Array) {}
-  varUint(): number {
-    let num = 0
-    let mult = 1
-    for (;;) {
-      if (this.pos >= this.bytes.length) throw new Error('unexpected end of message')
-      const byte = this.bytes[this.pos++]
-      num += (byte & 0x7f) * mult
-      if (byte < 0x80) return num
-      mult *= 128
-      if (mult > 2 ** 53) throw new Error('varuint too long')
-    }
-  }
-  bytesOf(length: number): Uint8Array {
-    if (this.pos + length > this.bytes.length) throw new Error('unexpected end of message')
-    const out = this.bytes.subarray(this.pos, this.pos + length)
-    this.pos += length
-    return out
-  }
-  varBytes(): Uint8Array {
-    return this.bytesOf(this.varUint())
   }
 }
 
@@ -61,13 +30,7 @@ export function checkIncomingMessage(data: Uint8Array, limits: SyncLimits): void
   }
   let update: Uint8Array | null = null
   try {
-    const reader = new Reader(data)
-    reader.varBytes() // document name
-    const type = reader.varUint()
-    if (type === MESSAGE_SYNC || type === MESSAGE_SYNC_REPLY) {
-      const syncType = reader.varUint()
-      if (syncType === SYNC_STEP_2 || syncType === SYNC_UPDATE) update = reader.varBytes()
-    }
+    update = syncMessageUpdate(data)
   } catch (error) {
     throw new RejectedMessage(syncRejectReason('malformed-update', `unreadable message (${(error as Error).message})`))
   }

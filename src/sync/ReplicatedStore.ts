@@ -466,14 +466,12 @@ export class ReplicatedStore {
           if (Array.isArray(row)) dels.push(row)
           else puts.push(row)
         }
-        if (puts.length) writes.push(putAll(table, puts))
-        if (dels.length) writes.push(table.bulkDelete(dels))
-        continue
-      }
-      for (const id of ids) {
-        const rec = readRecord<Record<string, unknown>>(ymap.get(id))
-        if (rec === undefined) dels.push(id)
-        else puts.push(projectRow(spec, id, rec, uid))
+      } else {
+        for (const id of ids) {
+          const rec = readRecord<Record<string, unknown>>(ymap.get(id))
+          if (rec === undefined) dels.push(id)
+          else puts.push(projectRow(spec, id, rec, uid))
+        }
       }
       if (puts.length) writes.push(putAll(table, puts))
       if (dels.length) writes.push(table.bulkDelete(dels))

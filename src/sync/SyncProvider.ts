@@ -2,6 +2,7 @@ import { HocuspocusProvider, HocuspocusProviderWebsocket, WebSocketStatus } from
 import type * as Y from 'yjs'
 import { QuotaExceededError, SyncError } from '../core/errors'
 import { deriveSpaceToken, isValidSpaceId, isWellFormedSecret, parseSyncRejectReason, syncDocumentName } from '../core/spaceToken'
+import { syncMessageUpdate } from '../core/syncMessage'
 import { SPACE_DOC, uidOfDocName, userDocName } from './layout'
 import type { ReplicatedStore } from './ReplicatedStore'
 
@@ -344,36 +345,15 @@ const LARGE_UPDATE = 64 * 1024
 
 /**
  * The Yjs update carried by a Hocuspocus sync message (sync step 2 or update) of at least
- * LARGE_UPDATE bytes, copied out of the message; null for anything else. The message is
- * `varString documentName, varUint 0 (sync), varUint 1|2, varUint8Array update`.
+ * LARGE_UPDATE bytes, copied out of the message (so it is stored alone); null for anything else.
  */
 export function largeSyncUpdate(data: unknown): Uint8Array | null {
   // (not `instanceof`: the buffer may come from another realm, a test runner's frame for one)
   const isBuffer = Object.prototype.toString.call(data) === '[object ArrayBuffer]'
   const bytes = isBuffer ? new Uint8Array(data as ArrayBuffer) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null
   if (!bytes || bytes.byteLength < LARGE_UPDATE) return null
-  let pos = 0
-  const varUint = (): number => {
-    let n = 0
-    let mult = 1
-    for (;;) {
-      if (pos >= bytes.length) throw new RangeError('truncated')
-      const b = bytes[pos++]
-      n += (b & 0x7f) * mult
-      if (b < 0x80) return n
-      mult *= 128
-      if (mult > 2 ** 49) throw new RangeError('varint too long')
-    }
-  }
   try {
-    const nameLength = varUint()
-    pos += nameLength // the document name
-    if (varUint() !== 0) return null // not a sync message
-    const kind = varUint()
-    if (kind !== 1 && kind !== 2) return null // sync step 1 carries a state vector
-    const len = varUint()
-    if (pos + len > bytes.length) return null
-    return bytes.slice(pos, pos + len)
+    return syncMessageUpdate(bytes)?.slice() ?? null
   } catch {
     return null
   }

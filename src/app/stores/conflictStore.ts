@@ -1,15 +1,13 @@
 import { create } from 'zustand'
-import type { ConflictAnswer, MergeConflict, MergeConflictStatus } from '../../index'
+import { isOpenConflictStatus, type ConflictAnswer, type MergeConflict } from '../../index'
 import { announce } from '../lib/changes'
 import { errorMessage } from '../lib/errors'
 import { useMemoryStore } from './memoryStore'
 import { useUserStore } from './userStore'
 
 /** Conflicts that still wait for the user or for the engine. */
-export const OPEN_STATUSES: MergeConflictStatus[] = ['PENDING', 'IN_QUEUE', 'RESOLVING']
-
 export function isOpen(c: MergeConflict): boolean {
-  return OPEN_STATUSES.includes(c.status)
+  return isOpenConflictStatus(c.status)
 }
 
 interface ConflictState {

@@ -5,7 +5,7 @@ import * as Y from 'yjs'
 import { resetIdClockForTests } from '../../../src/core/ids'
 import { setClientIdSourceForTests } from '../../../src/sync/ReplicatedStore'
 import { groupChains, isLive } from '../../../src/core/chains'
-import type { Decision, MemoryRecord } from '../../../src/core/types'
+import { isOpenConflictStatus, type Decision, type MemoryRecord } from '../../../src/core/types'
 import { MemoryClient, type Session, type User } from '../../../src/index'
 import type { DecideInput } from '../../../src/engine/types'
 import { ScriptedEngine } from '../../testDoubles'
@@ -222,7 +222,8 @@ function seededWorld(seed: number, clock: () => number): () => void {
 /** The final state of a run, for comparing two runs of one seed. */
 async function fingerprint(c: MemoryClient, names: Iterable<string>): Promise<string> {
   const docs: Record<string, number[]> = {}
-  for (const n of [...names].sort()) if ((await c.store.storedDocNames()).includes(n)) docs[n] = [...Y.encodeStateAsUpdate(await c.store.getDoc(n))]
+  const stored = new Set(await c.store.storedDocNames())
+  for (const n of [...names].sort()) if (stored.has(n)) docs[n] = [...Y.encodeStateAsUpdate(await c.store.getDoc(n))]
   return JSON.stringify({ rows: await dump(c), docs })
 }
 
@@ -272,7 +273,7 @@ async function runSeed(seed: number): Promise<string> {
     }
     const memories = (await clients[0].db.memories.toArray()) as MemoryRecord[]
     const conflicts = await clients[0].db.conflicts.toArray()
-    const open = new Set(conflicts.filter((c) => ['PENDING', 'IN_QUEUE', 'RESOLVING'].includes(c.status)).map((c) => c.conflictId))
+    const open = new Set(conflicts.filter((c) => isOpenConflictStatus(c.status)).map((c) => c.conflictId))
     const dir = await clients[0].db.directory.toArray()
     checkInvariants(memories, await clients[0].db.connections.toArray(), open, `seed ${seed} ${JSON.stringify(dir)}`)
     totals.versions += memories.length
