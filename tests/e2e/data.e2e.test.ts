@@ -178,6 +178,10 @@ test('a full disk: sending a message says what to do, keeps the text, and nothin
   expect(await box.inputValue()).toBe('This one does not fit.')
   expect(await page.locator('.message-user .message-text').allInnerTexts()).toEqual(['First message, stored fine.'])
   await shot(page, 'storage-full-send')
+  await page.setViewportSize(PHONE)
+  await alert.scrollIntoViewIfNeeded()
+  await shot(page, 'storage-full-send')
+  await page.setViewportSize(DESKTOP)
 
   await freeDisk(page)
   await box.press('Enter')
