@@ -2,6 +2,7 @@ import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { App } from './components/App'
 import { PairingPrompt } from './components/PairingPrompt'
+import { PanelBoundary } from './components/PanelBoundary'
 import { UpdatePrompt } from './components/UpdatePrompt'
 import { registerServiceWorker } from './pwa'
 import { bootSync } from './stores/syncStore'
@@ -19,6 +20,7 @@ import './styles/assistant.css'
 import './styles/models.css'
 import './styles/data.css'
 import './styles/sync.css'
+import './styles/boundary.css'
 
 // Sync reconnects and pairing links are read as soon as the database is open (first-run card included).
 bootSync()
@@ -26,8 +28,11 @@ registerServiceWorker()
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
-    <PairingPrompt />
-    <UpdatePrompt />
+    {/* The last resort: whatever fails to render, the page says what and offers Reload and a backup. */}
+    <PanelBoundary what="Keepsake" className="fatal">
+      <App />
+      <PairingPrompt />
+      <UpdatePrompt />
+    </PanelBoundary>
   </StrictMode>,
 )

@@ -13,6 +13,7 @@ import { EmptyState } from './EmptyState'
 import { ErrorState } from './ErrorState'
 import { Icon } from './Icon'
 import { MessageBubble } from './MessageBubble'
+import { PanelBoundary } from './PanelBoundary'
 import { ProcessButton } from './ProcessButton'
 import { ProcessingNotice } from './ProcessingNotice'
 import { ReplyFailure } from './ReplyFailure'
@@ -47,15 +48,17 @@ export function Conversation() {
   return (
     <main className="conversation" aria-label="Conversation">
       <header className="conversation-header">
-        <div className="conversation-heading">
-          <h1 className="conversation-title">{session?.title ?? 'New chat'}</h1>
-          {session && (
-            <span className="conversation-meta">
-              <time dateTime={session.createdAt.toISOString()}>{longDate(session.createdAt)}</time>
-              <StatusBadge status={session.status} error={session.error} />
-            </span>
-          )}
-        </div>
+        <PanelBoundary what="This chat's title" variant="inline" resetKey={session}>
+          <div className="conversation-heading">
+            <h1 className="conversation-title">{session?.title ?? 'New chat'}</h1>
+            {session && (
+              <span className="conversation-meta">
+                <time dateTime={session.createdAt.toISOString()}>{longDate(session.createdAt)}</time>
+                <StatusBadge status={session.status} error={session.error} />
+              </span>
+            )}
+          </div>
+        </PanelBoundary>
         {session?.title && (
           <button type="button" className="button ghost small context-button" aria-label="Show context" title="What the assistant is given for a question" onClick={() => setContextOpen(true)}>
             <Icon name="layers" size={16} />
@@ -75,22 +78,29 @@ export function Conversation() {
               read and correct.
             </EmptyState>
           )}
-          <ol className="messages" role="log" aria-live="polite" aria-label="Messages" aria-busy={replying}>
-            {messages.map((m) => (
-              <MessageBubble key={m.messageId} message={m} highlighted={highlighted.includes(m.messageId)} />
-            ))}
-            <AssistantReply sessionId={activeId} />
-          </ol>
+          {/* A message that cannot be shown takes the list with it, not the composer: tried again when the messages change. */}
+          <PanelBoundary what="The messages of this chat" variant="section" resetKey={messages}>
+            <ol className="messages" role="log" aria-live="polite" aria-label="Messages" aria-busy={replying}>
+              {messages.map((m) => (
+                <MessageBubble key={m.messageId} message={m} highlighted={highlighted.includes(m.messageId)} />
+              ))}
+              <AssistantReply sessionId={activeId} />
+            </ol>
+          </PanelBoundary>
           <ReplyFailure sessionId={activeId} />
           {status === 'ready' && session && <ProcessingNotice session={session} />}
-          {conflicts.map((c) => (
-            <ConflictCard key={c.conflictId} conflict={c} inConversation />
-          ))}
+          <PanelBoundary what="The conflicts of this chat" variant="section" resetKey={allConflicts}>
+            {conflicts.map((c) => (
+              <ConflictCard key={c.conflictId} conflict={c} inConversation />
+            ))}
+          </PanelBoundary>
           {status === 'ready' && <AssistantStatus />}
           <div ref={end} />
         </div>
       </div>
-      <Composer status={session?.status ?? null} />
+      <PanelBoundary what="The message box" variant="section" resetKey={activeId}>
+        <Composer status={session?.status ?? null} />
+      </PanelBoundary>
     </main>
   )
 }

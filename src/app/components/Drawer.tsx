@@ -1,8 +1,10 @@
 import { useRef, type KeyboardEvent } from 'react'
 import { useUiStore, type DrawerTab } from '../stores/uiStore'
+import { useUserStore } from '../stores/userStore'
 import { ConflictsPanel } from './ConflictsPanel'
 import { Icon } from './Icon'
 import { MemoriesPanel } from './MemoriesPanel'
+import { PanelBoundary } from './PanelBoundary'
 import { ProfilePanel } from './ProfilePanel'
 
 const TABS: { id: DrawerTab; label: string }[] = [
@@ -11,11 +13,16 @@ const TABS: { id: DrawerTab; label: string }[] = [
   { id: 'conflicts', label: 'Conflicts' },
 ]
 
+/** What a tab's card says could not be shown. */
+const WHAT: Record<DrawerTab, string> = { memories: 'Your memories', profile: 'The profile', conflicts: 'The conflicts' }
+
 /** The right drawer: what Keepsake remembers, the profile, and conflicts to settle. */
 export function Drawer() {
   const tab = useUiStore((s) => s.drawerTab)
   const openDrawer = useUiStore((s) => s.openDrawer)
   const closeDrawer = useUiStore((s) => s.closeDrawer)
+  // Another profile, or the same one changed, is another try at a tab that could not be shown.
+  const profile = useUserStore((s) => s.currentView)
   const list = useRef<HTMLDivElement>(null)
 
   // Arrow keys move between tabs (the WAI-ARIA tabs pattern); Tab goes on into the panel.
@@ -54,9 +61,12 @@ export function Drawer() {
         </button>
       </div>
       <div className="drawer-panel" id={`panel-${tab}`} role="tabpanel" aria-labelledby={`tab-${tab}`}>
-        {tab === 'memories' && <MemoriesPanel />}
-        {tab === 'profile' && <ProfilePanel />}
-        {tab === 'conflicts' && <ConflictsPanel />}
+        {/* One boundary per tab: a tab that cannot be shown leaves the others working. */}
+        <PanelBoundary key={tab} what={WHAT[tab]} resetKey={profile}>
+          {tab === 'memories' && <MemoriesPanel />}
+          {tab === 'profile' && <ProfilePanel />}
+          {tab === 'conflicts' && <ConflictsPanel />}
+        </PanelBoundary>
       </div>
     </div>
   )

@@ -1,8 +1,10 @@
 import { useIsPhone } from '../hooks/useMediaQuery'
 import { useUiStore } from '../stores/uiStore'
+import { useUserStore } from '../stores/userStore'
 import { ConflictsBell } from './ConflictsBell'
 import { EnginePill } from './EnginePill'
 import { Icon } from './Icon'
+import { PanelBoundary } from './PanelBoundary'
 import { SyncPill } from './SyncPill'
 import { UserSwitcher } from './UserSwitcher'
 
@@ -11,6 +13,7 @@ export function TopBar() {
   const toggleDrawer = useUiStore((s) => s.toggleDrawer)
   const openSettings = useUiStore((s) => s.setSettingsOpen)
   const isPhone = useIsPhone()
+  const profile = useUserStore((s) => s.currentView)
   const drawerShown = useUiStore((s) => (isPhone ? s.sheet === 'drawer' : s.drawerOpen))
   return (
     <header className="top-bar">
@@ -21,13 +24,22 @@ export function TopBar() {
         <span className="brand-mark small">K</span>
         Keepsake
       </span>
-      <UserSwitcher />
+      {/* Small boundaries: a profile that cannot be shown leaves the sync pill, Settings and the drawer reachable. */}
+      <PanelBoundary what="The profile switcher" variant="inline" resetKey={profile}>
+        <UserSwitcher />
+      </PanelBoundary>
       <div className="top-bar-spacer" />
       <div className="top-bar-status">
-        <SyncPill />
-        <EnginePill />
+        <PanelBoundary what="Sync status" variant="inline">
+          <SyncPill />
+        </PanelBoundary>
+        <PanelBoundary what="The AI model status" variant="inline">
+          <EnginePill />
+        </PanelBoundary>
       </div>
-      <ConflictsBell />
+      <PanelBoundary what="Conflicts" variant="inline">
+        <ConflictsBell />
+      </PanelBoundary>
       <button type="button" className="icon-button desktop-only" aria-label="Settings" onClick={() => openSettings(true)}>
         <Icon name="gear" />
       </button>
