@@ -43,11 +43,25 @@ export function openSyncSettings(): void {
 export function SyncPill() {
   const status = useSyncStore((s) => s.status)
   const unreachable = useSyncStore((s) => s.unreachable)
+  const unreadable = useSyncStore((s) => s.unreadable.length)
   const d = describe(status, unreachable)
+  const note = unreadable ? `${plural(unreadable, 'record')} from another device could not be read` : ''
   return (
-    <button type="button" className={`pill pill-button sync-pill${d.tone ? ` pill-${d.tone}` : ''}`} title={d.title} aria-label={`Sync: ${d.text}`} aria-haspopup="dialog" onClick={openSyncSettings}>
+    <button
+      type="button"
+      className={`pill pill-button sync-pill${d.tone ? ` pill-${d.tone}` : ''}`}
+      title={note ? `${d.title}\n${note}: see Settings, Sync.` : d.title}
+      aria-label={`Sync: ${d.text}${note ? `. ${note}` : ''}`}
+      aria-haspopup="dialog"
+      onClick={openSyncSettings}
+    >
       <Icon name={d.icon} size={16} />
       <span className="pill-text">{d.text}</span>
+      {unreadable > 0 && (
+        <span className="sync-pill-badge" aria-hidden="true">
+          {unreadable > 99 ? '99+' : unreadable}
+        </span>
+      )}
     </button>
   )
 }

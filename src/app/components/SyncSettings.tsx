@@ -8,6 +8,7 @@ import { Dialog } from './Dialog'
 import { Icon } from './Icon'
 import { PairingPanel } from './PairingPanel'
 import { SyncProblemBox } from './SyncProblemBox'
+import { UnreadableRecords } from './UnreadableRecords'
 
 function stateLine(s: SyncStatus): { text: string; tone: string } {
   switch (s.state) {
@@ -54,6 +55,7 @@ function SyncStatusBox() {
         <span>{line.text}</span>
       </p>
       <SyncProblemBox />
+      <UnreadableRecords />
     </>
   )
 }

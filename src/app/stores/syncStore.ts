@@ -12,6 +12,25 @@ import { useUserStore } from './userStore'
 /** A pairing link opened on this device: what it offers, or why it cannot be used. */
 export type PendingPairing = { payload: PairingPayload; localProfiles: number } | { error: string }
 
+/**
+ * A record from another device that failed its schema: kept in the document, not shown
+ * (the library's SyncProblem; declared here until src/index.ts exports it).
+ */
+export interface UnreadableRecord {
+  key: string
+  doc: string
+  userId: string | null
+  kind: 'settings' | 'directory' | 'profile' | 'doc' | 'session' | 'message' | 'memory' | 'connection' | 'conflict'
+  recordId: string
+  problem: string
+  seenAt: string
+}
+
+/** The client's report of unreadable records, where this build of the library has it. */
+interface UnreadableRecordFeed {
+  onSyncProblems?(listener: (problems: UnreadableRecord[]) => void): () => void
+}
+
 export interface UserIdClash {
   userId: string
   users: User[]
@@ -29,6 +48,8 @@ interface SyncState {
   justStarted: boolean
   pairing: PendingPairing | null
   clashes: UserIdClash[]
+  /** Records from another device that could not be read (quarantined by the library); empty when all is well. */
+  unreadable: UnreadableRecord[]
   set(status: SyncStatus): void
   /** Creates a new space on the server at `url` and syncs this device with it. */
   start(url: string): Promise<void>
@@ -84,6 +105,7 @@ export const useSyncStore = create<SyncState>()((set, get) => ({
   justStarted: false,
   pairing: null,
   clashes: [],
+  unreadable: [],
 
   set(status) {
     const was = get().status.state
@@ -191,6 +213,7 @@ function readPairingFragment(): void {
 
 function attach(c: MemoryClient): void {
   c.onSyncStatus((s) => useSyncStore.getState().set(s))
+  ;(c as MemoryClient & UnreadableRecordFeed).onSyncProblems?.((unreadable) => useSyncStore.setState({ unreadable }))
   const config = loadSyncConfig()
   if (config) {
     useSyncStore.setState({ config })
