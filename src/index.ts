@@ -67,9 +67,12 @@ export { createSpaceCredentials, pairingLink, parsePairingLink, deriveSpaceToken
 export type { SpaceCredentials, PairingPayload } from './core/spaceToken'
 
 // ---- Backups: one versioned JSON file per space or user (format: docs/backup-format.schema.json) ----
-export { exportSpace, exportUser, importBackup, importRecallrAI } from './client/backup'
-export type { ImportOptions, ImportResult, ImportConflict, ImportRecordKind, RecallrAIData, RecallrAIImportResult } from './client/backup'
-export { BACKUP_FORMAT, BACKUP_VERSION, checkBackup, validateBackup, parseBackup } from './core/backupFormat'
+// Exported with client.exportSpace() and user.export(), imported with client.importBackup() and
+// client.importRecallrAI(); a file can be checked on its own with checkBackup/validateBackup/parseBackup.
+export type { ImportOptions, ImportResult, ImportConflict, ImportRecordKind } from './backup/import'
+export type { RecallrAIData, RecallrAIImportResult } from './backup/recallrai'
+export { checkBackup, validateBackup, parseBackup } from './backup/validate'
+export { BACKUP_FORMAT, BACKUP_VERSION } from './backup/format'
 export type {
   BackupFile,
   BackupUser,
@@ -83,4 +86,4 @@ export type {
   BackupScope,
   BackupProblem,
   BackupCheck,
-} from './core/backupFormat'
+} from './backup/format'

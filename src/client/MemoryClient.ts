@@ -29,8 +29,10 @@ import { RulesEngine } from '../engine/rules/RulesEngine'
 import { AutoProcessor } from '../pipeline/AutoProcessor'
 import { processSession } from '../pipeline/processSession'
 import { chatAvailability, type ChatAvailability } from '../pipeline/reply'
-import { exportSpaceFrom, importBackupInto, type ImportOptions, type ImportResult } from './backup'
-import type { BackupFile } from '../core/backupFormat'
+import { exportSpaceFrom } from '../backup/export'
+import { importBackupInto, type ImportOptions, type ImportResult } from '../backup/import'
+import { importRecallrAIInto, type RecallrAIImportResult } from '../backup/recallrai'
+import type { BackupFile } from '../backup/format'
 
 export interface MemoryClientOptions {
   /** IndexedDB database name (default 'keepsake'). Two clients on one name share their data. */
@@ -251,9 +253,22 @@ export class MemoryClient {
     return exportSpaceFrom(this.ctx)
   }
 
-  /** Imports a backup (object or JSON text); a bad file is refused whole and changes nothing. */
+  /**
+   * Imports a backup (object or JSON text); a bad file is refused whole with an ImportError naming
+   * the first problem, and changes nothing. Users are matched by userId; records keep their ids (one
+   * that exists with the same content is skipped, with other content reported in `conflicts`).
+   */
   importBackup(data: unknown, options?: ImportOptions): Promise<ImportResult> {
-    return importBackupInto(this.ctx, data, options)
+    return importBackupInto(this.ctx, data, options, { reconcile: (uid) => this.reconcile(uid) })
+  }
+
+  /**
+   * Imports users in RecallrAI's shape (`{ users: [{ user_id, metadata?, sessions?: [{
+   * custom_created_at_utc?, metadata?, messages }] }] }`) as new users with pending sessions. A bad
+   * input or a user_id that exists refuses the whole import (ImportError); nothing is half-written.
+   */
+  importRecallrAI(data: unknown): Promise<RecallrAIImportResult> {
+    return importRecallrAIInto(this.ctx, data)
   }
 
   /** Swaps the engine used for processing (e.g. when a model finishes loading). */

@@ -1,7 +1,13 @@
-import Dexie from 'dexie'
+import Dexie, { type Table } from 'dexie'
 import { fnv64 } from '../core/hash'
 import type { MessageRecord } from '../core/types'
-import type { KeepsakeDB } from './db'
+
+/**
+ * The part of the database these queries read: its message blocks. A structural type rather than
+ * KeepsakeDB, because db.ts imports the block helpers below (its migration builds block rows), and
+ * the two modules must not import each other.
+ */
+type BlocksDB = { readonly messageBlocks: Table<MessageBlockRow, [string, number]> }
 
 /**
  * Messages are read in blocks: one row holds up to MESSAGE_BLOCK_SIZE consecutive messages of a
@@ -72,12 +78,12 @@ function flatten(rows: MessageBlockRow[]): MessageRecord[] {
 }
 
 /** Every message of a session, in order. */
-export async function sessionMessages(db: KeepsakeDB, sessionId: string): Promise<MessageRecord[]> {
+export async function sessionMessages(db: BlocksDB, sessionId: string): Promise<MessageRecord[]> {
   return flatten(await db.messageBlocks.where('[sessionId+block]').between(...sessionRange(sessionId)).toArray())
 }
 
 /** The last `n` messages of a session, in order (reads only the blocks it needs). */
-export async function lastSessionMessages(db: KeepsakeDB, sessionId: string, n: number): Promise<MessageRecord[]> {
+export async function lastSessionMessages(db: BlocksDB, sessionId: string, n: number): Promise<MessageRecord[]> {
   if (n <= 0) return []
   const out: MessageRecord[] = []
   let before: number | null = null
@@ -97,7 +103,7 @@ export async function lastSessionMessages(db: KeepsakeDB, sessionId: string, n: 
 }
 
 /** A user's newest `n` messages across sessions, oldest first (by timestamp, then id). */
-export async function lastUserMessages(db: KeepsakeDB, uid: string, n: number): Promise<MessageRecord[]> {
+export async function lastUserMessages(db: BlocksDB, uid: string, n: number): Promise<MessageRecord[]> {
   if (n <= 0) return []
   // Blocks come newest first by their newest message ([uid+sig]), a page at a time.
   const picked: MessageRecord[] = []
@@ -127,24 +133,24 @@ export function pkOfSig(sig: string): [string, number] {
 }
 
 /** The last message of a session by seq, or undefined. */
-export async function lastSessionMessage(db: KeepsakeDB, sessionId: string): Promise<MessageRecord | undefined> {
+export async function lastSessionMessage(db: BlocksDB, sessionId: string): Promise<MessageRecord | undefined> {
   const row = await db.messageBlocks.where('[sessionId+block]').between(...sessionRange(sessionId)).last()
   return row?.messages[row.messages.length - 1]
 }
 
 /** The time of a user's newest message, or undefined. */
-export async function lastUserMessageAt(db: KeepsakeDB, uid: string): Promise<string | undefined> {
+export async function lastUserMessageAt(db: BlocksDB, uid: string): Promise<string | undefined> {
   const key = (await db.messageBlocks.where('[uid+sig]').between(...userRange(uid)).reverse().limit(1).keys())[0] as unknown as [string, string] | undefined
   return key ? sigTimestamp(key[1]) : undefined
 }
 
 /** Every message of a user (in block order). */
-export async function userMessages(db: KeepsakeDB, uid: string): Promise<MessageRecord[]> {
+export async function userMessages(db: BlocksDB, uid: string): Promise<MessageRecord[]> {
   return flatten(await db.messageBlocks.where('[uid+sig]').between(...userRange(uid)).toArray())
 }
 
 /** How many messages are stored (of one user, or of everyone). */
-export async function countMessages(db: KeepsakeDB, uid?: string): Promise<number> {
+export async function countMessages(db: BlocksDB, uid?: string): Promise<number> {
   let n = 0
   const coll = uid ? db.messageBlocks.where('[uid+sig]').between(...userRange(uid)) : db.messageBlocks.toCollection()
   await coll.each((r) => (n += r.messages.length))

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import { ImportError, MemoryClient, UserNotFoundError, type MemoryClientOptions, type MemoryEngine, type User } from '../../src/index'
-import { exportSpace, exportUser, importBackup, importRecallrAI, type ImportResult } from '../../src/client/backup'
-import { checkBackup, type BackupFile } from '../../src/core/backupFormat'
+import { checkBackup, type BackupFile, type ImportResult } from '../../src/index'
 import type { ClarifyingQuestion, Decision, ExtractedFact, MemoryCandidate, ResolvedMemory } from '../../src/core/types'
 import type { ClarifyInput, DecideInput, ExtractInput, ResolveInput } from '../../src/engine/types'
 import { readRecord, USER_MAPS, userDocName } from '../../src/sync/layout'
@@ -261,7 +260,7 @@ describe('export and import', () => {
     const clock = movableClock('2025-01-08T10:00:00Z')
     const a = await client({ now: clock.now })
     await populate(a, clock)
-    const fileA = await exportSpace(a)
+    const fileA = await a.exportSpace()
 
     // the export has everything the API created
     expect(checkBackup(fileA)).toEqual({ ok: true, value: fileA })
@@ -310,9 +309,9 @@ describe('export and import', () => {
 
     // import into a fresh database
     const b = await client()
-    const result = await importBackup(b, JSON.parse(JSON.stringify(fileA)))
+    const result = await b.importBackup(JSON.parse(JSON.stringify(fileA)))
     expect(result).toEqual({ usersCreated: 4, usersMerged: 0, recordsAdded: recordCount(fileA), recordsSkipped: 0, settingsImported: true, conflicts: [] })
-    const fileB = await exportSpace(b)
+    const fileB = await b.exportSpace()
     expect(JSON.stringify(withoutTime(fileB))).toBe(JSON.stringify(withoutTime(fileA)))
 
     // the public API shows the same data on both sides
@@ -328,7 +327,7 @@ describe('export and import', () => {
     const name = b.db.name
     b.close()
     const b2 = await client({ dbName: name })
-    expect(JSON.stringify(withoutTime(await exportSpace(b2)))).toBe(JSON.stringify(withoutTime(fileA)))
+    expect(JSON.stringify(withoutTime(await b2.exportSpace()))).toBe(JSON.stringify(withoutTime(fileA)))
 
     // life goes on after an import: the pending session takes the next message at the next seq,
     // is processed; the pending conflict can be resolved
@@ -351,7 +350,7 @@ describe('export and import', () => {
     const clock = movableClock('2025-01-08T10:00:00Z')
     const a = await client({ now: clock.now })
     await populate(a, clock)
-    const aliceFile = await exportUser(await a.getUser('alice'))
+    const aliceFile = await (await a.getUser('alice')).export()
     expect(aliceFile.scope).toBe('user')
     expect(aliceFile.users.map((u) => u.userId)).toEqual(['alice'])
     expect(checkBackup(aliceFile).ok).toBe(true)
@@ -361,13 +360,13 @@ describe('export and import', () => {
     const zoe = await c.createUser('zoe', { name: 'Zoe' })
     const zoeBefore = await apiView(zoe)
     const settingsBefore = await c.getSettings()
-    const r = await importBackup(c, aliceFile)
+    const r = await c.importBackup(aliceFile)
     expect(r).toMatchObject({ usersCreated: 1, usersMerged: 0, recordsAdded: recordCount(aliceFile), recordsSkipped: 0, settingsImported: false })
     // settings: the target had its own, so they were kept (and the difference reported)
     expect(r.conflicts).toEqual([{ kind: 'settings', id: 'space', reason: expect.stringContaining('kept') }])
     expect(await c.getSettings()).toEqual(settingsBefore)
     expect(await apiView(await c.getUser('zoe'))).toEqual(zoeBefore)
-    const again = await exportUser(await c.getUser('alice'))
+    const again = await (await c.getUser('alice')).export()
     const { settings: _s1, ...mine } = withoutTime(again)
     const { settings: _s2, ...theirs } = withoutTime(aliceFile)
     expect(mine).toEqual(theirs)
@@ -375,23 +374,23 @@ describe('export and import', () => {
     // a deleted user cannot be exported
     const gone = await c.getUser('alice')
     await gone.delete()
-    await expect(exportUser(gone)).rejects.toBeInstanceOf(UserNotFoundError)
+    await expect(gone.export()).rejects.toBeInstanceOf(UserNotFoundError)
   })
 
   test('importing the same file twice changes nothing the second time', async () => {
     const clock = movableClock('2025-01-08T10:00:00Z')
     const a = await client({ now: clock.now })
     await populate(a, clock)
-    const file = await exportSpace(a)
+    const file = await a.exportSpace()
     const b = await client()
-    await importBackup(b, file)
+    await b.importBackup(file)
     const before = await dumpDatabase(b.db.name)
-    const second = await importBackup(b, JSON.stringify(file))
+    const second = await b.importBackup(JSON.stringify(file))
     expect(second).toEqual({ usersCreated: 0, usersMerged: 4, recordsAdded: 0, recordsSkipped: recordCount(file), settingsImported: false, conflicts: [] })
     expect(await dumpDatabase(b.db.name)).toEqual(before)
     // and importing a file into the database it came from is the same no-op
     const beforeA = await dumpDatabase(a.db.name)
-    expect(await importBackup(a, file)).toMatchObject({ usersCreated: 0, usersMerged: 4, recordsAdded: 0, conflicts: [] })
+    expect(await a.importBackup(file)).toMatchObject({ usersCreated: 0, usersMerged: 4, recordsAdded: 0, conflicts: [] })
     expect(await dumpDatabase(a.db.name)).toEqual(beforeA)
   })
 
@@ -399,9 +398,9 @@ describe('export and import', () => {
     const clock = movableClock('2025-01-08T10:00:00Z')
     const a = await client({ now: clock.now })
     await populate(a, clock)
-    const file = await exportSpace(a)
+    const file = await a.exportSpace()
     const b = await client()
-    await importBackup(b, file)
+    await b.importBackup(file)
     const aliceB = await b.getUser('alice')
     const viewBefore = await apiView(aliceB)
 
@@ -419,7 +418,7 @@ describe('export and import', () => {
     alice.docs.push({ docId: 'imported-doc-1', title: 'New', content: 'new doc', metadata: {}, createdAt: '2025-02-01T00:00:00.000Z' })
     edited.settings!.modelId = 'other-model'
 
-    const r: ImportResult = await importBackup(b, edited)
+    const r: ImportResult = await b.importBackup(edited)
     const byKind = (k: string) => r.conflicts.filter((x) => x.kind === k).map((x) => x.id)
     expect(byKind('user')).toEqual(['alice'])
     expect(byKind('doc')).toEqual([file.users[0].docs[0].docId])
@@ -466,7 +465,7 @@ describe('export and import', () => {
       ],
     }
     const before = await dumpDatabase(b.db.name)
-    const rz = await importBackup(b, zedFile)
+    const rz = await b.importBackup(zedFile)
     expect(rz).toMatchObject({ usersCreated: 1, usersMerged: 0, recordsAdded: 0, recordsSkipped: 0, settingsImported: false })
     expect(rz.conflicts).toEqual([
       { kind: 'doc', id: file.users[0].docs[1].docId, userId: 'zed', reason: 'a doc with this id belongs to another user' },
@@ -488,10 +487,10 @@ describe('export and import', () => {
     const clock = movableClock('2025-01-08T10:00:00Z')
     const a = await client({ now: clock.now })
     await populate(a, clock)
-    const file = await exportSpace(a)
+    const file = await a.exportSpace()
     const b = await client()
     const before = await dumpDatabase(b.db.name)
-    const r = await importBackup(b, file, { dryRun: true })
+    const r = await b.importBackup(file, { dryRun: true })
     expect(r).toEqual({ usersCreated: 4, usersMerged: 0, recordsAdded: recordCount(file), recordsSkipped: 0, settingsImported: true, conflicts: [] })
     expect(await dumpDatabase(b.db.name)).toEqual(before)
   })
@@ -502,10 +501,10 @@ describe('bad files are refused whole, and nothing changes', () => {
     const clock = movableClock('2025-01-08T10:00:00Z')
     const a = await client({ now: clock.now })
     await populate(a, clock)
-    const file = await exportSpace(a)
+    const file = await a.exportSpace()
     // the target already holds data (part of the file, and a user of its own)
     const b = await client()
-    await importBackup(b, await exportUser(await a.getUser('bob')))
+    await b.importBackup(await (await a.getUser('bob')).export())
     const own = await b.createUser('own-user', { name: 'Own' })
     const s = await own.createSession()
     await s.addMessage('user', 'INSERT::mine')
@@ -533,7 +532,7 @@ describe('bad files are refused whole, and nothing changes', () => {
       edit(data)
       const counts = await rowCounts(b)
       const dump = await dumpDatabase(b.db.name)
-      const err = await importBackup(b, data).then(
+      const err = await b.importBackup(data).then(
         () => null,
         (e: unknown) => e,
       )
@@ -542,14 +541,14 @@ describe('bad files are refused whole, and nothing changes', () => {
       expect(await rowCounts(b)).toEqual(counts)
       expect(await dumpDatabase(b.db.name)).toEqual(dump)
       // the same file, repaired, imports
-      expect((await importBackup(b, file)).usersCreated).toBe(3)
+      expect((await b.importBackup(file)).usersCreated).toBe(3)
     })
   }
 
   test('JSON text that is not JSON', async () => {
     const { b } = await setup()
     const dump = await dumpDatabase(b.db.name)
-    await expect(importBackup(b, '{"format": "keepsake-backup",')).rejects.toThrow(/^\$: not JSON/)
+    await expect(b.importBackup('{"format": "keepsake-backup",')).rejects.toThrow(/^\$: not JSON/)
     expect(await dumpDatabase(b.db.name)).toEqual(dump)
   })
 
@@ -561,14 +560,14 @@ describe('bad files are refused whole, and nothing changes', () => {
       throw new Error('disk on fire')
     }
     b.db.conflicts.hook('creating', fail)
-    await expect(importBackup(b, file)).rejects.toThrow(/disk on fire/)
+    await expect(b.importBackup(file)).rejects.toThrow(/disk on fire/)
     b.db.conflicts.hook('creating').unsubscribe(fail)
     expect(await dumpDatabase(b.db.name)).toEqual(dump)
     // the documents were reloaded from the log: a retry imports everything once
-    const r = await importBackup(b, file)
+    const r = await b.importBackup(file)
     expect(r).toMatchObject({ usersCreated: 3, usersMerged: 1, conflicts: [] })
     await expectProjectionMatchesY(b)
-    expect(JSON.stringify(withoutTime(await exportSpace(b))).length).toBeGreaterThan(0)
+    expect(JSON.stringify(withoutTime(await b.exportSpace())).length).toBeGreaterThan(0)
   })
 })
 
@@ -597,7 +596,7 @@ describe('RecallrAI-shaped import', () => {
   test('creates users, sessions with their custom dates and metadata, and messages in order', async () => {
     const clock = movableClock('2025-01-08T10:00:00Z')
     const c = await client({ now: clock.now })
-    const r = await importRecallrAI(c, data)
+    const r = await c.importRecallrAI(data)
     expect(r).toEqual({ usersCreated: 2, sessionsCreated: 2, messagesAdded: 3 })
     const alice = await c.getUser('r-alice')
     expect(alice.metadata).toEqual({ source: 'recallrai' })
@@ -621,13 +620,13 @@ describe('RecallrAI-shaped import', () => {
     const dump = await dumpDatabase(c.db.name)
     const bad = structuredClone(data) as unknown as { users: { sessions: { messages: { role: string }[]; custom_created_at_utc?: string }[] }[] }
     bad.users[0].sessions[1].messages[0].role = 'system'
-    await expect(importRecallrAI(c, bad)).rejects.toThrow(/^\$\.users\[0\]\.sessions\[1\]\.messages\[0\]\.role: must be 'user' or 'assistant', got "system"/)
+    await expect(c.importRecallrAI(bad)).rejects.toThrow(/^\$\.users\[0\]\.sessions\[1\]\.messages\[0\]\.role: must be 'user' or 'assistant', got "system"/)
     const noZone = structuredClone(data) as typeof bad
     noZone.users[0].sessions[0].custom_created_at_utc = '2024-05-01T12:00:00'
-    await expect(importRecallrAI(c, noZone)).rejects.toThrow(/custom_created_at_utc: .*time zone/)
-    await expect(importRecallrAI(c, { users: [{ user_id: 'someone' }] })).rejects.toThrow(/\$\.users\[0\]\.user_id: a user "someone" already exists/)
-    await expect(importRecallrAI(c, { users: [{ user_id: 'x' }, { user_id: 'x' }] })).rejects.toThrow(/duplicate user_id/)
-    await expect(importRecallrAI(c, [])).rejects.toBeInstanceOf(ImportError)
+    await expect(c.importRecallrAI(noZone)).rejects.toThrow(/custom_created_at_utc: .*time zone/)
+    await expect(c.importRecallrAI({ users: [{ user_id: 'someone' }] })).rejects.toThrow(/\$\.users\[0\]\.user_id: a user "someone" already exists/)
+    await expect(c.importRecallrAI({ users: [{ user_id: 'x' }, { user_id: 'x' }] })).rejects.toThrow(/duplicate user_id/)
+    await expect(c.importRecallrAI([])).rejects.toBeInstanceOf(ImportError)
     expect(await dumpDatabase(c.db.name)).toEqual(dump)
   })
 })

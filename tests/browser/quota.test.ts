@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import * as Y from 'yjs'
 import { MemoryClient, QuotaExceededError, type MemoryClientOptions, type Session, type User } from '../../src/index'
-import { exportSpace, importBackup } from '../../src/client/backup'
 import { readRecord, setRecord, storedMessage, userDocName } from '../../src/sync/layout'
 import { ReplicatedStore } from '../../src/sync/ReplicatedStore'
 import { KeepsakeDB } from '../../src/store/db'
@@ -114,14 +113,14 @@ describe('a write refused for quota', () => {
 
   test('a refused import leaves nothing and reports the typed error', async () => {
     const { c } = await setup()
-    const file = await exportSpace(c)
+    const file = await c.exportSpace()
     const target = await client()
     const before = await dumpDatabase(target.db.name)
     restore.push(refuseAtIndexedDB('messageBlocks'))
-    await expect(importBackup(target, file)).rejects.toBeInstanceOf(QuotaExceededError)
+    await expect(target.importBackup(file)).rejects.toBeInstanceOf(QuotaExceededError)
     expect(await dumpDatabase(target.db.name)).toEqual(before)
     restore.pop()!()
-    expect(await importBackup(target, file)).toMatchObject({ usersCreated: 1, recordsAdded: 2, conflicts: [] })
+    expect(await target.importBackup(file)).toMatchObject({ usersCreated: 1, recordsAdded: 2, conflicts: [] })
   })
 })
 

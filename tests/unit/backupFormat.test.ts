@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
-import { BACKUP_LIMITS, checkBackup, parseBackup, validateBackup, type BackupFile } from '../../src/core/backupFormat'
+import { BACKUP_LIMITS, type BackupFile } from '../../src/backup/format'
+import { checkBackup, parseBackup, validateBackup } from '../../src/backup/validate'
 import { ImportError } from '../../src/core/errors'
 import { LIMITS } from '../../src/core/validation'
 

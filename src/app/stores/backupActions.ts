@@ -1,4 +1,4 @@
-import { exportSpace, exportUser, importBackup, type ImportResult } from '../../index'
+import type { ImportResult } from '../../index'
 import { announce } from '../lib/changes'
 import { backupFileName, downloadJson } from '../lib/download'
 import { reloadMemoryLayer } from './actions'
@@ -13,7 +13,7 @@ import { useUserStore } from './userStore'
 /** Downloads every profile of this device as one file; returns the file's name. */
 export async function exportEverything(): Promise<string> {
   const name = backupFileName(new Date())
-  downloadJson(await exportSpace(client()), name)
+  downloadJson(await client().exportSpace(), name)
   return name
 }
 
@@ -22,13 +22,13 @@ export async function exportCurrentUser(): Promise<string> {
   const user = useUserStore.getState().current
   if (!user) throw new Error('There is no profile to export yet')
   const name = backupFileName(new Date(), user.userId)
-  downloadJson(await exportUser(user), name)
+  downloadJson(await user.export(), name)
   return name
 }
 
 /** Imports a backup file's text (nothing changes when it is refused), then shows what it brought. */
 export async function importText(text: string): Promise<ImportResult> {
-  const result = await importBackup(client(), text)
+  const result = await client().importBackup(text)
   await useUserStore.getState().load()
   if (useUserStore.getState().current) {
     void useSettingsStore.getState().load()
