@@ -1,0 +1,295 @@
+import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import WebSocket from 'ws'
+import * as Y from 'yjs'
+import { deriveSpaceToken, parsePairingLink, syncDocumentName } from '../../src/core/spaceToken'
+import { createFirstProfile, launch, PHONE, sendMessage, shot } from './harness'
+import { closeSettings, openDevice, openSyncSettings, processNow, scrollToSync, startSyncing, waitSynced, type Device } from './syncDevices'
+
+/**
+ * A hostile peer: it holds the space's token (a leaked pairing link, or an old or buggy build) and
+ * writes records of the wrong shape straight into the Y documents over the real sync server, with
+ * no schema of its own. The running app must stay usable, keep showing what is valid, and say in
+ * Settings, Sync what it could not read.
+ */
+
+let browser: Browser
+
+beforeAll(async () => {
+  browser = await launch()
+})
+
+afterAll(async () => {
+  await browser?.close()
+})
+
+/** An id shaped like the app's own (UUIDv7), so that only the field under test is wrong. */
+function uuidv7(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16))
+  const ms = Date.now()
+  for (let i = 0; i < 6; i++) bytes[i] = Math.floor(ms / 2 ** (8 * (5 - i))) & 0xff
+  bytes[6] = (bytes[6] & 0x0f) | 0x70
+  bytes[8] = (bytes[8] & 0x3f) | 0x80
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+}
+
+async function waitUntil(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const until = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
+interface PeerDoc {
+  doc: Y.Doc
+  provider: HocuspocusProvider
+  /** Resolves once the server has every change made so far. */
+  flush(): Promise<void>
+}
+
+class HostilePeer {
+  private readonly socket: HocuspocusProviderWebsocket
+  private readonly docs: PeerDoc[] = []
+
+  private constructor(
+    url: string,
+    private readonly spaceId: string,
+    private readonly token: string,
+  ) {
+    this.socket = new HocuspocusProviderWebsocket({ url, WebSocketPolyfill: WebSocket })
+  }
+
+  static async fromPairingLink(link: string): Promise<HostilePeer> {
+    const { url, spaceId, secret } = parsePairingLink(link)
+    return new HostilePeer(url, spaceId, await deriveSpaceToken(spaceId, secret))
+  }
+
+  /** Opens one document of the space (`space`, `user/<uid>`) and waits until it has the server's state. */
+  async open(docName: string): Promise<PeerDoc> {
+    const doc = new Y.Doc()
+    const provider = new HocuspocusProvider({ websocketProvider: this.socket, name: syncDocumentName(this.spaceId, docName), token: this.token, document: doc })
+    provider.attach()
+    await new Promise<void>((resolve, reject) => {
+      provider.on('synced', () => resolve())
+      provider.on('authenticationFailed', ({ reason }: { reason: string }) => reject(new Error(`the server refused the peer: ${reason}`)))
+    })
+    const peer = { doc, provider, flush: () => waitUntil(() => !provider.hasUnsyncedChanges, `the server to take ${docName}`) }
+    this.docs.push(peer)
+    return peer
+  }
+
+  close(): void {
+    for (const d of this.docs) {
+      d.provider.destroy()
+      d.doc.destroy()
+    }
+    this.socket.destroy()
+  }
+}
+
+/** The uid of a profile, read from the space document's directory as any device would. */
+function uidOf(space: Y.Doc, userId: string): string {
+  for (const [uid, entry] of space.getMap('directory').entries()) {
+    const json = entry instanceof Y.Map ? entry.toJSON() : entry
+    if ((json as { userId?: unknown })?.userId === userId && !(json as { deletedAt?: unknown }).deletedAt) return uid
+  }
+  throw new Error(`no ${userId} in the directory`)
+}
+
+/** A copy of a valid record of the map with one field (and its id) changed: only that field is wrong. */
+function plainCopy(value: unknown): Record<string, unknown> {
+  return { ...((value instanceof Y.Map ? value.toJSON() : value) as Record<string, unknown>) }
+}
+
+async function openDrawerTab(page: Page, tab: 'Memories' | 'Profile' | 'Conflicts'): Promise<void> {
+  const tabButton = page.getByRole('tab', { name: tab })
+  if (!(await tabButton.isVisible())) await page.getByRole('button', { name: 'Memory' }).click()
+  await tabButton.click()
+}
+
+const unreadable = (page: Page) => page.getByTestId('unreadable-records')
+
+test(
+  'malformed records from a hostile peer: the app stays usable, valid data stays, Settings → Sync lists what could not be read',
+  { timeout: 240_000 },
+  async () => {
+    const a = await openDevice(browser, 'A')
+    const peerErrors: string[] = []
+    a.page.on('pageerror', (e) => peerErrors.push(e.message))
+
+    // Valid data first: Sam with a chat and a memory, and a second profile, Alex.
+    await createFirstProfile(a.page, 'Sam Rivers', 'sam')
+    await sendMessage(a.page, "I'm allergic to peanuts.")
+    await processNow(a.page, /Memory updated: 1 new/)
+    await a.page.getByRole('button', { name: /Profile: Sam Rivers/ }).click()
+    await a.page.getByRole('menuitem', { name: 'New profile' }).click()
+    const create = a.page.getByRole('dialog', { name: 'New profile' })
+    await create.getByLabel('Your name').fill('Alex Stone')
+    await create.getByLabel('User id').fill('alex')
+    await create.getByRole('button', { name: 'Create profile' }).click()
+    await a.page.getByRole('button', { name: /Profile: Alex Stone/ }).waitFor()
+    await a.page.getByRole('button', { name: /Profile: Alex Stone/ }).click()
+    await a.page.getByRole('menuitemradio', { name: /Sam Rivers/ }).click()
+    await a.page.getByRole('button', { name: /Profile: Sam Rivers/ }).waitFor()
+    await a.page.locator('.message-user .message-text', { hasText: 'peanuts' }).waitFor()
+
+    const link = await startSyncing(a.page)
+    await closeSettings(a.page)
+    await waitSynced(a.page)
+
+    // The peer reads the space as the server has it, and writes what no honest build would.
+    const peer = await HostilePeer.fromPairingLink(link)
+    try {
+      const space = await peer.open('space')
+      const samDoc = await peer.open(`user/${uidOf(space.doc, 'sam')}`)
+      const alexDoc = await peer.open(`user/${uidOf(space.doc, 'alex')}`)
+      const messages = samDoc.doc.getMap('messages')
+      const memories = samDoc.doc.getMap('memories')
+      await waitUntil(() => messages.size > 0 && memories.size > 0, "Sam's message and memory on the server")
+      const validMessage = plainCopy([...messages.values()][0])
+      const validMemory = plainCopy([...memories.values()][0])
+      const seq = Number(validMessage.seq) || 0
+
+      const badIds = { date: uuidv7(), content: uuidv7(), memory: uuidv7() }
+      samDoc.doc.transact(() => {
+        messages.set(badIds.date, { ...validMessage, messageId: badIds.date, seq: seq + 1, content: 'A message from an old phone', timestamp: 'not-a-date' })
+        messages.set(badIds.content, { ...validMessage, messageId: badIds.content, seq: seq + 2, content: { $$typeof: 'react.element', text: 'an object' } })
+        const memory = new Y.Map<unknown>()
+        for (const [k, v] of Object.entries({ ...validMemory, memoryId: badIds.memory, chainId: badIds.memory, content: 'Likes spicy food', categories: 'food' })) memory.set(k, v)
+        memories.set(badIds.memory, memory)
+      })
+      alexDoc.doc.getMap('profile').set('name', 42)
+      await Promise.all([samDoc.flush(), alexDoc.flush()])
+
+      // The app learns of it without a reload: the sync pill counts the records it could not read.
+      const pill = a.page.getByRole('button', { name: /^Sync: .*4 records from another device could not be read/ })
+      await pill.waitFor({ timeout: 30_000 })
+      expect(await a.page.locator('.sync-pill-badge').innerText()).toBe('4')
+
+      // Still usable, and what was valid is all there.
+      await expect.poll(() => a.page.locator('.message-user .message-text').allInnerTexts()).toEqual(["I'm allergic to peanuts."])
+      await sendMessage(a.page, 'I have a dog named Rex.')
+      await expect.poll(() => a.page.locator('.message-user .message-text').allInnerTexts()).toEqual(["I'm allergic to peanuts.", 'I have a dog named Rex.'])
+      await openDrawerTab(a.page, 'Memories')
+      await expect.poll(() => a.page.locator('.memory-card .memory-content').allInnerTexts()).toEqual([expect.stringMatching(/peanuts/i)])
+      await openDrawerTab(a.page, 'Profile')
+      await expect.poll(() => a.page.getByRole('tabpanel').getByLabel('User id').inputValue()).toBe('sam')
+      expect(await a.page.locator('[data-panel-error]').count()).toBe(0)
+
+      // Settings → Sync: the count, and behind the disclosure each record, whose it is and what was wrong.
+      const section = await openSyncSettings(a.page)
+      const box = unreadable(a.page)
+      await expect.poll(() => box.locator('.sync-problem-title').innerText()).toBe('4 records from another device could not be read')
+      await box.getByText('What could not be read').click()
+      const items = box.locator('.sync-unreadable-list li')
+      await expect.poll(() => items.count()).toBe(4)
+      const texts = await items.allInnerTexts()
+      const byKind = (kind: string) => texts.filter((t) => t.startsWith(kind))
+      expect(byKind('A message of sam')).toHaveLength(2)
+      expect(byKind('A memory of sam')).toHaveLength(1)
+      expect(byKind('A profile of alex').length + byKind('A profile').length).toBeGreaterThanOrEqual(1)
+      expect(texts.join('\n')).toMatch(/timestamp/)
+      expect(texts.join('\n')).toMatch(/content/)
+      expect(texts.join('\n')).toMatch(/categories/)
+      expect(texts.join('\n')).toMatch(/name/)
+      expect(texts.join('\n')).toContain(badIds.memory)
+      await scrollToSync(a.page)
+      await box.scrollIntoViewIfNeeded()
+      await shot(a.page, 'hostile-peer-unreadable-records')
+      expect(await section.isVisible()).toBe(true)
+
+      // A later valid write of the same record is read again: the memory shows and its problem goes.
+      const fixed = memories.get(badIds.memory) as Y.Map<unknown>
+      fixed.set('categories', ['food'])
+      await samDoc.flush()
+      await expect.poll(() => box.locator('.sync-problem-title').innerText(), { timeout: 30_000 }).toBe('3 records from another device could not be read')
+      await closeSettings(a.page)
+      await openDrawerTab(a.page, 'Memories')
+      await expect.poll(() => a.page.locator('.memory-card .memory-content').allInnerTexts(), { timeout: 20_000 }).toContain('Likes spicy food')
+    } finally {
+      peer.close()
+    }
+
+    // Nothing the peer sent reached the page as an uncaught error.
+    expect(peerErrors).toEqual([])
+
+    // The same list on a phone.
+    await phoneList(a)
+    await a.context.close()
+  },
+)
+
+async function phoneList(a: Device): Promise<void> {
+  await a.page.setViewportSize(PHONE)
+  await a.page.getByRole('button', { name: /^Sync: / }).click()
+  const box = unreadable(a.page)
+  await box.waitFor()
+  const details = box.locator('details')
+  if (!(await details.evaluate((d) => (d as HTMLDetailsElement).open))) await box.getByText('What could not be read').click()
+  await scrollToSync(a.page)
+  await box.scrollIntoViewIfNeeded()
+  await shot(a.page, 'hostile-peer-unreadable-records')
+  await closeSettings(a.page)
+}
+
+test('a panel that fails to render shows its card (Reload, Export backup) and the rest of the app keeps working', { timeout: 180_000 }, async () => {
+  for (const viewport of [undefined, PHONE]) {
+    const a = await openDevice(browser, 'A', viewport)
+    await createFirstProfile(a.page, 'Sam Rivers', 'sam')
+    await sendMessage(a.page, "I'm allergic to peanuts.")
+
+    // A render error inside the profile panel, as a record of a shape it does not expect would
+    // cause: the metadata editor's pretty-printing throws for one object.
+    await a.page.evaluate(() => {
+      const stringify = JSON.stringify
+      JSON.stringify = function (value: unknown, replacer?: unknown, space?: unknown) {
+        if (space === 2 && value && typeof value === 'object' && Object.hasOwn(value, 'renderTrap')) throw new TypeError('metadata.renderTrap: cannot be shown')
+        return stringify.call(JSON, value, replacer as never, space as never)
+      } as typeof JSON.stringify
+    })
+    await openDrawerTab(a.page, 'Profile')
+    await a.page.getByLabel('JSON object').fill('{"renderTrap": true}')
+
+    const card = a.page.locator('[data-panel-error="The profile"]')
+    await card.waitFor()
+    expect(await card.locator('.panel-error-title').innerText()).toBe('The profile could not be shown')
+    expect(await card.locator('.panel-error-message').innerText()).toBe('metadata.renderTrap: cannot be shown')
+    const reload = card.getByRole('button', { name: 'Reload' })
+    const exportButton = card.getByRole('button', { name: 'Export backup' })
+    expect(await reload.isVisible()).toBe(true)
+    await shot(a.page, 'panel-error-card')
+
+    // Keyboard: Tab reaches both buttons.
+    await reload.focus()
+    await a.page.keyboard.press('Tab')
+    expect(await exportButton.evaluate((b) => b === document.activeElement)).toBe(true)
+
+    // Export backup downloads the whole space.
+    const [download] = await Promise.all([a.page.waitForEvent('download'), exportButton.click()])
+    expect(download.suggestedFilename()).toMatch(/^keepsake-.*\.json$/)
+    await card.getByRole('status').filter({ hasText: /^Saved keepsake-.*\.json to your downloads\.$/ }).waitFor()
+
+    // The other tabs and the chat still work.
+    await openDrawerTab(a.page, 'Memories')
+    await a.page.getByRole('tabpanel').waitFor()
+    if (viewport === PHONE) await a.page.getByRole('button', { name: 'Back to chat' }).click()
+    await sendMessage(a.page, 'I have a dog named Rex.')
+
+    // Coming back to the tab tries it again: the stored metadata shows; the same input fails the same way.
+    await openDrawerTab(a.page, 'Profile')
+    await a.page.getByLabel('JSON object').waitFor()
+    expect(await card.count()).toBe(0)
+    await a.page.getByLabel('JSON object').fill('{"renderTrap": true}')
+    await card.waitFor()
+
+    // Reload reads everything again: the profile panel is back.
+    await Promise.all([a.page.waitForEvent('load'), card.getByRole('button', { name: 'Reload' }).click()])
+    await openDrawerTab(a.page, 'Profile')
+    await a.page.getByLabel('JSON object').waitFor()
+    expect(await a.page.locator('[data-panel-error]').count()).toBe(0)
+    await a.context.close()
+  }
+})
