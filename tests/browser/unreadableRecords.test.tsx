@@ -22,7 +22,7 @@ afterEach(() => {
   useSyncStore.setState({ unreadable: [] })
 })
 
-function record(kind: UnreadableRecord['kind'], userId: string | null, problem: string, recordId = crypto.randomUUID()): UnreadableRecord {
+function record(kind: UnreadableRecord['kind'], userId: string | null, problem: string, recordId: string = crypto.randomUUID()): UnreadableRecord {
   return { key: `user/u1/${kind}/${recordId}`, doc: userId ? 'user/u1' : 'space', userId, kind, recordId, problem, seenAt: '2026-12-03T11:00:00.000Z' }
 }
 
