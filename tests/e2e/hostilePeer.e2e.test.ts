@@ -105,6 +105,8 @@ function plainCopy(value: unknown): Record<string, unknown> {
 }
 
 async function openDrawerTab(page: Page, tab: 'Memories' | 'Profile' | 'Conflicts'): Promise<void> {
+  // The drawer toggle is there once the app shows the profile; the tabs are there when the drawer is open.
+  await page.getByRole('button', { name: 'Memory' }).waitFor()
   const tabButton = page.getByRole('tab', { name: tab })
   if (!(await tabButton.isVisible())) await page.getByRole('button', { name: 'Memory' }).click()
   await tabButton.click()
@@ -287,6 +289,7 @@ test('a panel that fails to render shows its card (Reload, Export backup) and th
 
     // Reload reads everything again: the profile panel is back.
     await Promise.all([a.page.waitForEvent('load'), card.getByRole('button', { name: 'Reload' }).click()])
+    await a.page.getByRole('textbox', { name: 'Message' }).waitFor()
     await openDrawerTab(a.page, 'Profile')
     await a.page.getByLabel('JSON object').waitFor()
     expect(await a.page.locator('[data-panel-error]').count()).toBe(0)
