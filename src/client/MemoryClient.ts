@@ -17,7 +17,7 @@ import type { MemoryEngine } from '../engine/types'
 import { KeepsakeDB } from '../store/db'
 import { readSettings } from '../store/settings'
 import { withActivity } from '../store/activity'
-import { ReplicatedStore, type CompactionPolicy } from '../sync/ReplicatedStore'
+import { ReplicatedStore, type ChangeOrigin, type CompactionPolicy, type StoreChange } from '../sync/ReplicatedStore'
 import { patchFields, setRecord, SPACE_DOC, uidOfDocName, userDocName } from '../sync/layout'
 import { reconcileUser } from '../pipeline/crossDevice'
 import { validateSyncConfig, type SyncConfig, type SyncStatus } from '../sync/SyncProvider'
@@ -53,6 +53,24 @@ export interface MemoryClientOptions {
   /** @internal compaction thresholds of the update log */
   compaction?: CompactionPolicy
 }
+
+/** The kinds of records a change can touch (`users`: profiles; `directory`: which users exist, their userIds). */
+export type ChangeTable = 'users' | 'directory' | 'settings' | 'sessions' | 'messages' | 'memories' | 'connections' | 'conflicts' | 'docs'
+
+/** One committed change, as `client.subscribe` reports it. */
+export interface Change {
+  table: ChangeTable
+  /** whose records changed: the userId (also for a deleted user), or null for the space (settings, directory) */
+  userId: string | null
+  /** ids of the changed or deleted records (message ids for messages; the space's directory: internal user ids) */
+  ids: string[]
+  /** for messages: the session they were added to */
+  sessionId?: string
+  /** 'local': this client; 'tab': another client on the same database (another tab); 'remote': another device, through sync */
+  origin: ChangeOrigin
+}
+
+export type { ChangeOrigin }
 
 export interface CreateUserOptions {
   name?: string
@@ -229,18 +247,55 @@ export class MemoryClient {
     return this.currentEngine
   }
 
+  private readonly changeListeners = new Set<(change: Change) => void>()
+  private stopFeed: (() => void) | null = null
+  private feed: Promise<void> = Promise.resolve()
+  /** uid -> userId, for the change feed; a uid whose directory entry changed is read again */
+  private readonly userIds = new Map<string, string>()
+  private readonly staleUserIds = new Set<string>()
+
   /**
-   * Calls `listener` after changes from another device were stored here (its argument says whose:
-   * the userId, or null for the space's settings and user directory). Returns the unsubscribe.
+   * Calls `listener` after every stored change, in order: this client's writes ('local'), another
+   * tab's on the same database ('tab') and another device's through sync ('remote'), one call per
+   * table (and per session for messages). The change is readable when the listener runs.
+   * Returns the unsubscribe.
    */
-  onRemoteChange(listener: (change: { userId: string | null }) => void): () => void {
-    return this.store.listen({
-      onRemoteProjected: (name) => {
-        const uid = uidOfDocName(name)
-        if (!uid) return listener({ userId: null })
-        void this.db.directory.get(uid).then((e) => listener({ userId: e?.userId ?? null }), () => undefined)
-      },
+  subscribe(listener: (change: Change) => void): () => void {
+    this.changeListeners.add(listener)
+    this.stopFeed ??= this.store.listen({ onChanged: (c) => this.relay(c) })
+    return () => {
+      this.changeListeners.delete(listener)
+      if (this.changeListeners.size || !this.stopFeed) return
+      this.stopFeed()
+      this.stopFeed = null
+    }
+  }
+
+  private relay(c: StoreChange): void {
+    // a user's directory entry changed (renamed, deleted): its userId is read again
+    if (c.table === 'directory') for (const uid of c.ids) this.staleUserIds.add(uid)
+    this.feed = this.feed.then(async () => {
+      const change: Change = { table: c.table === 'messageBlocks' ? 'messages' : c.table, userId: c.uid ? await this.userIdOf(c.uid) : null, ids: c.ids, origin: c.origin }
+      if (c.sessionId !== undefined) change.sessionId = c.sessionId
+      for (const l of [...this.changeListeners]) {
+        try {
+          l({ ...change, ids: [...change.ids] })
+        } catch {
+          /* a listener's failure is its own */
+        }
+      }
     })
+  }
+
+  private async userIdOf(uid: string): Promise<string | null> {
+    const known = this.userIds.get(uid)
+    if (known !== undefined && !this.staleUserIds.has(uid)) return known
+    this.staleUserIds.delete(uid)
+    const userId = (await this.db.directory.get(uid).catch(() => undefined))?.userId ?? null
+    // a deleted user's entry holds no userId any more: its changes keep the one it had
+    if (userId === null) return known ?? null
+    this.userIds.set(uid, userId)
+    return userId
   }
 
   /** Whether the engine can write chat replies, and why not. */

@@ -2,7 +2,7 @@ import { InvalidSessionStateError, SessionNotFoundError, ValidationError } from 
 import type { JsonObject, MessageRecord, MessageRole, ProcessingSummary, SessionRecord, SessionStatus } from '../core/types'
 import { streamReply, type ReplyOptions } from '../pipeline/reply'
 import { withLastMessage } from '../store/activity'
-import { sessionMessages } from '../store/messageBlocks'
+import { sessionMessagePage } from '../store/messageBlocks'
 import { LIMITS, parseZonedDate, requireText, validateMetadata, validatePage, validateRole } from '../core/validation'
 import { uuidv7 } from '../core/ids'
 import { patchFields, setRecord, storedMessage } from '../sync/layout'
@@ -111,9 +111,8 @@ export class Session {
   async getMessages(options: { offset?: number; limit?: number } = {}): Promise<{ messages: Message[]; total: number; hasMore: boolean }> {
     const { offset, limit } = validatePage(options, 50, 200)
     await this.record()
-    const all = await sessionMessages(this.ctx.db, this.sessionId)
-    const rows = all.slice(offset, offset + limit)
-    return { messages: rows.map(toMessage), total: all.length, hasMore: offset + rows.length < all.length }
+    const { messages, total } = await sessionMessagePage(this.ctx.db, this.sessionId, offset, limit)
+    return { messages: messages.map(toMessage), total, hasMore: offset + messages.length < total }
   }
 
   /** Replaces the session's metadata. */

@@ -82,6 +82,43 @@ export async function sessionMessages(db: BlocksDB, sessionId: string): Promise<
   return flatten(await db.messageBlocks.where('[sessionId+block]').between(...sessionRange(sessionId)).toArray())
 }
 
+/**
+ * One page of a session's messages, in order, and how many it has, reading only the blocks of the
+ * page and the last block. A session's messages are numbered 0, 1, 2… (`seq`), so block b holds
+ * positions 16b to 16b+15 and the total is 16 × the last block + its size. Where a read block does
+ * not fit that (blocks missing, or a block of another size: two devices that each added a message
+ * while apart, or an import with gaps), the whole session is read instead and counted.
+ */
+export async function sessionMessagePage(db: BlocksDB, sessionId: string, offset: number, limit: number): Promise<{ messages: MessageRecord[]; total: number }> {
+  return db.messageBlocks.db.transaction('r', db.messageBlocks, async () => {
+    const keys = (await db.messageBlocks.where('[sessionId+block]').between(...sessionRange(sessionId)).primaryKeys()) as unknown as [string, number][]
+    if (!keys.length) return { messages: [], total: 0 }
+    const last = keys[keys.length - 1][1]
+    const whole = async () => {
+      const all = await sessionMessages(db, sessionId)
+      return { messages: all.slice(offset, offset + limit), total: all.length }
+    }
+    if (keys.length !== last + 1 || keys.some((k, i) => k[1] !== i)) return whole()
+    const lastRow = await db.messageBlocks.get([sessionId, last])
+    if (!lastRow) return whole()
+    const total = last * MESSAGE_BLOCK_SIZE + lastRow.messages.length
+    if (lastRow.messages.length > MESSAGE_BLOCK_SIZE) return whole()
+    if (offset >= total || limit <= 0) return { messages: [], total }
+    const first = Math.floor(offset / MESSAGE_BLOCK_SIZE)
+    const end = Math.floor((Math.min(offset + limit, total) - 1) / MESSAGE_BLOCK_SIZE)
+    const upTo = Math.min(end, last - 1)
+    const rows = first <= upTo ? await db.messageBlocks.where('[sessionId+block]').between([sessionId, first], [sessionId, upTo], true, true).toArray() : []
+    if (end === last) rows.push(lastRow)
+    if (rows.length !== end - first + 1) return whole()
+    for (const r of rows) {
+      const full = r.block === last ? r.messages.length === total - last * MESSAGE_BLOCK_SIZE : r.messages.length === MESSAGE_BLOCK_SIZE
+      if (!full || r.messages.some((m, i) => m.seq !== r.block * MESSAGE_BLOCK_SIZE + i)) return whole()
+    }
+    const start = offset - first * MESSAGE_BLOCK_SIZE
+    return { messages: flatten(rows).slice(start, start + limit), total }
+  })
+}
+
 /** The last `n` messages of a session, in order (reads only the blocks it needs). */
 export async function lastSessionMessages(db: BlocksDB, sessionId: string, n: number): Promise<MessageRecord[]> {
   if (n <= 0) return []

@@ -34,7 +34,33 @@ interface LoadedDoc {
   remoteChanges: Map<MapSpec, Set<string>>
   /** the bytes of a large update a provider is applying right now (see expectRemoteUpdate) */
   incoming: Uint8Array | null
+  /** ids of the messages that local / remote transactions changed (for the change feed) */
+  localMessages: Set<string>
+  remoteMessages: Set<string>
+  /** while another tab's log entries are applied: what they changed (for the change feed) */
+  logChanges: { changes: Map<MapSpec, Set<string>>; messages: Set<string> } | null
 }
+
+/** Where a change came from: this tab's write, another tab's write read from the log, or another device (sync). */
+export type ChangeOrigin = 'local' | 'tab' | 'remote'
+
+/** What one committed change touched: records of one table of one document. */
+export interface StoreChange {
+  /** the document's name (`space` or `user/<uid>`) */
+  doc: string
+  /** 'messageBlocks' for messages (reported per session, `ids` are message ids) */
+  table: TableName
+  /** the user whose document changed; null for the space document */
+  uid: string | null
+  /** the changed (or deleted) records' ids; the uid for a profile, 'space' for the settings */
+  ids: string[]
+  /** for messages: the session they belong to */
+  sessionId?: string
+  origin: ChangeOrigin
+}
+
+/** The change summary a tab posts on the store's channel after a commit. */
+type ChangeSummary = Omit<StoreChange, 'origin'>
 
 export interface StoreEvents {
   /** A document was loaded or reloaded (a provider should attach to the new Y.Doc). */
@@ -53,6 +79,12 @@ export interface StoreEvents {
    * was dropped from memory and is reloaded from the log, so the update must come again.
    */
   onRemoteFailed?(name: string, error: unknown): void
+  /**
+   * Records changed, and the change is stored: one call per table (and per session for messages)
+   * of each committed write ('local'), of another tab's write ('tab', also for documents this tab has
+   * not loaded), of a sync update ('remote'), and of a document's deletion.
+   */
+  onChanged?(change: StoreChange): void
 }
 
 /**
@@ -98,7 +130,7 @@ export class ReplicatedStore {
     private readonly policy: CompactionPolicy = { maxUpdates: 500, maxBytes: 1024 * 1024 },
   ) {
     this.channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(`keepsake-store:${db.name}`)
-    if (this.channel) this.channel.onmessage = () => void this.refresh()
+    if (this.channel) this.channel.onmessage = (e: MessageEvent<{ docs?: string[]; changes?: ChangeSummary[] }>) => this.onTabMessage(e.data)
   }
 
   /** Listens to document loads, commits and remote projections (a sync provider does). Returns the unsubscribe. */
@@ -120,12 +152,38 @@ export class ReplicatedStore {
     )
   }
 
-  private announce(docs: string[]): void {
+  private announce(docs: string[], changes: ChangeSummary[] = []): void {
     try {
-      this.channel?.postMessage({ docs })
+      this.channel?.postMessage({ docs, changes })
     } catch {
       /* the channel is closed */
     }
+  }
+
+  /**
+   * Another tab committed a write. Loaded documents catch up from the log, and the changes of the
+   * applied entries are reported from their transactions (see apply); a document this tab has not
+   * loaded has nothing to apply, so its changes are reported from the message's summary.
+   */
+  private onTabMessage(data: { docs?: string[]; changes?: ChangeSummary[] } | null): void {
+    if (this.closed) return
+    for (const c of data?.changes ?? []) if (!this.loaded.has(c.doc)) this.emitChange({ ...c, origin: 'tab' })
+    void this.refresh()
+  }
+
+  private emitChange(change: StoreChange): void {
+    try {
+      this.emit('onChanged', change)
+    } catch {
+      /* a listener's failure is its own */
+    }
+  }
+
+  /** Reports changes once the current IndexedDB transaction is out of the way (listeners read the tables). */
+  private emitLater(changes: StoreChange[]): void {
+    if (changes.length) setTimeout(() => {
+      if (!this.closed) for (const c of changes) this.emitChange(c)
+    }, 0)
   }
 
   /** Runs `task` after every write queued before it (one writer at a time per tab). */
@@ -195,12 +253,16 @@ export class ReplicatedStore {
       if (e instanceof StaleWrite) throw e
       throw isQuotaError(e) ? new QuotaExceededError() : e
     }
+    const summary: ChangeSummary[] = []
     for (const d of docs) {
       for (const u of d.localUpdates) this.emit('onCommitted', d.name, u)
+      summary.push(...summarize(d, d.localChanges, d.localMessages))
       d.localUpdates = []
       d.localChanges = new Map()
+      d.localMessages = new Set()
     }
-    this.announce(docNames)
+    for (const c of summary) this.emitChange({ ...c, origin: 'local' })
+    this.announce(docNames, summary)
     await this.compactIfDue(docs)
     return result
   }
@@ -257,7 +319,10 @@ export class ReplicatedStore {
         throw isQuotaError(e) ? new QuotaExceededError() : e
       }
       this.unload(docName)
-      this.announce([docName])
+      const uid = uidOfDocName(docName)
+      const gone: ChangeSummary[] = uid ? [{ doc: docName, table: 'users', uid, ids: [uid] }] : []
+      for (const c of gone) this.emitChange({ ...c, origin: 'local' })
+      this.announce([docName], gone)
     })
   }
 
@@ -316,7 +381,7 @@ export class ReplicatedStore {
       this.loaded.set(name, d)
       fresh.push(d)
       const rows = await this.db.updates.where('[doc+seq]').between([name, Dexie.minKey], [name, Dexie.maxKey]).toArray()
-      this.apply(d, rows)
+      this.apply(d, rows, false)
     }
     const tail: UpdateRow[] = await this.db.updates.where(':id').above(this.globalSeq).toArray()
     const byDoc = new Map<string, UpdateRow[]>()
@@ -328,15 +393,23 @@ export class ReplicatedStore {
       if (list) list.push(r)
       else byDoc.set(r.doc, [r])
     }
-    for (const [name, rows] of byDoc) this.apply(this.loaded.get(name)!, rows)
+    for (const [name, rows] of byDoc) this.apply(this.loaded.get(name)!, rows, true)
     for (const d of fresh) this.emit('onDocLoaded', d.name, d.doc)
     return names.map((n) => this.loaded.get(n)!)
   }
 
-  private apply(d: LoadedDoc, rows: UpdateRow[]): void {
+  /** Applies log entries to a document; `report`: they are another tab's news (not a first load), reported as 'tab' changes. */
+  private apply(d: LoadedDoc, rows: UpdateRow[], report: boolean): void {
     if (!rows.length) return
     const merged = rows.length === 1 ? rows[0].data : Y.mergeUpdates(rows.map((r) => r.data))
-    Y.applyUpdate(d.doc, merged, LOG_ORIGIN)
+    if (report) d.logChanges = { changes: new Map(), messages: new Set() }
+    try {
+      Y.applyUpdate(d.doc, merged, LOG_ORIGIN)
+    } finally {
+      const seen = d.logChanges
+      d.logChanges = null
+      if (seen) this.emitLater(summarize(d, seen.changes, seen.messages).map((c) => ({ ...c, origin: 'tab' as const })))
+    }
     d.lastSeq = Math.max(d.lastSeq, rows[rows.length - 1].seq!)
     for (const r of rows) {
       if (r.snapshot) {
@@ -359,7 +432,7 @@ export class ReplicatedStore {
       specs.set(map as Y.AbstractType<unknown>, spec)
       if (spec.shape === 'blocks') blocks = { spec, map, index: new MessageBlockIndex(map) }
     }
-    const d: LoadedDoc = { name, doc, specs, blocks, lastSeq: 0, tailCount: 0, tailBytes: 0, localUpdates: [], localChanges: new Map(), remoteUpdates: [], remoteChanges: new Map(), incoming: null }
+    const d: LoadedDoc = { name, doc, specs, blocks, lastSeq: 0, tailCount: 0, tailBytes: 0, localUpdates: [], localChanges: new Map(), remoteUpdates: [], remoteChanges: new Map(), incoming: null, localMessages: new Set(), remoteMessages: new Set(), logChanges: null }
     const remote = (update: Uint8Array) => {
       d.remoteUpdates.push(update)
       if (d.remoteUpdates.length === 1) queueMicrotask(() => void this.flushRemote(d))
@@ -394,13 +467,15 @@ export class ReplicatedStore {
       // the block index follows every transaction, including the log's
       const changedKeys = blocks && tr.changed.get(blocks.map as never)
       const touched = changedKeys ? blocks!.index.update(changedKeys) : null
-      if (tr.origin === LOG_ORIGIN) return
-      const into = tr.origin === LOCAL_ORIGIN ? d.localChanges : d.remoteChanges
+      if (tr.origin === LOG_ORIGIN && !d.logChanges) return
+      const into = tr.origin === LOG_ORIGIN ? d.logChanges!.changes : tr.origin === LOCAL_ORIGIN ? d.localChanges : d.remoteChanges
       collectChanges(d, tr, into)
       if (touched?.size) {
         let set = into.get(blocks!.spec)
         if (!set) into.set(blocks!.spec, (set = new Set()))
         for (const k of touched) set.add(k)
+        const messages = tr.origin === LOG_ORIGIN ? d.logChanges!.messages : tr.origin === LOCAL_ORIGIN ? d.localMessages : d.remoteMessages
+        for (const k of changedKeys!) if (k !== null) messages.add(k)
       }
     })
     return d
@@ -416,8 +491,10 @@ export class ReplicatedStore {
       if (this.loaded.get(d.name) !== d || !d.remoteUpdates.length) return
       const updates = d.remoteUpdates
       const changes = d.remoteChanges
+      const messages = d.remoteMessages
       d.remoteUpdates = []
       d.remoteChanges = new Map()
+      d.remoteMessages = new Set()
       try {
         await this.db.transaction('rw', this.db.tables, async () => {
           await this.catchUp([d.name])
@@ -431,7 +508,9 @@ export class ReplicatedStore {
         return
       }
       this.emit('onRemoteProjected', d.name)
-      this.announce([d.name])
+      const summary = summarize(d, changes, messages)
+      for (const c of summary) this.emitChange({ ...c, origin: 'remote' })
+      this.announce([d.name], summary)
       await this.compactIfDue([d])
     }).catch(() => undefined)
   }
@@ -514,6 +593,35 @@ function projectRow(spec: MapSpec, id: string, rec: Record<string, unknown>, uid
   for (const f of spec.unprojected ?? []) delete row[f]
   if (uid) row.uid = uid
   return row
+}
+
+/**
+ * The change feed's view of a document's changes: one entry per table, and per session for messages
+ * (block keys name their session; `messages` are the changed message ids, those still present
+ * named under their session).
+ */
+function summarize(d: LoadedDoc, changes: Map<MapSpec, Set<string>>, messages: Set<string>): ChangeSummary[] {
+  const uid = uidOfDocName(d.name)
+  const out: ChangeSummary[] = []
+  for (const [spec, ids] of changes) {
+    if (!ids.size) continue
+    if (spec.shape === 'fields') {
+      out.push({ doc: d.name, table: spec.table, uid, ids: [uid ?? 'space'] })
+    } else if (spec.shape === 'blocks') {
+      const bySession = new Map<string, string[]>()
+      for (const key of ids) bySession.set(key.slice(0, key.lastIndexOf('\u0000')), [])
+      const map = d.blocks!.map
+      for (const id of messages) {
+        const value = map.get(id) as { sessionId?: unknown } | undefined
+        const list = value && typeof value.sessionId === 'string' ? bySession.get(value.sessionId) : undefined
+        list?.push(id)
+      }
+      for (const [sessionId, list] of bySession) out.push({ doc: d.name, table: spec.table, uid, ids: list, sessionId })
+    } else {
+      out.push({ doc: d.name, table: spec.table, uid, ids: [...ids] })
+    }
+  }
+  return out
 }
 
 function collectChanges(d: LoadedDoc, tr: Y.Transaction, into: Map<MapSpec, Set<string>>): void {

@@ -1,40 +1,36 @@
 /**
- * Cross-tab change notices. Every tab opens the same local database; after a write a tab posts
- * what changed on a BroadcastChannel so the other tabs re-read it. A tab coming back into view
- * re-reads everything, which also covers browsers without BroadcastChannel.
+ * Folds bursts into one run: `run()` asks for the task; it starts after `delayMs`, and a request made
+ * while it runs makes it run once more when it ends (never two at once, never a lost request).
+ * The app reads the database again after changes reported by `client.subscribe` (stores/changeFeed.ts);
+ * a sync burst reports thousands of records, which this turns into one or two reads.
  */
-export type ChangeKind = 'users' | 'profile' | 'sessions' | 'messages' | 'docs' | 'memories' | 'conflicts' | 'settings'
-
-export interface ChangeNotice {
-  kind: ChangeKind | 'all'
-  userId?: string
-  sessionId?: string
-}
-
-const CHANNEL_NAME = 'keepsake-changes'
-let channel: BroadcastChannel | null = null
-
-function getChannel(): BroadcastChannel | null {
-  if (!channel && typeof BroadcastChannel !== 'undefined') channel = new BroadcastChannel(CHANNEL_NAME)
-  return channel
-}
-
-/** Tells the other tabs that something changed (a channel never echoes to its own sender). */
-export function announce(notice: ChangeNotice): void {
-  getChannel()?.postMessage(notice)
-}
-
-/** Calls fn for changes made by other tabs, and with kind 'all' when this tab becomes visible. */
-export function onExternalChange(fn: (notice: ChangeNotice) => void): () => void {
-  const ch = getChannel()
-  const onMessage = (e: MessageEvent<ChangeNotice>) => fn(e.data)
-  const onVisible = () => {
-    if (document.visibilityState === 'visible') fn({ kind: 'all' })
+export function coalesced(task: () => Promise<unknown>, delayMs = 30): { run(): void; cancel(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let running = false
+  let again = false
+  const start = () => {
+    timer = undefined
+    running = true
+    void task()
+      .catch(() => undefined)
+      .finally(() => {
+        running = false
+        if (again) {
+          again = false
+          schedule()
+        }
+      })
   }
-  ch?.addEventListener('message', onMessage)
-  document.addEventListener('visibilitychange', onVisible)
-  return () => {
-    ch?.removeEventListener('message', onMessage)
-    document.removeEventListener('visibilitychange', onVisible)
+  const schedule = () => {
+    if (running) again = true
+    else timer ??= setTimeout(start, delayMs)
+  }
+  return {
+    run: schedule,
+    cancel() {
+      if (timer) clearTimeout(timer)
+      timer = undefined
+      again = false
+    },
   }
 }

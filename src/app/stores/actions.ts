@@ -63,21 +63,19 @@ export function announceFinished(sessionIds: string[]): void {
   }
 }
 
-/** Re-reads the session list; when a session finished processing, the memories and conflicts too. */
-export async function refreshSessions(): Promise<void> {
+/**
+ * Re-reads everything shown, the open conversation too (once a device is first in sync: what came
+ * before the feed's changes). Ordinary changes come through the change feed (changeFeed.ts).
+ */
+export async function refreshAll(): Promise<void> {
+  await useUserStore.getState().load()
+  void useSettingsStore.getState().load()
+  void useDocStore.getState().load()
+  void reloadMemoryLayer()
   const changed = await useSessionStore.getState().load()
   const { activeId } = useSessionStore.getState()
   void useConversationStore.getState().load(activeId, { quiet: true })
   if (!changed.length) return
   await reloadMemoryLayer()
   announceFinished(changed)
-}
-
-/** Re-reads everything shown (after changes from another device or tab). */
-export async function refreshAll(): Promise<void> {
-  await useUserStore.getState().load()
-  void useSettingsStore.getState().load()
-  void useDocStore.getState().load()
-  void reloadMemoryLayer()
-  await refreshSessions()
 }

@@ -1,5 +1,4 @@
 import type { ImportResult } from '../../index'
-import { announce } from '../lib/changes'
 import { backupFileName, downloadJson } from '../lib/download'
 import { reloadMemoryLayer } from './actions'
 import { client } from './clientStore'
@@ -36,7 +35,6 @@ export async function importText(text: string): Promise<ImportResult> {
     void reloadMemoryLayer()
     void useSessionStore.getState().load()
   }
-  announce({ kind: 'all' })
   return result
 }
 

@@ -1,6 +1,5 @@
 import { create } from 'zustand'
 import { isOpenConflictStatus, type ConflictAnswer, type MergeConflict } from '../../index'
-import { announce } from '../lib/changes'
 import { errorMessage } from '../lib/errors'
 import { useMemoryStore } from './memoryStore'
 import { useUserStore } from './userStore'
@@ -52,8 +51,6 @@ export const useConflictStore = create<ConflictState>()((set, get) => ({
     const conflict = get().conflicts.find((c) => c.conflictId === conflictId)
     if (!conflict) return
     await conflict.resolve(answers)
-    const user = useUserStore.getState().current
-    announce({ kind: 'conflicts', userId: user?.userId })
     await Promise.all([get().load(), useMemoryStore.getState().load()])
   },
 }))

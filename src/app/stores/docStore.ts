@@ -1,6 +1,5 @@
 import { create } from 'zustand'
 import type { Doc } from '../../index'
-import { announce } from '../lib/changes'
 import { errorMessage } from '../lib/errors'
 import { useUserStore } from './userStore'
 
@@ -35,7 +34,6 @@ export const useDocStore = create<DocState>()((set, get) => ({
     if (!user) return
     const doc = await user.addDoc({ title, content })
     set({ docs: [doc, ...get().docs] })
-    announce({ kind: 'docs', userId: user.userId })
   },
 
   async remove(docId) {
@@ -43,6 +41,5 @@ export const useDocStore = create<DocState>()((set, get) => ({
     if (!user) return
     await user.deleteDoc(docId)
     set({ docs: get().docs.filter((d) => d.docId !== docId) })
-    announce({ kind: 'docs', userId: user.userId })
   },
 }))

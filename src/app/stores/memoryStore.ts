@@ -1,6 +1,5 @@
 import { create } from 'zustand'
 import type { UserMemoryItem } from '../../index'
-import { announce } from '../lib/changes'
 import { errorMessage } from '../lib/errors'
 import { useUserStore } from './userStore'
 
@@ -87,7 +86,6 @@ export const useMemoryStore = create<MemoryState>()((set, get) => ({
     const user = useUserStore.getState().current
     if (!user) return
     await user.deleteMemory(memoryId, { deletePreviousVersions: withHistory })
-    announce({ kind: 'memories', userId: user.userId })
     await get().load()
   },
 
@@ -100,7 +98,6 @@ export const useMemoryStore = create<MemoryState>()((set, get) => ({
         set({ selected: get().selected.filter((x) => x !== id) })
       }
     } finally {
-      announce({ kind: 'memories', userId: user.userId })
       await get().load()
     }
   },

@@ -1,5 +1,4 @@
 import { create } from 'zustand'
-import { announce } from '../lib/changes'
 import { errorMessage } from '../lib/errors'
 import { client } from './clientStore'
 import { useConversationStore } from './conversationStore'
@@ -43,10 +42,9 @@ export const useReplyStore = create<ReplyState>()((set, get) => ({
     }
     // The stored message takes the streamed one's place in the same render: nothing moves.
     const conversation = useConversationStore.getState()
-    if (conversation.sessionId === sessionId) await conversation.load(sessionId, { quiet: true })
+    if (conversation.sessionId === sessionId) await conversation.catchUp()
     controller = null
     set({ sessionId: null, text: '', stopping: false, failure: failure ? { sessionId, message: failure } : null })
-    announce({ kind: 'messages', sessionId })
   },
 
   stop() {

@@ -1,6 +1,5 @@
 import { create } from 'zustand'
 import type { Session, SessionStatus } from '../../index'
-import { announce } from '../lib/changes'
 import { errorMessage } from '../lib/errors'
 import { titleFrom } from '../lib/format'
 import { useUserStore } from './userStore'
@@ -40,6 +39,12 @@ interface SessionState {
 
 const PAGE = 100
 const handles = new Map<string, Session>()
+/** Sessions this tab is processing with "Process now": their conversation says what changed, no notice. */
+const processingHere = new Set<string>()
+
+export function isProcessingHere(sessionId: string): boolean {
+  return processingHere.has(sessionId)
+}
 const titles = new Map<string, string>()
 
 export function sessionHandle(sessionId: string): Session | undefined {
@@ -123,7 +128,6 @@ export const useSessionStore = create<SessionState>()((set, get) => ({
     const known = rest.length < get().sessions.length
     const sessions = known ? get().sessions.map((v) => (v.sessionId === session.sessionId ? view : v)) : [view, ...rest]
     set({ sessions, total: get().total + (known ? 0 : 1), activeId: session.sessionId })
-    announce({ kind: 'sessions', sessionId: session.sessionId })
   },
 
   async refreshOne(sessionId) {
@@ -137,11 +141,12 @@ export const useSessionStore = create<SessionState>()((set, get) => ({
     const s = handles.get(sessionId)
     if (!s) return
     set({ sessions: get().sessions.map((v) => (v.sessionId === sessionId ? { ...v, status: 'processing', error: null } : v)) })
+    processingHere.add(sessionId)
     try {
       await s.process()
     } finally {
       await get().refreshOne(sessionId).catch(() => undefined)
-      announce({ kind: 'sessions', sessionId })
+      processingHere.delete(sessionId)
     }
   },
 }))

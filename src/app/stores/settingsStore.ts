@@ -1,6 +1,5 @@
 import { create } from 'zustand'
 import type { SettingsUpdate, SpaceSettings } from '../../index'
-import { announce } from '../lib/changes'
 import { errorMessage } from '../lib/errors'
 import { client } from './clientStore'
 
@@ -30,6 +29,5 @@ export const useSettingsStore = create<SettingsState>()((set) => ({
   async update(patch) {
     const settings = await client().updateSettings(patch)
     set({ settings })
-    announce({ kind: 'settings' })
   },
 }))

@@ -1,9 +1,8 @@
 import { create } from 'zustand'
 import { createSpaceCredentials, parsePairingLink, type MemoryClient, type PairingPayload, type SyncConfig, type SyncStatus, type User } from '../../index'
-import { announce } from '../lib/changes'
 import { errorMessage } from '../lib/errors'
 import { clearSyncConfig, loadSyncConfig, saveSyncConfig, serverUrlProblem } from '../lib/syncConfig'
-import { watchRemoteChanges } from '../lib/syncWatch'
+import { followChanges } from './changeFeed'
 import { refreshAll } from './actions'
 import { client, useClientStore } from './clientStore'
 import { notify } from './noticeStore'
@@ -201,7 +200,6 @@ export const useSyncStore = create<SyncState>()((set, get) => ({
 
   async renameClash(user, newUserId) {
     await user.update({ newUserId })
-    announce({ kind: 'users' })
     await useUserStore.getState().load()
     await get().refreshClashes()
   },
@@ -222,12 +220,8 @@ function attach(c: MemoryClient): void {
   readPairingFragment()
   window.addEventListener('hashchange', readPairingFragment)
   void useSyncStore.getState().refreshClashes()
-  watchRemoteChanges({
-    client: c,
-    user: () => useUserStore.getState().current,
-    active: () => document.visibilityState === 'visible' && ['synced', 'syncing'].includes(useSyncStore.getState().status.state),
-    onChange: () => void refreshAll().then(() => useSyncStore.getState().refreshClashes()),
-  })
+  // every change (this tab's, other tabs', other devices') reaches the stores through one feed
+  followChanges(c, { onUsersChanged: () => useSyncStore.getState().refreshClashes() })
 }
 
 /**

@@ -1,6 +1,5 @@
 import { create } from 'zustand'
 import type { JsonObject, User } from '../../index'
-import { announce } from '../lib/changes'
 import { errorMessage } from '../lib/errors'
 import { client } from './clientStore'
 
@@ -90,7 +89,6 @@ export const useUserStore = create<UserState>()((set, get) => ({
     const user = await client().createUser(userId, options)
     rememberCurrent(user.userId)
     set({ current: user, currentView: viewOf(user), users: [viewOf(user), ...get().users] })
-    announce({ kind: 'users' })
   },
 
   async update(patch) {
@@ -101,7 +99,6 @@ export const useUserStore = create<UserState>()((set, get) => ({
     const view = viewOf(user)
     rememberCurrent(user.userId)
     set({ currentView: view, users: get().users.map((u) => (u.userId === before ? view : u)) })
-    announce({ kind: 'profile', userId: user.userId })
   },
 
   async remove() {
@@ -110,7 +107,6 @@ export const useUserStore = create<UserState>()((set, get) => ({
     await user.delete()
     set({ current: null, currentView: null })
     rememberCurrent(null)
-    announce({ kind: 'users' })
     await get().load()
   },
 }))
