@@ -2,7 +2,8 @@
 
 // ---- Client: users, sessions, memories, conflicts ----
 export { MemoryClient } from './client/MemoryClient'
-export type { MemoryClientOptions, CreateUserOptions, SettingsUpdate, Change, ChangeTable, ChangeOrigin } from './client/MemoryClient'
+export type { MemoryClientOptions, CreateUserOptions, SettingsUpdate, Change, ChangeTable, ChangeOrigin, SyncProblem } from './client/MemoryClient'
+export type { RecordKind } from './core/schema'
 export { User } from './client/User'
 export type { Doc, DocInput, UserUpdate, LastMessage } from './client/User'
 export { Session } from './client/Session'

@@ -1,4 +1,5 @@
 import Dexie from 'dexie'
+import type { RecordKind } from '../core/schema'
 import { SyncError, UserAlreadyExistsError, UserNotFoundError } from '../core/errors'
 import { uuidv7 } from '../core/ids'
 import { metadataMatches } from '../core/metadata'
@@ -22,6 +23,8 @@ import { patchFields, setRecord, SPACE_DOC, uidOfDocName, userDocName } from '..
 import { reconcileUser } from '../pipeline/crossDevice'
 import { validateSyncConfig, type SyncConfig, type SyncStatus } from '../sync/SyncProvider'
 import { SyncLink } from '../sync/SyncLink'
+import { HocuspocusTransport } from '../sync/transport/hocuspocus'
+import type { SyncTransport } from '../sync/transport/types'
 import { local, nowIso, type ClientContext } from '../pipeline/context'
 import { findUid, newDocRecord, User, validateDocInput, type DocInput } from './User'
 import type { Session } from './Session'
@@ -52,10 +55,36 @@ export interface MemoryClientOptions {
   WebSocketPolyfill?: unknown
   /** @internal compaction thresholds of the update log */
   compaction?: CompactionPolicy
+  /** @internal where ids come from (default: UUIDv7 from the system clock); the sync fuzz seeds it to replay a run */
+  newId?: () => string
+  /** @internal where new Y.Docs take their Yjs client id from (default: Yjs's random one); it decides which of two concurrent edits wins */
+  yClientId?: () => number
+  /** @internal sync over this transport instead of `sync`'s Hocuspocus server (the in-process transport of the tests) */
+  syncTransport?: () => SyncTransport
 }
 
 /** The kinds of records a change can touch (`users`: profiles; `directory`: which users exist, their userIds). */
 export type ChangeTable = 'users' | 'directory' | 'settings' | 'sessions' | 'messages' | 'memories' | 'connections' | 'conflicts' | 'docs'
+
+/**
+ * A record that arrived from another device (or was written by an older build) and failed its
+ * schema (src/core/schema.ts): it is kept in the synced document, not projected, and reported here.
+ * A later valid write of the same record ends the problem.
+ */
+export interface SyncProblem {
+  /** stable id of the record: document, map and record id */
+  key: string
+  /** 'space' or 'user/<uid>' */
+  doc: string
+  /** whose record it is, when known */
+  userId: string | null
+  kind: RecordKind
+  recordId: string
+  /** what was wrong, e.g. `timestamp: expected an ISO-8601 UTC date, got "not-a-date"` */
+  problem: string
+  /** when this device found it */
+  seenAt: string
+}
 
 /** One committed change, as `client.subscribe` reports it. */
 export interface Change {
@@ -104,7 +133,7 @@ export class MemoryClient {
   ) {
     this.currentEngine = options.engine ?? new RulesEngine()
     const now = options.now ?? (() => new Date())
-    this.ctx = { db, store, now, deviceId, engine: () => this.currentEngine }
+    this.ctx = { db, store, now, deviceId, engine: () => this.currentEngine, newId: options.newId ?? uuidv7 }
     this.processor = async (s) => {
       await processSession(this.ctx, s.uid, s.userId, s.sessionId)
     }
@@ -167,11 +196,14 @@ export class MemoryClient {
   static async open(options: MemoryClientOptions = {}): Promise<MemoryClient> {
     const db = new KeepsakeDB(options.dbName ?? 'keepsake')
     await db.open()
-    const store = new ReplicatedStore(db, options.compaction)
-    const client = new MemoryClient(db, store, options, await deviceIdOf(db))
+    const store = new ReplicatedStore(db, options.compaction, { clientId: options.yClientId })
+    const client = new MemoryClient(db, store, options, await deviceIdOf(db, options.newId ?? uuidv7))
     await client.finishInterruptedDeletes()
+    // room held back so that deleting works on a full disk (ReplicatedStore.deleting); best effort
+    await store.ensureReserve()
     if (options.autoProcess !== false) client.autoProcessor.start(options.autoProcess?.intervalMs ?? 5000)
-    if (options.sync) await client.connectSync(options.sync)
+    if (options.syncTransport) await client.startSync(options.syncTransport, {})
+    else if (options.sync) await client.connectSync(options.sync)
     return client
   }
 
@@ -201,11 +233,13 @@ export class MemoryClient {
   /** Starts syncing this database with a space on a sync server; replaces any earlier connection. */
   async connectSync(config: SyncConfig): Promise<void> {
     const valid = validateSyncConfig(config)
+    const transport = () => new HocuspocusTransport(valid, { WebSocketPolyfill: this.options.WebSocketPolyfill })
+    await this.startSync(transport, { url: valid.url, spaceId: valid.spaceId })
+  }
+
+  private async startSync(makeTransport: () => SyncTransport, where: { url?: string; spaceId?: string }): Promise<void> {
     this.disconnectSync()
-    this.syncLink = new SyncLink(this.store, valid, {
-      WebSocketPolyfill: this.options.WebSocketPolyfill,
-      onStatus: (s) => this.emitSync(s),
-    })
+    this.syncLink = new SyncLink(this.store, makeTransport, { ...where, onStatus: (s) => this.emitSync(s) })
     await this.syncLink.start()
   }
 
@@ -298,6 +332,38 @@ export class MemoryClient {
     return userId
   }
 
+  /**
+   * Records from another device (or an older build) that failed their schema: they are kept in the
+   * synced documents but not shown, searched, exported or handed to an engine. Newest first.
+   */
+  async listSyncProblems(): Promise<SyncProblem[]> {
+    const rows = await this.db.problems.toArray()
+    const out: SyncProblem[] = []
+    for (const r of rows) {
+      const uid = uidOfDocName(r.doc)
+      out.push({ key: r.key, doc: r.doc, userId: uid ? await this.userIdOf(uid) : null, kind: r.kind, recordId: r.recordId, problem: r.problem, seenAt: r.seenAt })
+    }
+    return out.sort((a, b) => (a.seenAt < b.seenAt ? 1 : a.seenAt > b.seenAt ? -1 : a.key < b.key ? -1 : 1))
+  }
+
+  /** Calls `listener` with the sync problems now and whenever they change; returns the unsubscribe. */
+  onSyncProblems(listener: (problems: SyncProblem[]) => void): () => void {
+    let stopped = false
+    let reading: Promise<void> = Promise.resolve()
+    const read = () => {
+      reading = reading.then(async () => {
+        const problems = await this.listSyncProblems().catch(() => null)
+        if (!stopped && problems) listener(problems)
+      })
+    }
+    read()
+    const stop = this.store.listen({ onProblemsChanged: read })
+    return () => {
+      stopped = true
+      stop()
+    }
+  }
+
   /** Whether the engine can write chat replies, and why not. */
   chatAvailability(): ChatAvailability {
     return chatAvailability(this.currentEngine)
@@ -343,7 +409,7 @@ export class MemoryClient {
     const mce = options.mergeConflictEnabled ?? null
     if (mce !== null) validateBoolean(mce, 'mergeConflictEnabled')
     const docs = (options.docs ?? []).map((d, i) => validateDocInput(d, i))
-    const uid = uuidv7()
+    const uid = this.ctx.newId()
     const at = nowIso(this.ctx)
     const profile: ProfileRecord = { uid, name, about, metadata, mergeConflictEnabled: mce, createdAt: at, updatedAt: at, lastActiveAt: at }
     await this.store.write([SPACE_DOC, userDocName(uid)], ([space, udoc]) => {
@@ -416,10 +482,10 @@ export class MemoryClient {
 }
 
 /** A stable id for this browser profile's database (claims on session processing name it). */
-async function deviceIdOf(db: KeepsakeDB): Promise<string> {
+async function deviceIdOf(db: KeepsakeDB, newId: () => string): Promise<string> {
   const row = await db.meta.get('deviceId')
   if (row) return row.value as string
-  const id = uuidv7()
+  const id = newId()
   await db.meta.put({ key: 'deviceId', value: id })
   return id
 }

@@ -267,6 +267,46 @@ export function checkRecord<K extends RecordKind>(kind: K, value: unknown): Chec
   return { ok: false, problem: formatIssue(r.issues[0]) }
 }
 
+const EPOCH = new Date(0).toISOString()
+const FIELD_RECORDS = {
+  profile: { schema: ProfileSchema, defaults: { name: '', about: '', metadata: {}, mergeConflictEnabled: null, createdAt: EPOCH, updatedAt: EPOCH, lastActiveAt: EPOCH } },
+  settings: { schema: SettingsSchema, defaults: {} },
+} as const
+
+/** The records kept as one map of fields: the profile, the space settings. */
+export type FieldKind = keyof typeof FIELD_RECORDS
+
+/**
+ * A record of fields checked field by field: a field that fails takes its default (for settings it
+ * is left out, so the setting's default applies) and is reported, so one bad field neither hides a
+ * user nor resets the rest of the settings. Unknown fields are kept. No fields: an empty row.
+ */
+export function checkFields(kind: FieldKind, fields: Iterable<[string, unknown]>): { row: Record<string, unknown>; problems: string[] } {
+  const { schema, defaults } = FIELD_RECORDS[kind]
+  const entries = schema.entries as Record<string, v.GenericSchema>
+  const row: Record<string, unknown> = {}
+  const problems: string[] = []
+  let any = false
+  for (const [k, val] of fields) {
+    any = true
+    const fieldSchema = entries[k]
+    if (!fieldSchema || k === 'uid' || k === 'key') {
+      row[k] = val
+      continue
+    }
+    const r = v.safeParse(fieldSchema, val, { abortEarly: true })
+    if (r.success) row[k] = r.output
+    else problems.push(r.issues[0].path ? `${k}.${formatIssue(r.issues[0])}` : `${k}: ${formatIssue(r.issues[0])}`)
+  }
+  if (any) for (const [k, dflt] of Object.entries(defaults)) if (!(k in row)) row[k] = dflt
+  return { row, problems }
+}
+
+/** A record's stable name in the quarantine: its document, its map and its key. */
+export function problemKey(doc: string, ymap: string, recordId: string): string {
+  return `${doc}\u0000${ymap}\u0000${recordId}`
+}
+
 /** "field.sub: message", from a valibot issue. */
 export function formatIssue(issue: v.BaseIssue<unknown>): string {
   const path = v.getDotPath(issue)

@@ -9,7 +9,9 @@ import type {
   SessionRecord,
   SpaceSettings,
 } from '../core/types'
+import type { RecordKind } from '../core/schema'
 import { blockRowsOf, type MessageBlockRow } from './messageBlocks'
+import { quarantineProjectedRows } from './quarantine'
 
 /** One entry of the Yjs update log: the source of truth the tables below are projected from. */
 export interface UpdateRow {
@@ -24,6 +26,21 @@ export interface SettingsRow extends SpaceSettings {
   key: 'space'
 }
 
+/**
+ * A record that arrived (over sync, or read back from the log) and failed its schema: it stays in its
+ * Y document, is not projected, and is listed here so the app can say what could not be read.
+ */
+export interface ProblemRow {
+  /** document + map + record id (see problemKey in src/sync/schema/check.ts) */
+  key: string
+  doc: string
+  ymap: string
+  kind: RecordKind
+  recordId: string
+  problem: string
+  seenAt: string
+}
+
 export interface MetaRow {
   key: string
   value: unknown
@@ -36,6 +53,8 @@ export interface MetaRow {
 export class KeepsakeDB extends Dexie {
   updates!: Table<UpdateRow, number>
   meta!: Table<MetaRow, string>
+  /** records that failed their schema (quarantined): not projected, reported */
+  problems!: Table<ProblemRow, string>
   settings!: Table<SettingsRow, string>
   directory!: Table<DirectoryRecord, string>
   users!: Table<ProfileRecord, string>
@@ -78,6 +97,11 @@ export class KeepsakeDB extends Dexie {
         const rows = await tx.table('messages').toArray()
         await tx.table('messageBlocks').bulkAdd(blockRowsOf(rows))
       })
+    // Version 3: records are checked against their schemas before they are projected; what a build
+    // without the check projected is checked now, and a row that fails is taken out and reported.
+    this.version(3)
+      .stores({ problems: 'key, doc' })
+      .upgrade((tx) => quarantineProjectedRows(tx))
   }
 
   /** Deletes every row projected from one user's document. Call inside a rw transaction. */
@@ -94,5 +118,6 @@ export class KeepsakeDB extends Dexie {
     await byUid(this.docs as never, '[uid+createdAt]')
     await this.connections.where('uid').equals(uid).delete()
     await this.users.delete(uid)
+    await this.problems.where('doc').equals(`user/${uid}`).delete()
   }
 }

@@ -1,8 +1,10 @@
 import Dexie, { type IndexableType, type Transaction } from 'dexie'
 import * as Y from 'yjs'
 import { QuotaExceededError } from '../core/errors'
-import type { KeepsakeDB, UpdateRow } from '../store/db'
-import { mapsOf, readRecord, uidOfDocName, type MapSpec, type TableName } from './layout'
+import type { KeepsakeDB, ProblemRow, UpdateRow } from '../store/db'
+import { problemKey } from '../core/schema'
+import { mapsOf, uidOfDocName, type MapSpec, type TableName } from './layout'
+import { checkFieldMap, checkStored } from './schema/check'
 import { MessageBlockIndex } from './messageIndex'
 
 /** Origin of transactions made by this tab's own writes. */
@@ -85,15 +87,8 @@ export interface StoreEvents {
    * not loaded), of a sync update ('remote'), and of a document's deletion.
    */
   onChanged?(change: StoreChange): void
-}
-
-/**
- * Where new documents take their Yjs client id from; null: Yjs's own random one. Only for tests
- * that replay a run exactly (the sync fuzz): a client id decides which of two concurrent edits wins.
- */
-let clientIdSource: (() => number) | null = null
-export function setClientIdSourceForTests(source: (() => number) | null): void {
-  clientIdSource = source
+  /** Records were quarantined (failed their schema) or left the quarantine: re-read listProblems. */
+  onProblemsChanged?(): void
 }
 
 /** The log moved under an optimistic write (another tab wrote): the write is tried again. */
@@ -115,6 +110,8 @@ function isQuotaError(e: unknown): boolean {
  */
 export class ReplicatedStore {
   private readonly loaded = new Map<string, LoadedDoc>()
+  /** keys of the `problems` table (quarantined records), read once and kept in step; null: read again */
+  private problemKeys: Set<string> | null = null
   private queue: Promise<unknown> = Promise.resolve()
   private closed = false
   private readonly listeners = new Set<StoreEvents>()
@@ -128,6 +125,8 @@ export class ReplicatedStore {
   constructor(
     readonly db: KeepsakeDB,
     private readonly policy: CompactionPolicy = { maxUpdates: 500, maxBytes: 1024 * 1024 },
+    /** clientId: where new documents take their Yjs client id from (default: Yjs's random one); a run that replays exactly (the sync fuzz) sets it */
+    private readonly seams: { clientId?: () => number } = {},
   ) {
     this.channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(`keepsake-store:${db.name}`)
     if (this.channel) this.channel.onmessage = (e: MessageEvent<{ docs?: string[]; changes?: ChangeSummary[] }>) => this.onTabMessage(e.data)
@@ -145,6 +144,7 @@ export class ReplicatedStore {
 
   /** Applies the log entries other tabs wrote to the loaded documents (a sync provider then sends them on). */
   refresh(): Promise<void> {
+    this.problemKeys = null // another tab may have reported or cleared problems
     if (!this.loaded.size || this.closed) return Promise.resolve()
     return this.serial(() => this.db.transaction('r', this.db.updates, () => this.catchUp([]))).then(
       () => undefined,
@@ -202,7 +202,7 @@ export class ReplicatedStore {
     if (this.closed) return Promise.reject(new Error('The store is closed'))
     // A hot path may name the only tables it changes: a smaller transaction scope is cheaper.
     // Writing outside it fails the whole transaction, so a wrong hint loses nothing.
-    const scope = options.tables ? ['updates', ...options.tables].map((t) => this.db.table(t)) : this.db.tables
+    const scope = options.tables ? ['updates', 'problems', ...options.tables].map((t) => this.db.table(t)) : this.db.tables
     return this.serial(async () => {
       try {
         return await this.writeOnce(docNames, mutate, scope, true)
@@ -250,6 +250,7 @@ export class ReplicatedStore {
     } catch (e) {
       // A failed transaction may have changed documents in memory: reload them from the log.
       for (const d of docs) if (d.localUpdates.length) this.unload(d.name)
+      this.problemKeys = null
       if (e instanceof StaleWrite) throw e
       throw isQuotaError(e) ? new QuotaExceededError() : e
     }
@@ -329,6 +330,114 @@ export class ReplicatedStore {
   /** Folds a document's log into one snapshot entry. */
   compact(name: string): Promise<void> {
     return this.serial(() => this.compactNow(name))
+  }
+
+  // ---- deleting on a full disk ----
+  //
+  // What Chromium's IndexedDB does at its quota (measured in tests/browser/quota.test.ts and with a
+  // probe against a real quota): a transaction that puts or adds anything, even one byte, is aborted
+  // with QuotaExceededError, also when the same transaction deletes far more than it adds (the check
+  // is on what the transaction adds against the usage before it); a transaction that only deletes
+  // (or only reads) commits, and the room it frees can be used by the next transaction at once.
+  //
+  // A deletion still has to add: its Y update to the log (tens of bytes to a few hundred) and the
+  // rows it rewrites (a memory chain relinked). So the store holds back room for deletions: a
+  // reserve row in `meta` that no other write uses. A deletion refused for quota frees the reserve
+  // in a delete-only transaction, then makes its ordinary write (its Y update and its projected rows
+  // in one transaction, as every write), compacts the changed documents so the deleted text leaves
+  // the log, and puts the reserve back from the room the deletion freed.
+  //
+  // Crash safety: each step is one IndexedDB transaction, and only the write changes documents; the
+  // reserve is not part of any document. A crash after the reserve went and before the write leaves
+  // the log and the projection as they were (the deletion did not happen, and says so by its error
+  // or by not having returned); a crash after the write leaves the deletion whole, its log entries
+  // not yet compacted (the next compaction folds them). Either way the reserve is missing at worst,
+  // and `ensureReserve` (MemoryClient.open, and after each deletion) puts it back once there is room.
+  // A user's deletion adds one step, deleteDoc, which only deletes; a crash before it leaves a
+  // tombstoned directory entry with its document still in the log, which
+  // MemoryClient.finishInterruptedDeletes deletes at the next start.
+
+  /**
+   * Makes sure the deletion reserve is held (DELETION_RESERVE_BYTES, or as much as fits down to
+   * MIN_RESERVE_BYTES on a full disk). Never throws: the reserve is housekeeping. Returns the bytes held.
+   */
+  ensureReserve(): Promise<number> {
+    if (this.closed) return Promise.resolve(0)
+    return this.serial(() => this.fillReserve()).catch(() => 0)
+  }
+
+  /**
+   * Runs a deletion so that it succeeds on a full disk, then compacts `compact` (document names) so
+   * the deleted content leaves the log. `run` makes one write through this store and must queue it at
+   * once (call `write`, or a helper that does, before any await): the reserve is freed just before it
+   * in the same queue, so no other write of this tab takes the room first.
+   */
+  async deleting<T>(run: () => Promise<T>, compact: string[] = []): Promise<T> {
+    let result: T
+    try {
+      result = await run()
+    } catch (e) {
+      if (!(e instanceof QuotaExceededError)) throw e
+      return this.withReserve(run, compact)
+    }
+    // stored; a compaction refused for quota is tried again with the reserve's room
+    if (!(await this.serial(() => this.compactDocs(compact)))) await this.withReserve(() => Promise.resolve(result), compact)
+    return result
+  }
+
+  /** The reserve freed, `run`'s write, the compactions and the reserve put back: queued back to back. */
+  private async withReserve<T>(run: () => Promise<T>, compact: string[]): Promise<T> {
+    const released = this.serial(() => this.releaseReserve())
+    let written: Promise<T>
+    try {
+      written = run()
+    } catch (e) {
+      written = Promise.reject(e)
+    }
+    const compacted = this.serial(() => this.compactDocs(compact))
+    const restored = this.serial(() => this.fillReserve())
+    await Promise.all([released.catch(() => 0), written.catch(() => undefined), compacted.catch(() => false), restored.catch(() => 0)])
+    return written
+  }
+
+  /** Compacts the named documents that are still in the log; false when one was refused for quota. */
+  private async compactDocs(names: string[]): Promise<boolean> {
+    let ok = true
+    for (const name of names) {
+      const stored = await this.db.updates.where('[doc+seq]').between([name, Dexie.minKey], [name, Dexie.maxKey]).count()
+      if (stored < 2) continue // deleted, or one snapshot already
+      try {
+        await this.compactNow(name)
+      } catch (e) {
+        if (isQuotaError(e)) ok = false // housekeeping otherwise: the log stays as it was
+      }
+    }
+    return ok
+  }
+
+  private async reserveHeld(): Promise<number> {
+    const row = await this.db.meta.get(RESERVE_KEY)
+    return row?.value instanceof Uint8Array ? row.value.byteLength : 0
+  }
+
+  /** Deletes the reserve in a transaction of its own that only deletes: it commits on a full disk. */
+  private async releaseReserve(): Promise<number> {
+    const held = await this.reserveHeld()
+    if (held) await this.db.meta.delete(RESERVE_KEY)
+    return held
+  }
+
+  private async fillReserve(): Promise<number> {
+    const held = await this.reserveHeld()
+    for (let n = DELETION_RESERVE_BYTES; n > held && n >= MIN_RESERVE_BYTES; n /= 2) {
+      try {
+        await this.db.meta.put({ key: RESERVE_KEY, value: reserveBytes(n) })
+        return n
+      } catch (e) {
+        if (!isQuotaError(e)) return held
+      }
+    }
+    return held
   }
 
   /** Compaction is housekeeping: a refusal (quota) leaves the log as it was and is retried later. */
@@ -424,13 +533,20 @@ export class ReplicatedStore {
 
   private createLoaded(name: string): LoadedDoc {
     const doc = new Y.Doc({ gc: true })
-    if (clientIdSource) doc.clientID = clientIdSource()
+    if (this.seams.clientId) doc.clientID = this.seams.clientId()
     const specs = new Map<Y.AbstractType<unknown>, MapSpec>()
     let blocks: LoadedDoc['blocks'] = null
     for (const spec of mapsOf(name)) {
       const map = doc.getMap(spec.ymap)
       specs.set(map as Y.AbstractType<unknown>, spec)
-      if (spec.shape === 'blocks') blocks = { spec, map, index: new MessageBlockIndex(map) }
+      if (spec.shape === 'blocks') {
+        const uid = uidOfDocName(name)
+        const check = (id: string, value: unknown) => {
+          const r = checkStored(spec, id, value, uid)
+          return r.ok ? null : r.problem
+        }
+        blocks = { spec, map, index: new MessageBlockIndex(map, check) }
+      }
     }
     const d: LoadedDoc = { name, doc, specs, blocks, lastSeq: 0, tailCount: 0, tailBytes: 0, localUpdates: [], localChanges: new Map(), remoteUpdates: [], remoteChanges: new Map(), incoming: null, localMessages: new Set(), remoteMessages: new Set(), logChanges: null }
     const remote = (update: Uint8Array) => {
@@ -504,6 +620,7 @@ export class ReplicatedStore {
         })
       } catch (e) {
         this.emit('onRemoteFailed', d.name, isQuotaError(e) ? new QuotaExceededError() : e)
+        this.problemKeys = null
         this.unload(d.name)
         return
       }
@@ -526,14 +643,19 @@ export class ReplicatedStore {
     const uid = uidOfDocName(d.name)
     const logged = this.db.updates.add(snapshot ? { doc: d.name, data, snapshot } : { doc: d.name, data })
     const writes: Promise<unknown>[] = [logged]
+    const known = this.problemKeys ?? (this.problemKeys = new Set(await this.db.problems.toCollection().primaryKeys()))
+    const problems = new Quarantine(d.name, known)
     for (const [spec, ids] of changes) {
       const table = this.db.table(spec.table)
       const ymap = d.doc.getMap(spec.ymap)
       if (spec.shape === 'fields') {
-        const fields = ymap.toJSON()
-        if (spec.table === 'settings') writes.push(table.put({ ...fields, key: 'space' }))
-        else if (Object.keys(fields).length === 0) writes.push(table.delete(uid!))
-        else writes.push(table.put({ ...fields, uid }))
+        // checked field by field: a bad field takes its default and is reported (src/core/schema.ts)
+        const { row, problems: wrong } = checkFieldMap(spec, ymap)
+        const id = spec.table === 'settings' ? 'space' : uid!
+        problems.set(spec, id, wrong.length ? wrong.join('; ') : null)
+        if (spec.table === 'settings') writes.push(table.put({ ...row, key: 'space' }))
+        else if (ymap.size === 0) writes.push(table.delete(uid!))
+        else writes.push(table.put({ ...row, uid }))
         continue
       }
       const puts: object[] = []
@@ -545,17 +667,23 @@ export class ReplicatedStore {
           if (Array.isArray(row)) dels.push(row)
           else puts.push(row)
         }
+        // messages that fail their schema are in no block (see MessageBlockIndex)
+        for (const id of d.blocks!.index.drainChecked()) problems.set(spec, id, d.blocks!.index.invalid.get(id) ?? null)
       } else {
         for (const id of ids) {
-          const rec = readRecord<Record<string, unknown>>(ymap.get(id))
-          if (rec === undefined) dels.push(id)
-          else puts.push(projectRow(spec, id, rec, uid))
+          const raw = ymap.get(id)
+          const rec = raw === undefined ? undefined : checkStored(spec, id, raw, uid)
+          if (rec === undefined || !rec.ok) dels.push(id) // a record that fails is not projected
+          else puts.push(projectRow(spec, id, rec.value, uid))
+          problems.set(spec, id, rec && !rec.ok ? rec.problem : null)
         }
       }
       if (puts.length) writes.push(putAll(table, puts))
       if (dels.length) writes.push(table.bulkDelete(dels))
     }
+    writes.push(...problems.writes(this.db))
     await Promise.all(writes)
+    if (problems.changed) setTimeout(() => this.emit('onProblemsChanged'), 0)
     d.lastSeq = await logged
     this.globalSeq = Math.max(this.globalSeq, d.lastSeq)
     if (snapshot) {
@@ -565,6 +693,67 @@ export class ReplicatedStore {
       d.tailCount++
       d.tailBytes += data.byteLength
     }
+  }
+}
+
+/** The `meta` row that holds room for deletions on a full disk (see ReplicatedStore.deleting). */
+const RESERVE_KEY = 'deletionReserve'
+/**
+ * Room held back for deletions. A deletion writes far less (tests/browser/quota.test.ts prints what
+ * each kind wrote: hundreds of bytes); the rest lets the compaction after it fold the log.
+ */
+export const DELETION_RESERVE_BYTES = 64 * 1024
+export const MIN_RESERVE_BYTES = 4 * 1024
+
+/**
+ * The reserve's bytes: always the same (a database holds the same bytes after the reserve is put
+ * back), pseudo-random (IndexedDB compresses values: a run of zeros would hold back no room), and
+ * every byte has its high bit set, so no part of them reads as ASCII text in a scan of the disk.
+ */
+function reserveBytes(n: number): Uint8Array {
+  const out = new Uint8Array(n)
+  let x = 0x9e3779b9
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    out[i] = (x & 0x7f) | 0x80
+  }
+  return out
+}
+
+/**
+ * What one projection changes in the quarantine: records that fail their schema are reported, and
+ * those that pass again (or are gone) leave it. `known` (the table's keys) saves a delete per record.
+ */
+class Quarantine {
+  private readonly puts: ProblemRow[] = []
+  private readonly dels: string[] = []
+  private readonly seenAt = new Date().toISOString()
+  constructor(
+    private readonly doc: string,
+    private readonly known: Set<string>,
+  ) {}
+
+  get changed(): boolean {
+    return this.puts.length + this.dels.length > 0
+  }
+
+  set(spec: MapSpec, recordId: string, problem: string | null): void {
+    const key = problemKey(this.doc, spec.ymap, recordId)
+    if (problem === null) {
+      if (this.known.delete(key)) this.dels.push(key)
+      return
+    }
+    this.known.add(key)
+    this.puts.push({ key, doc: this.doc, ymap: spec.ymap, kind: spec.kind, recordId, problem, seenAt: this.seenAt })
+  }
+
+  writes(db: KeepsakeDB): Promise<unknown>[] {
+    const out: Promise<unknown>[] = []
+    if (this.puts.length) out.push(db.problems.bulkPut(this.puts))
+    if (this.dels.length) out.push(db.problems.bulkDelete(this.dels))
+    return out
   }
 }
 

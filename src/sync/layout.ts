@@ -1,4 +1,5 @@
 import * as Y from 'yjs'
+import type { RecordKind } from '../core/schema'
 import type { MessageRecord } from '../core/types'
 
 /**
@@ -27,6 +28,8 @@ export interface MapSpec {
   /** name of the top-level Y.Map in the document */
   ymap: string
   table: TableName
+  /** the schema its records are checked against (src/core/schema.ts) */
+  kind: RecordKind
   /**
    * 'fields': the map itself is one record; 'records': the map holds records keyed by id, a row
    * each; 'blocks': records keyed by id, projected in blocks of a session (src/store/messageBlocks.ts)
@@ -50,18 +53,18 @@ export const SESSION_ACTIVITY_FIELDS = ['messageCount', 'lastMessageAt'] as cons
 export const SPACE_DOC = 'space'
 
 export const SPACE_MAPS: MapSpec[] = [
-  { ymap: 'settings', table: 'settings', shape: 'fields', mutable: true, idField: 'key' },
-  { ymap: 'directory', table: 'directory', shape: 'records', mutable: true, idField: 'uid' },
+  { ymap: 'settings', table: 'settings', kind: 'settings', shape: 'fields', mutable: true, idField: 'key' },
+  { ymap: 'directory', table: 'directory', kind: 'directory', shape: 'records', mutable: true, idField: 'uid' },
 ]
 
 export const USER_MAPS: MapSpec[] = [
-  { ymap: 'profile', table: 'users', shape: 'fields', mutable: true, idField: 'uid' },
-  { ymap: 'docs', table: 'docs', shape: 'records', mutable: false, idField: 'docId' },
-  { ymap: 'sessions', table: 'sessions', shape: 'records', mutable: true, idField: 'sessionId', unprojected: SESSION_ACTIVITY_FIELDS },
-  { ymap: 'messages', table: 'messageBlocks', shape: 'blocks', mutable: false, idField: 'messageId' },
-  { ymap: 'memories', table: 'memories', shape: 'records', mutable: true, idField: 'memoryId' },
-  { ymap: 'connections', table: 'connections', shape: 'records', mutable: false, idField: 'connectionId' },
-  { ymap: 'conflicts', table: 'conflicts', shape: 'records', mutable: true, idField: 'conflictId' },
+  { ymap: 'profile', kind: 'profile', table: 'users', shape: 'fields', mutable: true, idField: 'uid' },
+  { ymap: 'docs', kind: 'doc', table: 'docs', shape: 'records', mutable: false, idField: 'docId' },
+  { ymap: 'sessions', kind: 'session', table: 'sessions', shape: 'records', mutable: true, idField: 'sessionId', unprojected: SESSION_ACTIVITY_FIELDS },
+  { ymap: 'messages', kind: 'message', table: 'messageBlocks', shape: 'blocks', mutable: false, idField: 'messageId' },
+  { ymap: 'memories', kind: 'memory', table: 'memories', shape: 'records', mutable: true, idField: 'memoryId' },
+  { ymap: 'connections', kind: 'connection', table: 'connections', shape: 'records', mutable: false, idField: 'connectionId' },
+  { ymap: 'conflicts', kind: 'conflict', table: 'conflicts', shape: 'records', mutable: true, idField: 'conflictId' },
 ]
 
 export function userDocName(uid: string): string {

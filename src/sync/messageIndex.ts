@@ -15,15 +15,43 @@ const SEP = '\u0000'
 export class MessageBlockIndex {
   private readonly ids = new Map<BlockKey, Set<string>>()
   private readonly blockOf = new Map<string, BlockKey>()
+  /** messages that failed their schema: id -> what was wrong (they are in no block) */
+  readonly invalid = new Map<string, string>()
+  /** ids that failed, or stopped failing, since the last drain (their quarantine entries change) */
+  private checked = new Set<string>()
 
-  constructor(private readonly map: Y.Map<unknown>) {}
+  /**
+   * `check` says whether a stored message passes its schema (see src/sync/schema/check.ts): one that
+   * fails is left out of every block, so it is never projected.
+   */
+  constructor(
+    private readonly map: Y.Map<unknown>,
+    private readonly check: (id: string, value: unknown) => string | null,
+  ) {}
+
+  /** The ids checked since the last call (a projection writes or clears their quarantine entries). */
+  drainChecked(): Set<string> {
+    const out = this.checked
+    this.checked = new Set()
+    return out
+  }
 
   /** Applies the changed keys of the messages map; returns the blocks they touch. */
   update(keys: Iterable<string | null>): Set<BlockKey> {
     const touched = new Set<BlockKey>()
     for (const id of keys) {
       if (id === null) continue
-      const value = this.map.get(id) as Partial<MessageRecord> | undefined
+      let value = this.map.get(id) as Partial<MessageRecord> | undefined
+      // only ids that fail, or failed before, concern the quarantine
+      if (this.invalid.delete(id)) this.checked.add(id)
+      if (value !== undefined) {
+        const problem = this.check(id, value)
+        if (problem !== null) {
+          this.invalid.set(id, problem)
+          this.checked.add(id)
+          value = undefined
+        }
+      }
       const before = this.blockOf.get(id)
       if (before !== undefined) {
         // gone, or (never for an immutable message, but cheap to handle) moved to another block
@@ -34,7 +62,7 @@ export class MessageBlockIndex {
         touched.add(before)
       }
       if (value === undefined) continue
-      const key = `${String(value.sessionId)}${SEP}${blockNumber(value.seq)}`
+      const key = `${value.sessionId}${SEP}${blockNumber(value.seq)}`
       this.blockOf.set(id, key)
       let set = this.ids.get(key)
       if (!set) this.ids.set(key, (set = new Set()))
