@@ -5,7 +5,7 @@ import { withLastMessage } from '../store/activity'
 import { sessionMessagePage } from '../store/messageBlocks'
 import { LIMITS, parseZonedDate, requireText, validateMetadata, validatePage, validateRole } from '../core/validation'
 import { uuidv7 } from '../core/ids'
-import { patchFields, setRecord, storedMessage } from '../sync/layout'
+import { patchFields, setRecord, storedMessage, userDocName } from '../sync/layout'
 import { local, nowIso, sessionMap, writeUser, type ClientContext } from '../pipeline/context'
 import { getContext, type GetContextOptions, type SessionContext } from '../retrieval/getContext'
 
@@ -130,20 +130,26 @@ export class Session {
     return this
   }
 
-  /** Deletes the session and its messages (memories drawn from it stay, with their provenance). */
+  /**
+   * Deletes the session and its messages (memories drawn from it stay, with their provenance), also
+   * on a full disk (ReplicatedStore.deleting); the user's log is compacted after it, so the messages'
+   * words leave the disk.
+   */
   async delete(): Promise<void> {
-    await writeUser(this.ctx, this.uid, this.userId, (udoc) => {
-      sessionMap(udoc, this.sessionId)
-      const messages = udoc.getMap('messages')
-      const ids: string[] = []
-      messages.forEach((m, id) => {
-        if ((m as MessageRecord).sessionId === this.sessionId) ids.push(id)
+    const write = () =>
+      writeUser(this.ctx, this.uid, this.userId, (udoc) => {
+        sessionMap(udoc, this.sessionId)
+        const messages = udoc.getMap('messages')
+        const ids: string[] = []
+        messages.forEach((m, id) => {
+          if ((m as MessageRecord).sessionId === this.sessionId) ids.push(id)
+        })
+        local(udoc, () => {
+          for (const id of ids) messages.delete(id)
+          udoc.getMap('sessions').delete(this.sessionId)
+        })
       })
-      local(udoc, () => {
-        for (const id of ids) messages.delete(id)
-        udoc.getMap('sessions').delete(this.sessionId)
-      })
-    })
+    await this.ctx.store.deleting(write, [userDocName(this.uid)])
   }
 
   /**

@@ -159,22 +159,29 @@ export class User {
    * Deletes the user and everything of theirs: sessions, messages, memories, docs, conflicts. First
    * the user's document is emptied and the directory marks the delete (that much syncs, so other
    * devices and the server drop the content too); then the document's log and rows go for good.
+   * Works on a full disk: the first step through ReplicatedStore.deleting (the store's reserved room),
+   * the second only deletes. A crash between the two leaves a tombstoned directory entry whose
+   * document is still in the log: MemoryClient.finishInterruptedDeletes deletes it at the next start.
    */
   async delete(): Promise<void> {
-    await writeUser(this.ctx, this.uid, this.userId, (udoc, space) => {
-      const entry = directoryEntry(space, this.uid)!
-      local(udoc, () => {
-        for (const name of ['messages', 'memories', 'connections', 'conflicts', 'sessions', 'docs', 'profile']) {
-          const map = udoc.getMap(name)
-          for (const key of [...map.keys()]) map.delete(key)
-        }
+    const write = () =>
+      writeUser(this.ctx, this.uid, this.userId, (udoc, space) => {
+        const entry = directoryEntry(space, this.uid)!
+        local(udoc, () => {
+          for (const name of ['messages', 'memories', 'connections', 'conflicts', 'sessions', 'docs', 'profile']) {
+            const map = udoc.getMap(name)
+            for (const key of [...map.keys()]) map.delete(key)
+          }
+        })
+        local(space, () => {
+          entry.set('userId', null)
+          entry.set('deletedAt', nowIso(this.ctx))
+        })
       })
-      local(space, () => {
-        entry.set('userId', null)
-        entry.set('deletedAt', nowIso(this.ctx))
-      })
-    })
+    await this.ctx.store.deleting(write)
     await this.ctx.store.deleteDoc(userDocName(this.uid))
+    // the room the user's document held: the reserve is whole again
+    await this.ctx.store.ensureReserve()
   }
 
   // ---- sessions ----
@@ -289,13 +296,16 @@ export class User {
     return toDoc(r)
   }
 
+  /** Deletes a document, also on a full disk (ReplicatedStore.deleting); its words leave the log. */
   async deleteDoc(docId: string): Promise<void> {
     const id = requireId(docId, 'docId')
-    await writeUser(this.ctx, this.uid, this.userId, (udoc) => {
-      const docs = udoc.getMap('docs')
-      if (!docs.has(id)) throw new DocNotFoundError(id)
-      local(udoc, () => docs.delete(id))
-    })
+    const write = () =>
+      writeUser(this.ctx, this.uid, this.userId, (udoc) => {
+        const docs = udoc.getMap('docs')
+        if (!docs.has(id)) throw new DocNotFoundError(id)
+        local(udoc, () => docs.delete(id))
+      })
+    await this.ctx.store.deleting(write, [userDocName(this.uid)])
   }
 
   /** Lexical search over the user's documents (title and content), best first. */

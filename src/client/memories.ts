@@ -9,6 +9,7 @@ import type { ClientContext } from '../pipeline/context'
 import { local, writeUser } from '../pipeline/context'
 import { memoryState, writeOps } from '../pipeline/writeOps'
 import { readSettings } from '../store/settings'
+import { userDocName } from '../sync/layout'
 
 /** A memory version as the API returns it (RecallrAI's UserMemoryItem, plus provenance). */
 export interface UserMemoryItem {
@@ -138,10 +139,14 @@ export async function deleteMemory(ctx: ClientContext, uid: string, userId: stri
   const id = requireId(memoryId, 'memoryId')
   const withHistory = options.deletePreviousVersions ?? false
   if (typeof withHistory !== 'boolean') throw new ValidationError('deletePreviousVersions must be true or false', 'deletePreviousVersions')
-  await writeUser(ctx, uid, userId, (udoc) => {
-    const connections: ConnectionRecord[] = []
-    udoc.getMap('connections').forEach((c) => connections.push(c as ConnectionRecord))
-    const ops = deleteVersion(memoryState(udoc), id, withHistory, connections)
-    local(udoc, () => writeOps(udoc, ops))
-  })
+  // also on a full disk (ReplicatedStore.deleting); the log is compacted after it, so the deleted
+  // versions' words leave the disk
+  const write = () =>
+    writeUser(ctx, uid, userId, (udoc) => {
+      const connections: ConnectionRecord[] = []
+      udoc.getMap('connections').forEach((c) => connections.push(c as ConnectionRecord))
+      const ops = deleteVersion(memoryState(udoc), id, withHistory, connections)
+      local(udoc, () => writeOps(udoc, ops))
+    })
+  await ctx.store.deleting(write, [userDocName(uid)])
 }
