@@ -2,7 +2,7 @@ import { KeepsakeError, QuotaExceededError } from '../../index'
 
 /** What to do when the browser refuses to store more: said wherever a write fails for that reason. */
 export const QUOTA_MESSAGE =
-  'Storage on this device is full, so this was not saved. Free some room (delete a downloaded AI model in Settings → AI model, or old chats), or export a backup and delete what you no longer need, then try again.'
+  'Storage on this device is full, so this was not saved. Free some room: delete a downloaded AI model (Settings → AI model), or memories or a profile you no longer need (deleting works when storage is full; export a backup first to keep a copy), then try again.'
 
 /** The library's QuotaExceededError, or the browser's (also as the inner error of an aborted transaction). */
 function isQuotaError(e: unknown): boolean {

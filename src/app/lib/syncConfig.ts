@@ -102,7 +102,7 @@ const REJECTIONS: Record<string, Omit<SyncProblem, 'retry'> & { retry?: boolean;
   'server-shutting-down': { title: 'The sync server is restarting', text: 'Try again in a moment.', retry: true },
   'storage-full': {
     title: 'This device is out of storage',
-    text: 'Changes from your other devices can’t be saved here until there is room. Free some space on this device (delete a downloaded AI model in Settings → AI model, or old chats); sync picks up again by itself.',
+    text: 'Changes from your other devices can’t be saved here until there is room. Free some space on this device (delete a downloaded AI model in Settings → AI model, or memories or a profile you no longer need); sync picks up again by itself.',
     retry: true,
     local: true,
   },
