@@ -4,7 +4,6 @@ import { streamReply, type ReplyOptions } from '../pipeline/reply'
 import { withLastMessage } from '../store/activity'
 import { sessionMessagePage } from '../store/messageBlocks'
 import { LIMITS, parseZonedDate, requireText, validateMetadata, validatePage, validateRole } from '../core/validation'
-import { uuidv7 } from '../core/ids'
 import { patchFields, setRecord, storedMessage, userDocName } from '../sync/layout'
 import { local, nowIso, sessionMap, writeUser, type ClientContext } from '../pipeline/context'
 import { getContext, type GetContextOptions, type SessionContext } from '../retrieval/getContext'
@@ -94,7 +93,7 @@ export class Session {
         throw new InvalidSessionStateError(`Session ${this.sessionId} is ${status}: it takes no more messages. Start a new session.`)
       }
       const seq = (s.get('messageCount') as number | undefined) ?? 0
-      const message: MessageRecord = { messageId: uuidv7(), sessionId: this.sessionId, uid: this.uid, seq, role: r, content: text, timestamp: at }
+      const message: MessageRecord = { messageId: this.ctx.newId(), sessionId: this.sessionId, uid: this.uid, seq, role: r, content: text, timestamp: at }
       local(udoc, () => {
         setRecord(udoc.getMap('messages'), message.messageId, storedMessage(message), false)
         // only the per-message counters change in the common case: no session row is rewritten
@@ -189,7 +188,7 @@ export function newSessionRecord(
   }
   const createdAt = options.customCreatedAtUtc !== undefined ? parseZonedDate(options.customCreatedAtUtc, 'customCreatedAtUtc').toISOString() : nowIso(ctx)
   return {
-    sessionId: uuidv7(),
+    sessionId: ctx.newId(),
     uid,
     status: 'pending',
     metadata: validateMetadata(options.metadata),

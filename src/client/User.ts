@@ -1,7 +1,6 @@
 import Dexie from 'dexie'
 import type * as Y from 'yjs'
 import { DocNotFoundError, SessionNotFoundError, UserAlreadyExistsError, UserNotFoundError, ValidationError } from '../core/errors'
-import { uuidv7 } from '../core/ids'
 import { metadataMatches } from '../core/metadata'
 import type { DocRecord, JsonObject, MessageRole, ProfileRecord, SessionStatus } from '../core/types'
 import {
@@ -71,7 +70,7 @@ export function validateDocInput(input: DocInput, i?: number): DocInput {
 }
 
 export function newDocRecord(ctx: ClientContext, uid: string, d: DocInput): DocRecord {
-  return { docId: uuidv7(), uid, title: d.title, content: d.content, metadata: d.metadata ?? {}, createdAt: nowIso(ctx) }
+  return { docId: ctx.newId(), uid, title: d.title, content: d.content, metadata: d.metadata ?? {}, createdAt: nowIso(ctx) }
 }
 
 /** A handle on one user. Fields are a snapshot; `refresh()` reads them again. */

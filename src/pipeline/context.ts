@@ -14,6 +14,8 @@ export interface ClientContext {
   engine(): MemoryEngine
   /** This device's id (claims on processing) */
   readonly deviceId: string
+  /** A new record id (UUIDv7 unless MemoryClient.open was given an id source) */
+  readonly newId: () => string
 }
 
 

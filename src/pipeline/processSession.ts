@@ -1,7 +1,6 @@
 import Dexie from 'dexie'
 import { isLive } from '../core/chains'
 import { EngineError, InvalidSessionStateError, KeepsakeError } from '../core/errors'
-import { uuidv7 } from '../core/ids'
 import { topBySimilarity } from '../core/similarity'
 import type { ClarifyingQuestion, Decision, ExtractedFact, MemoryCandidate, MemoryRecord, MessageRecord, ProcessingSummary, SessionStatus, StoredFact } from '../core/types'
 import { applyDecision, applyOpsToState, emptyOps, mergeOps, type MemoryOps, type RuleContext } from '../core/versions'
@@ -97,7 +96,7 @@ function setStatus(ctx: ClientContext, uid: string, userId: string, sessionId: s
  * transaction; the whole result is written in one transaction, so a failure leaves no memory of it.
  */
 export async function processSession(ctx: ClientContext, uid: string, userId: string, sessionId: string): Promise<ProcessingSummary | null> {
-  const claimId = uuidv7()
+  const claimId = ctx.newId()
   await setStatus(ctx, uid, userId, sessionId, 'pending', { status: 'processing', error: null, processingBy: ctx.deviceId, claimId })
   try {
     const summary = await runPipeline(ctx, uid, userId, sessionId, claimId)
@@ -134,7 +133,7 @@ async function runPipeline(ctx: ClientContext, uid: string, userId: string, sess
   })
   if (!Array.isArray(extracted)) throw new EngineError('The engine returned no list of facts', 'INVALID_OUTPUT')
   const conflictsEnabled = profile.mergeConflictEnabled ?? settings.mergeConflictsEnabled
-  const rule: RuleContext = { uid, sessionId, at: nowIso(ctx), newId: uuidv7, conflictsEnabled, claimId }
+  const rule: RuleContext = { uid, sessionId, at: nowIso(ctx), newId: ctx.newId, conflictsEnabled, claimId }
   const all: MemoryOps = emptyOps()
   const summary: ProcessingSummary = { facts: 0, added: [], updated: [], ignored: 0, conflicts: [] }
   for (const raw of extracted) {

@@ -9,7 +9,6 @@ import {
   MergeConflictNotFoundError,
   ValidationError,
 } from '../core/errors'
-import { uuidv7 } from '../core/ids'
 import type { ConflictAnswer, ConflictRecord, MergeConflictStatus, ResolvedMemory } from '../core/types'
 import { applyResolution, applySyncResolution, type RuleContext } from '../core/versions'
 import { patchFields, readRecord } from '../sync/layout'
@@ -93,7 +92,7 @@ export async function resolveConflict(ctx: ClientContext, uid: string, userId: s
       const c = conflictMap(udoc, conflictId)
       if (c.get('status') !== 'RESOLVING') throw new MergeConflictAlreadyResolvedError(conflictId, String(c.get('status')))
       const at = nowIso(ctx)
-      const rule: RuleContext = { uid, sessionId: conflict.sessionId, at, newId: uuidv7, conflictsEnabled: true }
+      const rule: RuleContext = { uid, sessionId: conflict.sessionId, at, newId: ctx.newId, conflictsEnabled: true }
       const ops = applyResolution(memoryState(udoc), conflict, results, rule)
       local(udoc, () => {
         writeOps(udoc, ops)
@@ -113,7 +112,7 @@ async function settleSyncConflict(ctx: ClientContext, uid: string, userId: strin
     const c = conflictMap(udoc, conflict.conflictId)
     if (c.get('status') !== 'RESOLVING') throw new MergeConflictAlreadyResolvedError(conflict.conflictId, String(c.get('status')))
     const at = nowIso(ctx)
-    const ops = applySyncResolution(memoryState(udoc), conflict, chosen, { uid, sessionId: null, at, newId: uuidv7, conflictsEnabled: true })
+    const ops = applySyncResolution(memoryState(udoc), conflict, chosen, { uid, sessionId: null, at, newId: ctx.newId, conflictsEnabled: true })
     local(udoc, () => {
       writeOps(udoc, ops)
       patchFields(c, { status: 'RESOLVED', resolvedAt: at, newMemories: ops.insert.map((m) => m.memoryId), error: null })

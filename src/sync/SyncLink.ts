@@ -1,9 +1,12 @@
 import type { ReplicatedStore } from './ReplicatedStore'
-import { SyncProvider, type SyncConfig, type SyncStatus } from './SyncProvider'
+import { SyncProvider, type SyncStatus } from './SyncProvider'
+import type { SyncTransport } from './transport/types'
 
 export interface SyncLinkOptions {
-  WebSocketPolyfill?: unknown
   onStatus(s: SyncStatus): void
+  /** where the transport syncs to, for the status shown before the leading tab reports */
+  url?: string
+  spaceId?: string
 }
 
 /**
@@ -19,12 +22,15 @@ export class SyncLink {
   private readonly abort = new AbortController()
   private readonly channel: BroadcastChannel | null
   private stopped = false
+  private readonly where: { url?: string; spaceId?: string }
 
   constructor(
     private readonly store: ReplicatedStore,
-    private readonly config: SyncConfig,
+    /** Makes the transport of the leading tab (Hocuspocus, or the in-process one of the tests). */
+    private readonly makeTransport: () => SyncTransport,
     private readonly options: SyncLinkOptions,
   ) {
+    this.where = { url: options.url, spaceId: options.spaceId }
     const name = `keepsake-sync:${store.db.name}`
     this.channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(name)
     if (this.channel) {
@@ -38,7 +44,7 @@ export class SyncLink {
   async start(): Promise<void> {
     const locks = typeof navigator !== 'undefined' ? (navigator as Navigator & { locks?: LockManager }).locks : undefined
     if (!locks) return this.lead()
-    this.options.onStatus({ state: 'connecting', pendingChanges: 0, url: this.config.url, spaceId: this.config.spaceId })
+    this.options.onStatus({ state: 'connecting', pendingChanges: 0, ...this.where })
     let settled!: () => void
     const ready = new Promise<void>((r) => (settled = r))
     const name = `keepsake-sync:${this.store.db.name}`
@@ -66,7 +72,7 @@ export class SyncLink {
   }
 
   private async lead(): Promise<void> {
-    const provider = new SyncProvider(this.store, this.config, { WebSocketPolyfill: this.options.WebSocketPolyfill })
+    const provider = new SyncProvider(this.store, this.makeTransport())
     this.provider = provider
     provider.subscribe((s) => {
       this.options.onStatus(s)

@@ -1,10 +1,12 @@
-import { HocuspocusProvider, HocuspocusProviderWebsocket, WebSocketStatus } from '@hocuspocus/provider'
 import type * as Y from 'yjs'
 import { QuotaExceededError, SyncError } from '../core/errors'
-import { deriveSpaceToken, isValidSpaceId, isWellFormedSecret, parseSyncRejectReason, syncDocumentName } from '../core/spaceToken'
-import { syncMessageUpdate } from '../core/syncMessage'
-import { SPACE_DOC, uidOfDocName, userDocName } from './layout'
+import { isValidSpaceId, isWellFormedSecret } from '../core/spaceToken'
+import { SPACE_DOC } from './layout'
 import type { ReplicatedStore } from './ReplicatedStore'
+import { directoryRules } from './transport/directory'
+import type { SyncTransport } from './transport/types'
+
+export { largeSyncUpdate } from './transport/hocuspocus'
 
 export interface SyncConfig {
   /** The sync server's WebSocket URL, e.g. ws://127.0.0.1:1234 */
@@ -27,8 +29,6 @@ export interface SyncStatus {
 }
 
 export interface SyncProviderOptions {
-  /** A WebSocket implementation for Node (the `ws` package); browsers have their own. */
-  WebSocketPolyfill?: unknown
   /** Called after a remote update changed a document's projected rows. */
   onRemoteChange?(docName: string): void
 }
@@ -41,48 +41,38 @@ export function validateSyncConfig(c: SyncConfig): SyncConfig {
 }
 
 /**
- * Connects the store's documents to a Hocuspocus server: one provider per document
- * (`<spaceId>/<docName>`) over one multiplexed WebSocket. Remote updates land in the Y.Docs and the
- * store persists and projects them; local writes flow out as Y updates. The space document's user
- * directory says which user documents to attach.
+ * The sync driver: connects the store's documents to a transport (Hocuspocus, or the in-process
+ * one of the tests). Remote updates land in the Y.Docs and the store persists and projects them;
+ * committed local writes flow out. Which documents are attached, and when, follows the space's
+ * directory (transport/directory.ts), the same over every transport.
  */
 export class SyncProvider {
-  private readonly socket: HocuspocusProviderWebsocket
-  private readonly providers = new Map<string, HocuspocusProvider>()
   private readonly listeners = new Set<(s: SyncStatus) => void>()
+  /** the documents handed to the transport, by name */
+  private readonly attached = new Map<string, Y.Doc>()
   private status: SyncStatus
-  private token: Promise<string>
   private stopped = false
-  private authError: string | undefined
   /** why remote updates cannot be stored here (the device is full), until one is stored again */
   private storageError: string | undefined
   /** documents whose remote updates failed to store, with how many times in a row */
   private readonly remoteFailures = new Map<string, number>()
   private unlisten: () => void
   private directoryObserver: (() => void) | undefined
+  /** the space's directory, once followed (the space document was in step with the other end) */
   private directory: Y.Map<unknown> | undefined
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>()
 
   constructor(
     private readonly store: ReplicatedStore,
-    readonly config: SyncConfig,
+    readonly transport: SyncTransport,
     private readonly options: SyncProviderOptions = {},
   ) {
-    validateSyncConfig(config)
-    this.token = deriveSpaceToken(config.spaceId, config.secret)
-    this.status = { state: 'connecting', pendingChanges: 0, url: config.url, spaceId: config.spaceId }
-    this.socket = new HocuspocusProviderWebsocket({
-      url: config.url,
-      WebSocketPolyfill: options.WebSocketPolyfill as never,
-      delay: 500,
-      factor: 2,
-      maxDelay: 15_000,
-      maxAttempts: 0,
-      jitter: true,
-      minDelay: 250,
-      messageReconnectTimeout: 30_000,
+    this.status = { state: 'connecting', pendingChanges: 0, url: transport.url, spaceId: transport.spaceId }
+    transport.start({
+      onSynced: (name) => this.onSynced(name),
+      onChange: () => this.recompute(),
+      onWireUpdate: (name, update) => store.expectRemoteUpdate(name, update),
     })
-    this.socket.on('status', () => this.recompute())
-    this.socket.on('disconnect', () => this.recompute())
     this.unlisten = store.listen({
       onDocLoaded: (name, doc) => {
         if (!this.stopped && this.wanted(name)) this.attach(name, doc)
@@ -93,7 +83,7 @@ export class SyncProvider {
         // each time it fails again, so a full device does not fetch the same update in a loop
         const failures = this.remoteFailures.get(name) ?? 0
         const delay = Math.min(500 * 2 ** failures, 30_000)
-        if (!this.stopped && this.wanted(name)) setTimeout(() => void this.ensureIfLive(name), delay)
+        if (!this.stopped && this.wanted(name)) this.later(() => void this.ensureIfLive(name), delay)
       },
       onRemoteFailed: (name, error) => {
         this.remoteFailures.set(name, (this.remoteFailures.get(name) ?? 0) + 1)
@@ -101,8 +91,7 @@ export class SyncProvider {
         this.recompute()
       },
       onCommitted: (name, update) => {
-        const p = this.providers.get(name)
-        if (p) p.documentUpdateHandler(update, this.store)
+        if (this.attached.has(name)) transport.send(name, update)
       },
       onRemoteProjected: (name) => {
         this.clearFailures(name)
@@ -115,23 +104,23 @@ export class SyncProvider {
     }
   }
 
+  private later(fn: () => void, ms: number): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t)
+      fn()
+    }, ms)
+    this.timers.add(t)
+  }
+
   private onNetwork = () => {
     // back online: try at once rather than when the backoff timer fires
-    if (typeof navigator === 'undefined' || navigator.onLine !== false) void this.socket.connect().catch(() => undefined)
+    if (typeof navigator === 'undefined' || navigator.onLine !== false) this.transport.reconnect()
     this.recompute()
   }
 
-  /**
-   * The space document always; a user's document once the directory is followed (the space
-   * document has synced) and names that user as live. A document loaded earlier (the app reads a
-   * user at start) is attached by followDirectory then, not before: a device back from offline must
-   * not send a user deleted elsewhere.
-   */
+  /** Whether the directory rules let `name` be attached now (a document loaded earlier is attached by followDirectory). */
   private wanted(name: string): boolean {
-    if (name === SPACE_DOC) return true
-    const uid = uidOfDocName(name)
-    const entry = uid ? (this.directory?.get(uid) as Y.Map<unknown> | undefined) : undefined
-    return !!entry && !entry.get('deletedAt')
+    return directoryRules.wanted(name, this.directory)
   }
 
   /** Forgets a document's failed stores (it stored since, synced with nothing new, or is gone). */
@@ -143,13 +132,24 @@ export class SyncProvider {
     }
   }
 
-  /**
-   * Attaches the space document; once it is in step with the server, every user document its
-   * directory names. In that order, a device back from a long time offline learns that a user was
-   * deleted elsewhere before it would send that user's document to the server again.
-   */
+  /** Attaches the space document; once it is in step with the other end, every user its directory names. */
   async start(): Promise<void> {
     await this.ensure(SPACE_DOC)
+  }
+
+  private onSynced(name: string): void {
+    if (this.stopped) return
+    const doc = this.attached.get(name)
+    if (name === SPACE_DOC && doc) this.followDirectory(doc)
+    // In step with the other end: once what this sync brought is stored (or there was nothing),
+    // earlier failures are over. A failure to store it counts on, so the backoff keeps growing.
+    const failures = this.remoteFailures.get(name)
+    if (failures !== undefined) {
+      void this.store.flush().then(() => {
+        if (this.remoteFailures.get(name) === failures) this.clearFailures(name)
+      })
+    }
+    this.recompute()
   }
 
   /** Attaches every user document the space's directory names, now and as it changes (again after a reload of the space document). */
@@ -169,79 +169,43 @@ export class SyncProvider {
   private attachUsers(): void {
     const directory = this.directory
     if (this.stopped || !directory) return
-    directory.forEach((entry, uid) => {
-      const e = entry as Y.Map<unknown>
-      const name = userDocName(uid)
-      // a deleted user's document is dropped by the client (MemoryClient.finishInterruptedDeletes)
-      if (e.get('deletedAt')) {
-        this.detach(name)
-        this.clearFailures(name)
-      } else if (!this.providers.has(name)) void this.ensure(name).catch(() => undefined)
-    })
+    const { live, gone } = directoryRules.split(directory)
+    // a deleted user's document is dropped by the client (MemoryClient.finishInterruptedDeletes)
+    for (const name of gone) {
+      this.detach(name)
+      this.clearFailures(name)
+    }
+    for (const name of live) if (!this.attached.has(name)) void this.ensure(name).catch(() => undefined)
   }
 
   private async ensureIfLive(name: string): Promise<void> {
-    if (this.stopped || this.providers.has(name) || !this.wanted(name)) return
+    if (this.stopped || this.attached.has(name) || !this.wanted(name)) return
     await this.ensure(name).catch(() => undefined)
   }
 
   /** Loads the document (an already loaded one raises no load event) and attaches it. */
   private async ensure(name: string): Promise<Y.Doc> {
     const doc = await this.store.getDoc(name)
-    if (!this.stopped && this.providers.get(name)?.document !== doc) this.attach(name, doc)
+    // (wanted again: the user may have been deleted while the document loaded)
+    if (!this.stopped && this.wanted(name) && this.attached.get(name) !== doc) this.attach(name, doc)
     return doc
   }
 
   private attach(name: string, doc: Y.Doc): void {
-    this.detach(name)
-    const provider = new HocuspocusProvider({
-      name: syncDocumentName(this.config.spaceId, name),
-      document: doc,
-      token: () => this.token,
-      websocketProvider: this.socket,
-      // Presence is not shared; one provider keeps awareness on so the socket's ping checks work.
-      awareness: name === SPACE_DOC ? undefined : null,
-      onAuthenticationFailed: ({ reason }) => {
-        this.authError = parseSyncRejectReason(reason).message || 'The sync server refused this space'
-        this.recompute()
-      },
-      onAuthenticated: () => {
-        this.authError = undefined
-        this.recompute()
-      },
-      onSynced: () => {
-        if (name === SPACE_DOC && !this.stopped) this.followDirectory(doc)
-        // In step with the server: once what this sync brought is stored (or there was nothing),
-        // earlier failures are over. A failure to store it counts on, so the backoff keeps growing.
-        const failures = this.remoteFailures.get(name)
-        if (failures !== undefined) {
-          void this.store.flush().then(() => {
-            if (this.remoteFailures.get(name) === failures) this.clearFailures(name)
-          })
-        }
-        this.recompute()
-      },
-      onUnsyncedChanges: () => this.recompute(),
-      onClose: () => this.recompute(),
-    })
-    provider.on('message', ({ event }: { event: MessageEvent }) => {
-      const update = largeSyncUpdate(event.data)
-      if (update) this.store.expectRemoteUpdate(name, update)
-    })
-    // Only committed updates leave the device: the store hands them over (onCommitted), so a write
-    // that IndexedDB refused never reaches the server.
-    doc.off('update', provider.boundDocumentUpdateHandler)
-    provider.attach()
-    this.providers.set(name, provider)
+    this.attached.set(name, doc)
+    this.transport.attach(name, doc)
     this.recompute()
   }
 
   private detach(name: string): void {
-    const p = this.providers.get(name)
-    if (!p) return
-    this.providers.delete(name)
-    p.destroy()
+    if (!this.attached.delete(name)) return
+    this.transport.detach(name)
     this.recompute()
+  }
+
+  /** Names of the documents attached to the transport now. */
+  attachedDocNames(): string[] {
+    return [...this.attached.keys()]
   }
 
   getStatus(): SyncStatus {
@@ -264,20 +228,21 @@ export class SyncProvider {
     for (;;) {
       await this.whenSyncedState(Math.max(0, deadline - Date.now()))
       await this.store.flush()
-      if (this.status.state === 'synced' && this.everyUserAttached()) return
+      if (this.status.state === 'synced' && this.everyUserAttached()) {
+        // The sync steps that made it synced may have arrived during that flush (a user attached
+        // then): their updates were queued after it. One more flush stores them too.
+        await this.store.flush()
+        if (this.status.state === 'synced' && this.everyUserAttached()) return
+      }
       if (Date.now() >= deadline) throw new SyncError(`not synced after ${timeoutMs} ms (state: ${this.status.state}, pending: ${this.status.pendingChanges})`)
       await new Promise((r) => setTimeout(r, 10))
     }
   }
 
-  /** Every live user of the directory has a provider (the directory observer attaches them asynchronously). */
+  /** Every live user of the followed directory is attached (attaching is asynchronous). */
   private everyUserAttached(): boolean {
     if (!this.directory) return false
-    let all = true
-    this.directory.forEach((entry, uid) => {
-      if (!(entry as Y.Map<unknown>).get('deletedAt') && !this.providers.has(userDocName(uid))) all = false
-    })
-    return all
+    return directoryRules.split(this.directory).live.every((name) => this.attached.has(name))
   }
 
   private whenSyncedState(timeoutMs: number): Promise<void> {
@@ -302,18 +267,20 @@ export class SyncProvider {
   }
 
   private recompute(): void {
-    const providers = [...this.providers.values()]
-    const pending = providers.reduce((n, p) => n + p.unsyncedChanges, 0)
+    const docs = [...this.attached.keys()].map((n) => this.transport.documentStatus(n))
+    const pending = docs.reduce((n, d) => n + (d?.pending ?? 0), 0)
     const offline = typeof navigator !== 'undefined' && navigator.onLine === false
+    const connection = this.transport.connection()
+    const error = connection.error ?? this.storageError
     let state: SyncState
     if (this.stopped) state = 'disabled'
-    else if (this.authError || this.storageError) state = 'error'
+    else if (error) state = 'error'
     else if (offline) state = 'offline'
-    else if (this.socket.status !== WebSocketStatus.Connected) state = this.socket.status === WebSocketStatus.Connecting ? 'connecting' : 'offline'
-    else if (providers.length && providers.every((p) => p.synced) && pending === 0) state = 'synced'
+    else if (connection.state !== 'connected') state = connection.state
+    else if (docs.length && docs.every((d) => d?.synced) && pending === 0) state = 'synced'
     else state = 'syncing'
-    const next: SyncStatus = { state, pendingChanges: pending, url: this.config.url, spaceId: this.config.spaceId }
-    if (this.authError || this.storageError) next.error = this.authError ?? this.storageError
+    const next: SyncStatus = { state, pendingChanges: pending, url: this.transport.url, spaceId: this.transport.spaceId }
+    if (error) next.error = error
     next.lastSyncedAt = state === 'synced' ? new Date() : this.status.lastSyncedAt
     const changed = next.state !== this.status.state || next.pendingChanges !== this.status.pendingChanges || next.error !== this.status.error
     this.status = next
@@ -326,8 +293,10 @@ export class SyncProvider {
     this.stopped = true
     this.directoryObserver?.()
     this.unlisten()
-    for (const name of [...this.providers.keys()]) this.detach(name)
-    this.socket.destroy()
+    for (const t of this.timers) clearTimeout(t)
+    this.timers.clear()
+    for (const name of [...this.attached.keys()]) this.detach(name)
+    this.transport.destroy()
     if (typeof window !== 'undefined') {
       window.removeEventListener('online', this.onNetwork)
       window.removeEventListener('offline', this.onNetwork)
@@ -339,22 +308,3 @@ export class SyncProvider {
 
 /** The status error while this device has no room for what other devices send. */
 export const STORAGE_FULL = 'storage-full: this device has no room left to store changes from your other devices'
-
-/** Updates at least this large are stored as received (see ReplicatedStore.expectRemoteUpdate). */
-const LARGE_UPDATE = 64 * 1024
-
-/**
- * The Yjs update carried by a Hocuspocus sync message (sync step 2 or update) of at least
- * LARGE_UPDATE bytes, copied out of the message (so it is stored alone); null for anything else.
- */
-export function largeSyncUpdate(data: unknown): Uint8Array | null {
-  // (not `instanceof`: the buffer may come from another realm, a test runner's frame for one)
-  const isBuffer = Object.prototype.toString.call(data) === '[object ArrayBuffer]'
-  const bytes = isBuffer ? new Uint8Array(data as ArrayBuffer) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null
-  if (!bytes || bytes.byteLength < LARGE_UPDATE) return null
-  try {
-    return syncMessageUpdate(bytes)?.slice() ?? null
-  } catch {
-    return null
-  }
-}

@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto'
 import { afterEach, describe, expect, test } from 'vitest'
 import { MemoryClient } from '../../../src/index'
 import { ScriptedEngine } from '../../testDoubles'
-import { InProcessNetwork } from './InProcessNetwork'
+import { MemoryDevices } from './MemoryDevices'
 import { RandomSource } from './RandomSource'
 
 let n = 0
@@ -22,18 +22,12 @@ function engine() {
 }
 
 async function devices(count: number) {
-  const net = new InProcessNetwork(new RandomSource(7))
-  const clients: MemoryClient[] = []
-  for (let i = 0; i < count; i++) {
-    const c = await MemoryClient.open({ dbName: `cross-${n++}`, engine: engine(), autoProcess: false })
-    open.push(c)
-    clients.push(c)
-    net.add(c)
-  }
-  return { net, clients }
+  const net = new MemoryDevices(new RandomSource(7))
+  for (let i = 0; i < count; i++) open.push(await net.add({ dbName: `cross-${n++}`, engine: engine(), autoProcess: false }))
+  return { net, clients: net.clients }
 }
 
-async function reconcileAll(clients: MemoryClient[], net: InProcessNetwork) {
+async function reconcileAll(clients: MemoryClient[], net: MemoryDevices) {
   for (let round = 0; round < 4; round++) {
     await net.settle()
     let changed = false

@@ -1,0 +1,226 @@
+import { afterEach, describe, expect, test } from 'vitest'
+import * as Y from 'yjs'
+import { MemoryClient, type MemoryClientOptions } from '../../src/index'
+import type { SyncTransport, TransportEvents } from '../../src/sync/transport/types'
+import { userDocName } from '../../src/sync/layout'
+import { LOCAL_ORIGIN, LOG_ORIGIN } from '../../src/sync/ReplicatedStore'
+
+/**
+ * One contract for every sync transport (src/sync/transport/types.ts), run on the in-process one
+ * (tests/unit/transport.memory.test.ts) and on Hocuspocus against the real server
+ * (tests/unit/transport.hocuspocus.test.ts). First the transport alone over plain Y.Docs, then
+ * devices (MemoryClient over the sync driver), where the directory rules are checked.
+ */
+export interface TransportHarness {
+  /** A new, empty space; every call gives another. */
+  space(): Promise<TransportSpace>
+}
+
+export interface TransportSpace {
+  /** A transport of this space (not started). */
+  transport(): SyncTransport
+  /** A way onto the space for one device: its MemoryClient.open options, and its network. */
+  device(): TransportDevice
+}
+
+export interface TransportDevice {
+  options: MemoryClientOptions
+  /** Takes the device off the network and back (what it writes meanwhile stays local). */
+  setOnline(client: MemoryClient, online: boolean): Promise<void>
+}
+
+let dbs = 0
+const REMOTE = { onSynced: () => undefined, onChange: () => undefined }
+
+async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+/** A started transport with its events recorded. */
+function started(t: SyncTransport) {
+  const synced: string[] = []
+  const events: TransportEvents = { ...REMOTE, onSynced: (name) => synced.push(name) }
+  t.start(events)
+  return { t, synced }
+}
+
+export function transportContract(name: string, harness: TransportHarness): void {
+  const cleanups: (() => void | Promise<void>)[] = []
+  afterEach(async () => {
+    for (const fn of cleanups.splice(0).reverse()) await fn()
+  })
+
+  const networks = new Map<MemoryClient, TransportDevice>()
+
+  async function device(space: TransportSpace): Promise<MemoryClient> {
+    const d = space.device()
+    const c = await MemoryClient.open({ dbName: `contract-${name}-${dbs++}`, autoProcess: false, ...d.options })
+    networks.set(c, d)
+    cleanups.push(() => c.destroyAllData())
+    return c
+  }
+  const setOnline = (c: MemoryClient, online: boolean) => networks.get(c)!.setOnline(c, online)
+
+  describe(`sync transport contract: ${name}`, () => {
+    test('attach syncs a document both ways; remote updates come with an origin of the transport; only sent updates leave', async () => {
+      const space = await harness.space()
+      const a = started(space.transport())
+      const b = started(space.transport())
+      cleanups.push(() => a.t.destroy(), () => b.t.destroy())
+      const docA = new Y.Doc()
+      const docB = new Y.Doc()
+      docA.getMap('m').set('before', 1) // written before the attach: the sync step carries it
+      a.t.attach('space', docA)
+      await until(() => a.t.documentStatus('space')?.synced === true, 'A synced')
+      expect(a.synced).toContain('space')
+      const origins: unknown[] = []
+      docB.on('update', (_u: Uint8Array, origin: unknown) => origins.push(origin))
+      b.t.attach('space', docB)
+      await until(() => docB.getMap('m').get('before') === 1, 'the sync step to bring A state to B')
+      expect(b.t.documentStatus('space')?.synced).toBe(true)
+      expect(b.t.connection().state).toBe('connected')
+
+      // what is sent arrives, and is acknowledged
+      let last!: Uint8Array
+      docA.on('update', (u: Uint8Array) => (last = u))
+      docA.getMap('m').set('sent', 2)
+      a.t.send('space', last)
+      await until(() => docB.getMap('m').get('sent') === 2, 'the sent update on B')
+      expect(origins.length).toBeGreaterThan(0)
+      // (the transport itself, or its document's provider: anything but the store's own origins)
+      expect(origins.every((o) => o != null && o !== LOCAL_ORIGIN && o !== LOG_ORIGIN)).toBe(true)
+      await until(() => a.t.documentStatus('space')?.pending === 0, 'the other end to acknowledge A update')
+      // a change that is not sent stays (the store sends only what it committed)
+      docA.getMap('m').set('unsent', 1)
+      const c = started(space.transport())
+      cleanups.push(() => c.t.destroy())
+      const docC = new Y.Doc()
+      c.t.attach('space', docC)
+      await until(() => c.t.documentStatus('space')?.synced === true, 'C synced')
+      await new Promise((r) => setTimeout(r, 100))
+      expect(docC.getMap('m').get('sent')).toBe(2)
+      expect(docC.getMap('m').get('unsent')).toBeUndefined()
+      expect(docB.getMap('m').get('unsent')).toBeUndefined()
+    })
+
+    test('a detached document receives nothing more, and its status is gone', async () => {
+      const space = await harness.space()
+      const a = started(space.transport())
+      const b = started(space.transport())
+      cleanups.push(() => a.t.destroy(), () => b.t.destroy())
+      const docA = new Y.Doc()
+      const docB = new Y.Doc()
+      a.t.attach('user/x', docA)
+      b.t.attach('user/x', docB)
+      await until(() => !!a.t.documentStatus('user/x')?.synced && !!b.t.documentStatus('user/x')?.synced, 'both synced')
+      b.t.detach('user/x')
+      expect(b.t.documentStatus('user/x')).toBeUndefined()
+      let last!: Uint8Array
+      docA.on('update', (u: Uint8Array) => (last = u))
+      docA.getMap('m').set('k', 'after detach')
+      a.t.send('user/x', last)
+      await until(() => a.t.documentStatus('user/x')?.pending === 0, 'A update acknowledged')
+      await new Promise((r) => setTimeout(r, 100))
+      expect(docB.getMap('m').get('k')).toBeUndefined()
+      // and a third transport that attaches now gets it from the other end
+      const c = started(space.transport())
+      cleanups.push(() => c.t.destroy())
+      const docC = new Y.Doc()
+      c.t.attach('user/x', docC)
+      await until(() => docC.getMap('m').get('k') === 'after detach', 'a new attach to bring the update')
+    })
+
+    test('devices: what one writes arrives on the other and back; whenSynced resolves with nothing pending', async () => {
+      const space = await harness.space()
+      const a = await device(space)
+      const b = await device(space)
+      const u = await a.createUser('alice', { name: 'Alice' })
+      const s = await u.createSession()
+      await s.addMessage('user', 'I live in Paris')
+      await a.updateSettings({ mergeConflictsEnabled: true })
+      for (const c of [a, b, a, b]) await c.whenSynced(10_000)
+      const ub = await b.getUser('alice')
+      expect(ub.name).toBe('Alice')
+      expect((await ub.getLastNMessages(10)).messages.map((m) => m.content)).toEqual(['I live in Paris'])
+      expect((await b.getSettings()).mergeConflictsEnabled).toBe(true)
+      const sb = await ub.getSession(s.sessionId)
+      await sb.addMessage('assistant', 'Noted')
+      for (const c of [b, a]) await c.whenSynced(10_000)
+      await until(async () => (await s.getMessages()).total === 2, 'B message on A')
+      expect(a.syncStatus).toMatchObject({ state: 'synced', pendingChanges: 0 })
+    })
+
+    test('a device that joins later has every user stored once whenSynced resolves', async () => {
+      const space = await harness.space()
+      const a = await device(space)
+      for (const id of ['u1', 'u2', 'u3']) {
+        const u = await a.createUser(id)
+        await (await u.createSession()).addMessage('user', `hello from ${id}`)
+      }
+      await a.whenSynced(10_000)
+      const b = await device(space)
+      await b.whenSynced(10_000)
+      // no polling: whenSynced means stored, projected, and every user attached
+      expect((await b.listUsers()).total).toBe(3)
+      for (const id of ['u1', 'u2', 'u3']) expect((await (await b.getUser(id)).getLastNMessages(5)).messages[0].content).toBe(`hello from ${id}`)
+    })
+
+    test('directory rules: a user deleted while a device was offline is never sent again by it, and a new device never gets it', async () => {
+      const space = await harness.space()
+      const a = await device(space)
+      const b = await device(space)
+      const u = await a.createUser('gone')
+      await (await u.createSession()).addMessage('user', 'before')
+      await a.createUser('kept')
+      for (const c of [a, b, a, b]) await c.whenSynced(10_000)
+      const ub = await b.getUser('gone')
+      await setOnline(b, false)
+      // B, offline, writes to the user; A deletes it meanwhile
+      await (await ub.createSession()).addMessage('user', 'written offline')
+      await u.delete()
+      await a.whenSynced(10_000)
+      await setOnline(b, true)
+      await b.whenSynced(10_000)
+      await until(async () => !(await b.store.storedDocNames()).includes(userDocName(ub.uid)), 'B to drop the deleted user')
+      await expect(b.getUser('gone')).rejects.toThrow(/not found/i)
+      expect((await b.getUser('kept')).userId).toBe('kept')
+      // a new device: the user is not there, and its document never arrives
+      const c = await device(space)
+      await c.whenSynced(10_000)
+      expect((await c.listUsers()).users.map((x) => x.userId)).toEqual(['kept'])
+      expect(await c.store.storedDocNames()).not.toContain(userDocName(ub.uid))
+      await expect(c.getUser('gone')).rejects.toThrow(/not found/i)
+    })
+
+    test('a user created on another device is attached once the directory names it', async () => {
+      const space = await harness.space()
+      const a = await device(space)
+      const b = await device(space)
+      for (const c of [a, b]) await c.whenSynced(10_000)
+      const u = await a.createUser('late')
+      await (await u.createSession()).addMessage('user', 'arrives')
+      await a.whenSynced(10_000)
+      await until(async () => (await b.listUsers()).total === 1, 'the directory on B')
+      await b.whenSynced(10_000)
+      expect((await (await b.getUser('late')).getLastNMessages(5)).messages.map((m) => m.content)).toEqual(['arrives'])
+    })
+
+    test('stopped: the status is disabled and nothing more arrives', async () => {
+      const space = await harness.space()
+      const a = await device(space)
+      const b = await device(space)
+      for (const c of [a, b]) await c.whenSynced(10_000)
+      b.disconnectSync()
+      expect(b.syncStatus.state).toBe('disabled')
+      await expect(b.whenSynced(100)).rejects.toThrow(/not configured/)
+      await a.createUser('after-stop')
+      await a.whenSynced(10_000)
+      await new Promise((r) => setTimeout(r, 150))
+      expect((await b.listUsers()).total).toBe(0)
+    })
+  })
+}
