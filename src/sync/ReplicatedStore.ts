@@ -7,10 +7,8 @@ import { mapsOf, uidOfDocName, type MapSpec, type TableName } from './layout'
 import { checkFieldMap, checkStored } from './schema/check'
 import { MessageBlockIndex } from './messageIndex'
 
-/** Origin of transactions made by this tab's own writes. */
-export const LOCAL_ORIGIN = Symbol('keepsake:local')
-/** Origin of updates read back from the IndexedDB log (written by this or another tab). */
-export const LOG_ORIGIN = Symbol('keepsake:log')
+import { LOCAL_ORIGIN, LOG_ORIGIN } from './origins'
+export { LOCAL_ORIGIN, LOG_ORIGIN }
 
 export interface CompactionPolicy {
   /** log entries written since the last snapshot */
