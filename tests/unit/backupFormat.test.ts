@@ -4,6 +4,7 @@ import { BACKUP_LIMITS, type BackupFile } from '../../src/backup/format'
 import { checkBackup, parseBackup, validateBackup } from '../../src/backup/validate'
 import { ImportError } from '../../src/core/errors'
 import { LIMITS } from '../../src/core/validation'
+import { backupJsonSchema } from '../../scripts/backupJsonSchema'
 
 // ---- a valid file with one of everything: two users, chains with several versions, a conflict ----
 
@@ -225,6 +226,23 @@ describe('each class of bad file is refused with the path of the first problem',
     expect(problem(bad((f) => (f.extra = true))).path).toBe('$.extra')
   })
 
+  test('metadata keys that reach an object\'s prototype are refused, at any depth, also as JSON text', () => {
+    for (const key of ['__proto__', 'constructor', 'prototype']) {
+      const text = JSON.stringify(validFile()).replace('"plan":"pro"', `"plan":"pro","${key}":{"polluted":true}`)
+      expect(text).toContain(`"${key}"`)
+      expect(problem(JSON.parse(text))).toEqual({
+        path: `$.users[0].profile.metadata.${key}`,
+        message: 'is a reserved key: metadata may not use __proto__, constructor, prototype',
+      })
+      expect(() => parseBackup(text)).toThrow(ImportError)
+      const nested = JSON.parse(JSON.stringify(validFile()).replace('"topic":"food"', `"topic":{"a":[{"${key}":1}]}`))
+      expect(problem(nested).path).toBe(`$.users[0].sessions[0].metadata.topic.a[0].${key}`)
+    }
+    // a key that merely contains one of the words is fine
+    expect(checkBackup(bad((f) => (alice(f).profile.metadata = { my_constructor: 1, prototypes: [] }))).ok).toBe(true)
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+  })
+
   test('dates must be canonical ISO-8601 UTC', () => {
     for (const d of ['2025-01-08T10:00:00Z', '2025-01-08T10:00:00.000+02:00', '2025-01-08', '2025-02-30T10:00:00.000Z', 'yesterday', 1736330400000]) {
       expect(problem(bad((f) => (alice(f).docs[0].createdAt = d as never))).path).toBe('$.users[0].docs[0].createdAt')
@@ -424,6 +442,10 @@ function schemaErrors(s: Schema, v: unknown, path = '$', out: string[] = []): st
 }
 
 describe('docs/backup-format.schema.json', () => {
+  test('is the JSON Schema generated from the valibot schema (run `npx tsx scripts/backupJsonSchema.ts` after changing src/backup/schema.ts)', () => {
+    expect(schema).toEqual(backupJsonSchema())
+  })
+
   test('is a draft 2020-12 schema whose limits are those of LIMITS', () => {
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema')
     const defs = schema.$defs as Record<string, Schema & { properties: Record<string, Schema> }>
