@@ -1,5 +1,5 @@
 import { create } from 'zustand'
-import { createSpaceCredentials, parsePairingLink, type MemoryClient, type PairingPayload, type SyncConfig, type SyncStatus, type User } from '../../index'
+import { createSpaceCredentials, parsePairingLink, type MemoryClient, type PairingPayload, type SyncConfig, type SyncProblem, type SyncStatus, type User } from '../../index'
 import { errorMessage } from '../lib/errors'
 import { clearSyncConfig, loadSyncConfig, saveSyncConfig, serverUrlProblem } from '../lib/syncConfig'
 import { followChanges } from './changeFeed'
@@ -11,24 +11,8 @@ import { useUserStore } from './userStore'
 /** A pairing link opened on this device: what it offers, or why it cannot be used. */
 export type PendingPairing = { payload: PairingPayload; localProfiles: number } | { error: string }
 
-/**
- * A record from another device that failed its schema: kept in the document, not shown
- * (the library's SyncProblem; declared here until src/index.ts exports it).
- */
-export interface UnreadableRecord {
-  key: string
-  doc: string
-  userId: string | null
-  kind: 'settings' | 'directory' | 'profile' | 'doc' | 'session' | 'message' | 'memory' | 'connection' | 'conflict'
-  recordId: string
-  problem: string
-  seenAt: string
-}
-
-/** The client's report of unreadable records, where this build of the library has it. */
-interface UnreadableRecordFeed {
-  onSyncProblems?(listener: (problems: UnreadableRecord[]) => void): () => void
-}
+/** A record from another device that failed its schema: kept in its document, not shown, listed in Settings, Sync. */
+export type UnreadableRecord = SyncProblem
 
 export interface UserIdClash {
   userId: string
@@ -211,7 +195,7 @@ function readPairingFragment(): void {
 
 function attach(c: MemoryClient): void {
   c.onSyncStatus((s) => useSyncStore.getState().set(s))
-  ;(c as MemoryClient & UnreadableRecordFeed).onSyncProblems?.((unreadable) => useSyncStore.setState({ unreadable }))
+  c.onSyncProblems((unreadable) => useSyncStore.setState({ unreadable }))
   const config = loadSyncConfig()
   if (config) {
     useSyncStore.setState({ config })
