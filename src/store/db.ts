@@ -9,9 +9,11 @@ import type {
   SessionRecord,
   SpaceSettings,
 } from '../core/types'
-import type { RecordKind } from '../core/schema'
 import { blockRowsOf, type MessageBlockRow } from './messageBlocks'
-import { quarantineProjectedRows } from './quarantine'
+import { quarantineProjectedRows, type ProblemRow } from './quarantine'
+
+// quarantine.ts declares the row it writes, so that it need not import this module (no import cycle)
+export type { ProblemRow }
 
 /** One entry of the Yjs update log: the source of truth the tables below are projected from. */
 export interface UpdateRow {
@@ -24,21 +26,6 @@ export interface UpdateRow {
 
 export interface SettingsRow extends SpaceSettings {
   key: 'space'
-}
-
-/**
- * A record that arrived (over sync, or read back from the log) and failed its schema: it stays in its
- * Y document, is not projected, and is listed here so the app can say what could not be read.
- */
-export interface ProblemRow {
-  /** document + map + record id (see problemKey in src/sync/schema/check.ts) */
-  key: string
-  doc: string
-  ymap: string
-  kind: RecordKind
-  recordId: string
-  problem: string
-  seenAt: string
 }
 
 export interface MetaRow {

@@ -1,8 +1,22 @@
 import type { Transaction } from 'dexie'
 import { checkFields, checkRecord, problemKey, type RecordKind } from '../core/schema'
 import type { MessageRecord } from '../core/types'
-import type { ProblemRow } from './db'
 import { toBlockRow, type MessageBlockRow } from './messageBlocks'
+
+/**
+ * A record that arrived (over sync, or read back from the log) and failed its schema: it stays in its
+ * Y document, is not projected, and is listed here so the app can say what could not be read.
+ */
+export interface ProblemRow {
+  /** document + map + record id (see problemKey in src/sync/schema/check.ts) */
+  key: string
+  doc: string
+  ymap: string
+  kind: RecordKind
+  recordId: string
+  problem: string
+  seenAt: string
+}
 
 /** The tables of records checked row by row: their kind, their Y map and id field, and whose document. */
 const ROW_TABLES: { table: string; kind: RecordKind; ymap: string; idField: string; space?: boolean }[] = [
