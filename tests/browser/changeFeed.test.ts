@@ -3,6 +3,7 @@ import { createSpaceCredentials, MemoryClient, type Change, type SyncConfig } fr
 import { KeepsakeDB } from '../../src/store/db'
 import { toBlockRow } from '../../src/store/messageBlocks'
 import type { MessageRecord } from '../../src/core/types'
+import { countBlockReads } from './blockReads'
 import { freshDbName } from './helpers'
 
 const open: { close(): void }[] = []
@@ -124,42 +125,6 @@ describe('client.subscribe: one change feed', () => {
     expect(first).toHaveLength(2)
   })
 })
-
-/** Counts the message-block rows and messages IndexedDB hands out (get, getAll, cursors) while `fn` runs. */
-async function countBlockReads<T>(fn: () => Promise<T>): Promise<{ result: T; rows: number; messages: number }> {
-  let rows = 0
-  let messages = 0
-  const count = (req: IDBRequest) => {
-    req.addEventListener('success', () => {
-      const v = req.result as unknown
-      const list = Array.isArray(v) ? v : v instanceof IDBCursorWithValue ? [v.value] : v && typeof v === 'object' ? [v] : []
-      for (const r of list) {
-        if (r && Array.isArray((r as { messages?: unknown }).messages)) {
-          rows++
-          messages += (r as { messages: unknown[] }).messages.length
-        }
-      }
-    })
-    return req
-  }
-  const patched: [object, string, unknown][] = []
-  for (const proto of [IDBObjectStore.prototype, IDBIndex.prototype]) {
-    for (const method of ['get', 'getAll', 'openCursor'] as const) {
-      const orig = (proto as unknown as Record<string, (...a: unknown[]) => IDBRequest>)[method]
-      patched.push([proto, method, orig])
-      ;(proto as unknown as Record<string, unknown>)[method] = function (this: IDBObjectStore | IDBIndex, ...args: unknown[]) {
-        const req = orig.apply(this, args)
-        const store = this instanceof IDBIndex ? this.objectStore : this
-        return store.name === 'messageBlocks' ? count(req) : req
-      }
-    }
-  }
-  try {
-    return { result: await fn(), rows, messages }
-  } finally {
-    for (const [proto, method, orig] of patched) (proto as Record<string, unknown>)[method] = orig
-  }
-}
 
 describe('Session.getMessages reads only the blocks of its page', () => {
   test('a page of a long session reads its blocks and the last one, and is the same page as a full read', async () => {

@@ -86,7 +86,8 @@ test('process a chat; search, filter, versions, source messages, delete a versio
 
   await page.reload()
   await page.getByText('No memories yet').waitFor()
-  expect(await page.locator('.session-item').count()).toBe(2)
+  // (the chat list loads beside the memories, not before them)
+  await expect.poll(() => page.locator('.session-item').count()).toBe(2)
 
   await page.setViewportSize(PHONE)
   await page.getByRole('button', { name: 'Memory' }).click()

@@ -132,7 +132,8 @@ export const useConversationStore = create<ConversationState>()((set, get) => ({
       const session = await sessions.writableSession()
       const message = await session.addMessage('user', text)
       const sameSession = get().sessionId === session.sessionId
-      set({ sessionId: session.sessionId, status: 'ready', error: null, messages: sameSession ? [...get().messages, message] : [message] })
+      // (the change feed may have shown it already)
+      set({ sessionId: session.sessionId, status: 'ready', error: null, messages: sameSession ? [...get().messages.filter((m) => m.messageId !== message.messageId), message] : [message] })
       sessions.touched(session, text)
     } finally {
       set({ sending: false })
