@@ -3,7 +3,7 @@ import { afterEach, describe, expect, test } from 'vitest'
 import * as Y from 'yjs'
 import { MemoryClient, QuotaExceededError, SessionNotFoundError, type MemoryClientOptions, type Session, type User } from '../../src/index'
 import { readRecord, setRecord, storedMessage, userDocName } from '../../src/sync/layout'
-import { DELETION_RESERVE_BYTES, ReplicatedStore } from '../../src/sync/ReplicatedStore'
+import { DELETION_RESERVE_BYTES, MIN_RESERVE_BYTES, ReplicatedStore } from '../../src/sync/ReplicatedStore'
 import { KeepsakeDB } from '../../src/store/db'
 import { databaseContains, dumpDatabase } from './rawIndexedDB'
 import { freshDbName, quota, refuseAtIndexedDB } from './helpers'
@@ -240,6 +240,8 @@ function measureWrites() {
   const proto = IDBObjectStore.prototype
   const add = proto.add
   const put = proto.put
+  const del = proto.delete
+  let reserveFreed = false
   type Write = { store: string; bytes: number; snapshot: boolean }
   const committed: Write[] = []
   const pending = new Map<IDBTransaction, Write[]>()
@@ -262,14 +264,19 @@ function measureWrites() {
     track(this, value)
     return r
   }
+  proto.delete = function (this: IDBObjectStore, query: IDBValidKey | IDBKeyRange) {
+    const r = del.call(this, query)
+    if (this.name === 'meta') this.transaction.addEventListener('complete', () => (reserveFreed = true))
+    return r
+  }
   return {
     stop() {
       proto.add = add
       proto.put = put
+      proto.delete = del
     },
-    /** rows and bytes the deletion wrote, with the compaction's snapshot and the reserve put back counted apart */
+    /** rows and bytes the deletion wrote (the compaction's snapshot apart, the reserve's put back not counted), and whether it needed the reserve */
     summary() {
-      const reserve = committed.filter((w) => w.store === 'meta')
       const snapshots = committed.filter((w) => w.snapshot)
       const rest = committed.filter((w) => w.store !== 'meta' && !w.snapshot)
       const byStore: Record<string, { rows: number; bytes: number }> = {}
@@ -279,7 +286,7 @@ function measureWrites() {
         s.bytes += w.bytes
       }
       const sum = (ws: Write[]) => ws.reduce((n, w) => n + w.bytes, 0)
-      return { rows: rest.length, bytes: sum(rest), byStore, compactionSnapshot: sum(snapshots), reservePutBack: sum(reserve) }
+      return { rows: rest.length, bytes: sum(rest), byStore, compactionSnapshot: sum(snapshots), reserveFreed }
     },
   }
 }
@@ -334,6 +341,8 @@ describe('deleting on a full disk (a storage bucket at its real quota)', () => {
     db.close()
   }
 
+  const reserveHeld = async (c: MemoryClient) => ((await c.db.meta.get('deletionReserve'))?.value as Uint8Array | undefined)?.byteLength ?? 0
+
   /** The disk is full for the app: an ordinary write is refused with the typed error. */
   async function expectFull(session: Session) {
     await expect(session.addMessage('user', 'one more')).rejects.toBeInstanceOf(QuotaExceededError)
@@ -360,7 +369,7 @@ describe('deleting on a full disk (a storage bucket at its real quota)', () => {
     await gone.delete()
     writes.stop()
     const usageAfter = (await bucket.estimate()).usage
-    console.log('session.delete() on a full disk wrote', JSON.stringify(writes.summary()), `; bucket usage ${usageBefore} -> ${usageAfter} of ${(await bucket.estimate()).quota}`)
+    console.log('session.delete() on a full disk wrote', JSON.stringify(writes.summary()), `; reserve held after: ${await reserveHeld(c)}; bucket usage ${usageBefore} -> ${usageAfter} of ${(await bucket.estimate()).quota}`)
 
     // nothing of the session is left on disk: not in the projection, not in the (compacted) log
     expect(await databaseContains(c.db.name, goneMark)).toBe(false)
@@ -403,7 +412,7 @@ describe('deleting on a full disk (a storage bucket at its real quota)', () => {
     await alice.delete()
     writes.stop()
     const usageAfter = (await bucket.estimate()).usage
-    console.log('user.delete() on a full disk wrote', JSON.stringify(writes.summary()), `; bucket usage ${usageBefore} -> ${usageAfter}`)
+    console.log('user.delete() on a full disk wrote', JSON.stringify(writes.summary()), `; reserve held after: ${await reserveHeld(c)}; bucket usage ${usageBefore} -> ${usageAfter}`)
     await expect(c.getUser(`alice-${goneMark}`)).rejects.toThrow(/not found/)
     // the directory's old entry leaves the space log with its compaction, which fits now too
     await c.store.compact('space')
@@ -453,7 +462,7 @@ describe('deleting on a full disk (a storage bucket at its real quota)', () => {
     const one = measureWrites()
     await user.deleteMemory(berlin.memoryId) // a middle version: the chain is relinked (rows rewritten)
     one.stop()
-    console.log('deleteMemory() of a middle version on a full disk wrote', JSON.stringify(one.summary()))
+    console.log('deleteMemory() of a middle version on a full disk wrote', JSON.stringify(one.summary()), `; reserve held after: ${await reserveHeld(c)}`)
     expect(await databaseContains(c.db.name, places[2])).toBe(false)
     let now = (await user.listMemories()).items.find((i) => i.content.includes('lives in'))!
     expect(now).toMatchObject({ memoryId: oslo.memoryId, versionNumber: 3, totalVersions: 3 })
@@ -463,7 +472,7 @@ describe('deleting on a full disk (a storage bucket at its real quota)', () => {
     const history = measureWrites()
     await user.deleteMemory(lyon.memoryId, { deletePreviousVersions: true })
     history.stop()
-    console.log('deleteMemory({ deletePreviousVersions }) on a full disk wrote', JSON.stringify(history.summary()))
+    console.log('deleteMemory({ deletePreviousVersions }) on a full disk wrote', JSON.stringify(history.summary()), `; reserve held after: ${await reserveHeld(c)}`)
     now = (await user.listMemories()).items.find((i) => i.content.includes('lives in'))!
     expect(now).toMatchObject({ memoryId: oslo.memoryId, versionNumber: 1, totalVersions: 1, hasPreviousVersions: false })
     for (const p of places.slice(0, 3)) expect(await databaseContains(c.db.name, p)).toBe(false)
@@ -474,6 +483,58 @@ describe('deleting on a full disk (a storage bucket at its real quota)', () => {
     const again = await bucketClient({ dbName: name, engine })
     const items = (await (await again.getUser('alice')).listMemories()).items.map((i) => i.content).sort()
     expect(items).toEqual(['User likes cheese', `User lives in ${places[3]}`])
+  })
+
+  // A crash between the steps of a deletion, on a full disk: each step is its own transaction, so
+  // a crash is a close of the database after any one of them.
+  test('a crash after the reserve was freed and before the deletion wrote: nothing changed, the reserve is back at the next start, and the deletion works', async () => {
+    const bucket = await useBucket(4 * 1024 * 1024)
+    const c = await bucketClient()
+    const user = await c.createUser('alice')
+    const session = await user.createSession()
+    const mark = marker('CRASH')
+    for (let i = 0; i < 20; i++) await session.addMessage('user', `${mark} ${i}`)
+    await fillDisk(bucket)
+    const before = await dumpDatabase(c.db.name)
+    // step 1 of a deletion on a full disk, as the store does it (a delete-only transaction); then the crash
+    await c.db.meta.delete('deletionReserve')
+    const name = c.db.name
+    c.close()
+    const after = await dumpDatabase(name)
+    // the log and every projected table are as they were: only the reserve is missing
+    expect({ ...after, meta: '' }).toEqual({ ...before, meta: '' })
+    const again = await bucketClient({ dbName: name })
+    // put back from the room it had freed (IndexedDB's accounting of that room is not exact: at least the minimum)
+    const held = ((await again.db.meta.get('deletionReserve'))?.value as Uint8Array).byteLength
+    console.log(`reserve put back at the next start: ${held} bytes`)
+    expect(held).toBeGreaterThanOrEqual(MIN_RESERVE_BYTES)
+    const s = await (await again.getUser('alice')).getSession(session.sessionId)
+    expect((await s.getMessages()).total).toBe(20)
+    await fillDisk(bucket) // what the reserve did not take back is taken
+    await expectFull(s)
+    await s.delete()
+    expect(await databaseContains(name, mark)).toBe(false)
+  })
+
+  test("a crash after user.delete()'s tombstone and before its document was dropped: the next start finishes the deletion on the full disk", async () => {
+    const bucket = await useBucket(4 * 1024 * 1024)
+    const c = await bucketClient()
+    const mark = marker('HALF')
+    const alice = await c.createUser(`alice-${mark}`, { name: `name ${mark}` })
+    const s = await alice.createSession()
+    for (let i = 0; i < 20; i++) await s.addMessage('user', `${mark} ${i}`)
+    await fillDisk(bucket)
+    // the crash: the second step (deleteDoc, delete-only) never runs
+    c.store.deleteDoc = () => Promise.reject(new Error('crashed'))
+    await expect(alice.delete()).rejects.toThrow('crashed')
+    const name = c.db.name
+    c.close()
+    // the user is tombstoned and the projection agrees; the emptied document is still in the log
+    const again = await bucketClient({ dbName: name })
+    await expect(again.getUser(`alice-${mark}`)).rejects.toThrow(/not found/)
+    expect(await again.store.storedDocNames()).not.toContain(userDocName(alice.uid))
+    await again.store.compact('space')
+    expect(await databaseContains(name, mark)).toBe(false)
   })
 
   test('with no reserve left and no room at all, a deletion is refused with the typed error and changes nothing', async () => {
