@@ -7,11 +7,9 @@ import { writeFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { toJsonSchema } from '@valibot/to-json-schema'
 import {
+  BackupDateSchema,
   BackupFileSchema,
-  CallerIdSchema,
-  IsoDateSchema,
-  MetadataSchema,
-  RecordIdSchema,
+  BackupIdSchema,
   ConflictBackupSchema,
   ConnectionBackupSchema,
   DocBackupSchema,
@@ -23,6 +21,7 @@ import {
   SettingsBackupSchema,
   UserBackupSchema,
 } from '../src/backup/schema'
+import { MetadataSchema } from '../src/core/schema'
 
 export const BACKUP_JSON_SCHEMA_FILE = new URL('../docs/backup-format.schema.json', import.meta.url)
 
@@ -47,9 +46,8 @@ export function backupJsonSchema(): Record<string, unknown> {
     target: 'draft-2020-12',
     errorMode: 'throw',
     definitions: {
-      date: IsoDateSchema,
-      id: RecordIdSchema,
-      userId: CallerIdSchema,
+      date: BackupDateSchema,
+      id: BackupIdSchema,
       metadata: MetadataSchema,
       settings: SettingsBackupSchema,
       user: UserBackupSchema,

@@ -24,7 +24,7 @@ import type {
  * - Every object is closed: a field that is not in the format is an error.
  */
 
-export { BACKUP_FORMAT, BACKUP_LIMITS, BACKUP_VERSION, ISO_UTC } from './limits'
+export { BACKUP_FORMAT, BACKUP_VERSION, ISO_UTC } from './limits'
 
 export type BackupFile = v.InferOutput<typeof BackupFileSchema>
 export type BackupScope = BackupFile['scope']

@@ -49,7 +49,31 @@ function checkShape(data: unknown): void {
   const result = v.safeParse(BackupFileSchema, data, { abortEarly: true })
   if (result.success) return
   const issue = result.issues[0]
-  fail((issue.path ?? []).reduce((p, item) => child(p, item.key), '$'), issue.message)
+  fail((issue.path ?? []).reduce((p, item) => child(p, item.key), '$'), messageOf(issue))
+}
+
+const TYPE_WORDS: Record<string, string> = { string: 'a string', number: 'a number', boolean: 'true or false', Object: 'an object', Array: 'an array', null: 'null' }
+
+/**
+ * A schema's message, in the file's words. The record schemas of src/core/schema.ts word their own
+ * (`a message is longer than 100000 characters`); valibot's defaults (`Invalid type: Expected
+ * number but received "1"`) are reworded as `must be a number, got the string "1"`.
+ */
+function messageOf(issue: v.BaseIssue<unknown>): string {
+  const got = `got ${describe(issue.input)}`
+  if (!issue.message.startsWith('Invalid ')) return issue.kind === 'schema' && issue.type !== 'strict_object' && !issue.message.includes(', got ') ? `${issue.message}, ${got}` : issue.message
+  switch (issue.type) {
+    case 'integer':
+      return `must be an integer, ${got}`
+    case 'min_value':
+    case 'max_value':
+      return `must be ${issue.expected}, ${got}`
+    case 'picklist':
+    case 'literal':
+      return `must be one of ${(issue.expected ?? '').replace(/^\(|\)$/g, '').split(' | ').join(', ')}, ${got}`
+    default:
+      return `must be ${issue.expected ? (TYPE_WORDS[issue.expected] ?? issue.expected) : 'valid'}, ${got}`
+  }
 }
 
 /** Pass 2: ids are unique in the whole file (they are primary keys across all users of a space). */

@@ -514,14 +514,14 @@ describe('bad files are refused whole, and nothing changes', () => {
   const cases: [string, (f: BackupFile & Record<string, unknown>) => void, RegExp][] = [
     ['wrong format', (f) => (f.format = 'something-else' as never), /^\$\.format: not a Keepsake backup/],
     ['wrong version', (f) => (f.version = 3 as never), /^\$\.version: backup format version 3 is newer/],
-    ['wrong types', (f) => (f.users[0].sessions[0].messages[1].seq = 'one' as never), /^\$\.users\[0\]\.sessions\[0\]\.messages\[1\]\.seq: must be an integer/],
+    ['wrong types', (f) => (f.users[0].sessions[0].messages[1].seq = 'one' as never), /^\$\.users\[0\]\.sessions\[0\]\.messages\[1\]\.seq: must be a number, got the string "one"/],
     ['broken chain', (f) => (f.users[0].memories[1].prevVersionId = 'no-such-version'), /^\$\.users\[0\]\.memories\[1\]\.prevVersionId: broken chain/],
     [
       'dangling id',
       (f) => (f.users[0].connections[0] = { ...f.users[0].connections[0], chainB: 'zzzz', connectionId: `${f.users[0].connections[0].chainA}|zzzz` }),
       /^\$\.users\[0\]\.connections\[0\]\.chainB: dangling id/,
     ],
-    ['over-large content', (f) => (f.users[1].sessions[0].messages[0].content = 'x'.repeat(100_001)), /^\$\.users\[1\]\.sessions\[0\]\.messages\[0\]\.content: is too large: 100001 characters, the limit is 100000/],
+    ['over-large content', (f) => (f.users[1].sessions[0].messages[0].content = 'x'.repeat(100_001)), /^\$\.users\[1\]\.sessions\[0\]\.messages\[0\]\.content: a message is longer than 100000 characters/],
     ['duplicate id', (f) => (f.users[2].memories[0].memoryId = f.users[0].memories[0].memoryId), /^\$\.users\[2\]\.memories\[0\]\.memoryId: duplicate memoryId/],
   ]
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
-import { BACKUP_LIMITS, type BackupFile } from '../../src/backup/format'
+import type { BackupFile } from '../../src/backup/format'
 import { checkBackup, parseBackup, validateBackup } from '../../src/backup/validate'
 import { ImportError } from '../../src/core/errors'
 import { LIMITS } from '../../src/core/validation'
@@ -156,10 +156,8 @@ describe('a valid file', () => {
     // an engine's resolution may bring any category name, and an empty content
     a.memories[0].categories = ['Not Snake Case']
     a.memories[0].content = ''
-    // a conflict raised by sync between two heads: a long derived id, no session, any contents
-    const heads = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'h7'].map((h) => `${h}-${'0'.repeat(34)}`)
-    const syncId = `sync:m1:${heads.join('+')}`
-    expect(syncId.length).toBeGreaterThan(LIMITS.idLength)
+    // a conflict raised by sync between two heads: an id derived from them, no session, any contents
+    const syncId = 'sync:m1:9f3c2a17b04e5d68'
     a.conflicts.push({
       ...a.conflicts[0],
       conflictId: syncId,
@@ -202,19 +200,19 @@ describe('each class of bad file is refused with the path of the first problem',
   test('wrong types', () => {
     expect(problem(bad((f) => (alice(f).sessions[0].messages[1].seq = '1' as never)))).toEqual({
       path: '$.users[0].sessions[0].messages[1].seq',
-      message: 'must be an integer, got the string "1"',
+      message: 'must be a number, got the string "1"',
     })
-    expect(problem(bad((f) => (alice(f).profile.metadata = [] as never)))).toEqual({ path: '$.users[0].profile.metadata', message: 'must be a JSON object, got an array' })
-    expect(problem(bad((f) => (alice(f).sessions[0].messages[0].role = 'system' as never))).message).toMatch(/must be one of user, assistant/)
+    expect(problem(bad((f) => (alice(f).profile.metadata = [] as never)))).toEqual({ path: '$.users[0].profile.metadata', message: 'expected a JSON object, got an array' })
+    expect(problem(bad((f) => (alice(f).sessions[0].messages[0].role = 'system' as never))).message).toBe('a role is "user" or "assistant", got the string "system"')
     expect(problem(bad((f) => (alice(f).memories[1].expirationReason = 'DELETED' as never))).path).toBe('$.users[0].memories[1].expirationReason')
     expect(problem(bad((f) => (alice(f).memories[0].categories = 'food' as never))).path).toBe('$.users[0].memories[0].categories')
     expect(problem(bad((f) => (alice(f).conflicts[0].status = 'pending' as never))).path).toBe('$.users[0].conflicts[0].status')
     expect(problem(bad((f) => (f.users = {} as never)))).toEqual({ path: '$.users', message: 'must be an array, got an object' })
     expect(problem(bad((f) => (f.scope = 'all' as never))).path).toBe('$.scope')
     expect(problem(bad((f) => (alice(f).profile.mergeConflictEnabled = 'yes' as never))).path).toBe('$.users[0].profile.mergeConflictEnabled')
-    expect(problem(bad((f) => (alice(f).profile.metadata = { n: Number.NaN } as never)))).toEqual({ path: '$.users[0].profile.metadata.n', message: 'must be a finite number' })
-    expect(problem(bad((f) => (alice(f).profile.metadata = { d: new Date() } as never))).path).toBe('$.users[0].profile.metadata.d')
-    expect(problem(bad((f) => (alice(f).profile.metadata = { 'a b': undefined } as never))).path).toBe('$.users[0].profile.metadata["a b"]')
+    expect(problem(bad((f) => (alice(f).profile.metadata = { n: Number.NaN } as never)))).toEqual({ path: '$.users[0].profile.metadata', message: 'n: not a finite number' })
+    expect(problem(bad((f) => (alice(f).profile.metadata = { d: new Date() } as never)))).toEqual({ path: '$.users[0].profile.metadata', message: 'd: not a plain JSON value' })
+    expect(problem(bad((f) => (alice(f).profile.metadata = { 'a b': undefined } as never)))).toEqual({ path: '$.users[0].profile.metadata', message: 'a b: undefined is not JSON' })
   })
 
   test('missing and unknown fields', () => {
@@ -230,13 +228,11 @@ describe('each class of bad file is refused with the path of the first problem',
     for (const key of ['__proto__', 'constructor', 'prototype']) {
       const text = JSON.stringify(validFile()).replace('"plan":"pro"', `"plan":"pro","${key}":{"polluted":true}`)
       expect(text).toContain(`"${key}"`)
-      expect(problem(JSON.parse(text))).toEqual({
-        path: `$.users[0].profile.metadata.${key}`,
-        message: 'is a reserved key: metadata may not use __proto__, constructor, prototype',
-      })
+      // the record schema's own check (src/core/schema.ts), as sync and the API apply it
+      expect(problem(JSON.parse(text))).toEqual({ path: '$.users[0].profile.metadata', message: `${key}: the key "${key}" is not allowed` })
       expect(() => parseBackup(text)).toThrow(ImportError)
       const nested = JSON.parse(JSON.stringify(validFile()).replace('"topic":"food"', `"topic":{"a":[{"${key}":1}]}`))
-      expect(problem(nested).path).toBe(`$.users[0].sessions[0].metadata.topic.a[0].${key}`)
+      expect(problem(nested)).toEqual({ path: '$.users[0].sessions[0].metadata', message: `topic.a[0].${key}: the key "${key}" is not allowed` })
     }
     // a key that merely contains one of the words is fine
     expect(checkBackup(bad((f) => (alice(f).profile.metadata = { my_constructor: 1, prototypes: [] }))).ok).toBe(true)
@@ -253,25 +249,26 @@ describe('each class of bad file is refused with the path of the first problem',
     const big = (n: number) => 'x'.repeat(n)
     expect(problem(bad((f) => (alice(f).sessions[0].messages[0].content = big(LIMITS.messageLength + 1))))).toEqual({
       path: '$.users[0].sessions[0].messages[0].content',
-      message: `is too large: ${LIMITS.messageLength + 1} characters, the limit is ${LIMITS.messageLength}`,
+      message: `a message is longer than ${LIMITS.messageLength} characters`,
     })
     expect(checkBackup(bad((f) => (alice(f).sessions[0].messages[0].content = big(LIMITS.messageLength)))).ok).toBe(true)
     expect(problem(bad((f) => (alice(f).docs[0].content = big(LIMITS.docContentLength + 1)))).path).toBe('$.users[0].docs[0].content')
     expect(problem(bad((f) => (alice(f).profile.about = big(LIMITS.aboutLength + 1)))).path).toBe('$.users[0].profile.about')
     expect(problem(bad((f) => (alice(f).profile.name = big(LIMITS.nameLength + 1)))).path).toBe('$.users[0].profile.name')
     expect(problem(bad((f) => (alice(f).userId = big(LIMITS.idLength + 1)))).path).toBe('$.users[0].userId')
-    expect(problem(bad((f) => (alice(f).docs[0].docId = big(BACKUP_LIMITS.recordId + 1)))).path).toBe('$.users[0].docs[0].docId')
+    expect(problem(bad((f) => (alice(f).docs[0].docId = big(LIMITS.idLength + 1)))).path).toBe('$.users[0].docs[0].docId')
+    expect(problem(bad((f) => (alice(f).memories[0].content = big(LIMITS.messageLength + 1)))).path).toBe('$.users[0].memories[0].content')
     const meta = problem(bad((f) => (alice(f).profile.metadata = { blob: big(LIMITS.metadataBytes) })))
     expect(meta.path).toBe('$.users[0].profile.metadata')
-    expect(meta.message).toMatch(/is too large: \d+ bytes, the limit is 65536/)
+    expect(meta.message).toBe(`larger than ${LIMITS.metadataBytes} bytes`)
     // deep nesting (or a cycle) is refused without a stack overflow
     const deep: Record<string, unknown> = {}
     let cur = deep
     for (let i = 0; i < 100; i++) cur = (cur.a = {}) as Record<string, unknown>
-    expect(problem(bad((f) => (alice(f).profile.metadata = deep as never))).message).toMatch(/nested deeper than 32/)
+    expect(problem(bad((f) => (alice(f).profile.metadata = deep as never))).message).toMatch(/nested more than 32 levels/)
     const cyclic: Record<string, unknown> = {}
     cyclic.self = cyclic
-    expect(problem(bad((f) => (alice(f).profile.metadata = cyclic as never))).message).toMatch(/nested deeper/)
+    expect(problem(bad((f) => (alice(f).profile.metadata = cyclic as never))).message).toMatch(/nested more than 32 levels/)
   })
 
   test('empty ids and texts the API never allows', () => {
@@ -446,16 +443,16 @@ describe('docs/backup-format.schema.json', () => {
     expect(schema).toEqual(backupJsonSchema())
   })
 
-  test('is a draft 2020-12 schema whose limits are those of LIMITS', () => {
+  test('is a draft 2020-12 schema whose limits are those of LIMITS (through the record schemas)', () => {
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema')
     const defs = schema.$defs as Record<string, Schema & { properties: Record<string, Schema> }>
-    expect(defs.userId.maxLength).toBe(LIMITS.idLength)
-    expect(defs.id.maxLength).toBe(BACKUP_LIMITS.recordId)
+    expect(defs.id.maxLength).toBe(LIMITS.idLength)
+    expect(defs.user.properties.userId).toEqual({ $ref: '#/$defs/id' })
     expect(defs.message.properties.content.maxLength).toBe(LIMITS.messageLength)
     expect(defs.doc.properties.content.maxLength).toBe(LIMITS.docContentLength)
     expect(defs.profile.properties.about.maxLength).toBe(LIMITS.aboutLength)
     expect(defs.profile.properties.name.maxLength).toBe(LIMITS.nameLength)
-    expect(defs.memory.properties.content.maxLength).toBe(BACKUP_LIMITS.text)
+    expect(defs.memory.properties.content.maxLength).toBe(LIMITS.messageLength)
     expect(defs.session.properties.autoProcessAfterSeconds.maximum).toBe(LIMITS.maxAutoProcessSeconds)
   })
 
