@@ -2,7 +2,10 @@ import { afterEach, expect, test } from 'vitest'
 import { MemoryClient } from '../../src/index'
 import { followChanges } from '../../src/app/stores/changeFeed'
 import { useClientStore } from '../../src/app/stores/clientStore'
+import { reloadMemoryLayer } from '../../src/app/stores/actions'
 import { useConversationStore } from '../../src/app/stores/conversationStore'
+import { useMemoryStore } from '../../src/app/stores/memoryStore'
+import { useNoticeStore } from '../../src/app/stores/noticeStore'
 import { useSessionStore } from '../../src/app/stores/sessionStore'
 import { useUserStore } from '../../src/app/stores/userStore'
 import { countBlockReads } from './blockReads'
@@ -30,7 +33,7 @@ test("the app's open conversation appends another tab's new message, reading the
   const s = await u.createSession()
   const n = 100
   for (let i = 0; i < n; i++) await s.addMessage(i % 2 ? 'assistant' : 'user', `message ${i}`)
-  await expect.poll(() => useUserStore.getState().current?.userId).toBe('ada')
+  await expect.poll(() => useUserStore.getState().current?.uid).toBe(u.uid)
   await useSessionStore.getState().load({ selectNewest: true })
   expect(useSessionStore.getState().activeId).toBe(s.sessionId)
   await useConversationStore.getState().load(s.sessionId)
@@ -57,4 +60,24 @@ test("the app's open conversation appends another tab's new message, reading the
   })
   expect(useConversationStore.getState().messages.map((m) => m.content).slice(-2)).toEqual(['new from the other tab', 'typed here'])
   expect(own.messages).toBeLessThan(n / 2)
+})
+
+test('a session processed elsewhere (another tab, or auto-processing) shows as processed with its memories and a notice, with no poll', async () => {
+  const name = freshDbName('processed')
+  const tab = await open(name)
+  const other = await open(name)
+  useClientStore.setState({ status: 'ready', client: tab, error: null })
+  cleanup.push(followChanges(tab))
+  const u = await other.createUser('ada')
+  const s = await u.createSession()
+  await s.addMessage('user', "I'm allergic to peanuts.")
+  await expect.poll(() => useUserStore.getState().current?.uid).toBe(u.uid)
+  await useSessionStore.getState().load({ selectNewest: true })
+  await reloadMemoryLayer()
+  expect(useSessionStore.getState().sessions.map((v) => v.status)).toEqual(['pending'])
+  useNoticeStore.setState({ notices: [] })
+  await s.process()
+  await expect.poll(() => useSessionStore.getState().sessions.map((v) => v.status), { timeout: 5000 }).toEqual(['processed'])
+  await expect.poll(() => useMemoryStore.getState().items.map((m) => m.content).join(' '), { timeout: 5000 }).toMatch(/peanut/i)
+  await expect.poll(() => useNoticeStore.getState().notices.map((n) => n.text).join(' ')).toMatch(/Memory updated: 1 new/)
 })
