@@ -1,8 +1,8 @@
 import { uuidv7 } from '../src/core/ids'
 import type { MemoryRecord, MessageRecord, SessionRecord } from '../src/core/types'
 import type { MemoryClient } from '../src/index'
-import { local } from '../src/pipeline/context'
-import { setRecord, SPACE_DOC, storedMessage, userDocName } from '../src/sync/layout'
+import { SPACE_DOC, userDocName } from '../src/sync/layout'
+import { LOCAL_ORIGIN } from '../src/sync/origins'
 
 /**
  * Fills one user with many sessions, messages and memories quickly: one store write (one Y
@@ -10,23 +10,24 @@ import { setRecord, SPACE_DOC, storedMessage, userDocName } from '../src/sync/la
  */
 export async function seedUser(client: MemoryClient, uid: string, opts: { sessions: number; messagesPerSession: number; memoriesPerSession?: number; status?: SessionRecord['status'] }): Promise<void> {
   for (let s = 0; s < opts.sessions; s++) {
-    await client.store.write([SPACE_DOC, userDocName(uid)], ([, udoc]) => {
+    await client.store.write([SPACE_DOC, userDocName(uid)], (tx) => {
+      const user = tx.user(uid)
       const at = new Date(Date.UTC(2024, 0, 1) + s * 3_600_000).toISOString()
       const sessionId = uuidv7()
       const status = opts.status ?? 'pending'
       const rec: SessionRecord & { messageCount: number } = { sessionId, uid, status, metadata: { n: s }, createdAt: at, autoProcessAfterSeconds: 600, lastMessageAt: at, processedAt: status === 'processed' ? at : null, error: null, updatedAt: at, messageCount: opts.messagesPerSession }
-      local(udoc, () => {
-        setRecord(udoc.getMap('sessions'), sessionId, rec, true)
+      user.doc.transact(() => {
+        user.sessions.set(sessionId, rec)
         for (let m = 0; m < opts.messagesPerSession; m++) {
           const msg: MessageRecord = { messageId: uuidv7(), sessionId, uid, seq: m, role: m % 2 ? 'assistant' : 'user', content: `session ${s} message ${m}: an ordinary sentence of chat`, timestamp: new Date(Date.parse(at) + m * 1000).toISOString() }
-          setRecord(udoc.getMap('messages'), msg.messageId, storedMessage(msg), false)
+          user.messages.append(msg)
         }
         for (let k = 0; k < (opts.memoriesPerSession ?? 0); k++) {
           const id = uuidv7()
           const mem: MemoryRecord = { memoryId: id, uid, chainId: id, prevVersionId: null, content: `User fact ${s}.${k} about something they said`, categories: ['personal'], eventDateStart: null, eventDateEnd: null, createdAt: at, expiredAt: null, expirationReason: null, mergeConflictId: null, pendingConflictId: null, sessionId, sourceMessageIds: [] }
-          setRecord(udoc.getMap('memories'), id, mem, true)
+          user.memories.set(id, mem)
         }
-      })
+      }, LOCAL_ORIGIN)
     })
   }
 }

@@ -1,9 +1,8 @@
-import type * as Y from 'yjs'
 import { ImportError, ValidationError } from '../core/errors'
 import { jsonEqual } from '../core/metadata'
 import type { ConflictRecord, ConnectionRecord, DocRecord, MemoryRecord, MessageRecord, ProfileRecord, SessionRecord, SpaceSettings } from '../core/types'
-import { local } from '../pipeline/context'
-import { patchFields, readRecord, setRecord, SPACE_DOC, storedMessage, userDocName } from '../sync/layout'
+import { SPACE_DOC, userDocName } from '../sync/layout'
+import type { SpaceView } from '../sync/schema/views'
 import { newIdOf, type BackupContext } from './context'
 import { settingsOf, toBackupConflict, toBackupConnection, toBackupDoc, toBackupMemory, toBackupMessage, toBackupProfile, toBackupSession } from './export'
 import type { BackupUser } from './format'
@@ -87,13 +86,11 @@ function idsOf(u: BackupUser): Record<Exclude<Table, 'messages'>, string[]> {
 }
 
 /** The uids of live users with this userId in the space document (one, unless sync raced). */
-function liveUids(space: Y.Doc, userId: string): string[] {
-  const found: string[] = []
-  space.getMap('directory').forEach((e, uid) => {
-    const m = e as Y.Map<unknown>
-    if (m.get('userId') === userId && !m.get('deletedAt')) found.push(uid)
-  })
-  return found
+function liveUids(space: SpaceView, userId: string): string[] {
+  return space.directory
+    .all()
+    .filter((e) => e.userId === userId && !e.deletedAt)
+    .map((e) => e.uid)
 }
 
 /**
@@ -139,25 +136,25 @@ export async function importBackupInto(ctx: BackupContext, data: unknown, option
   }
 
   const docNames = [SPACE_DOC, ...plan.map((p) => userDocName(p.uid))]
-  const result = await store.write(docNames, (docs) => {
-    const [space, ...udocs] = docs
+  const result = await store.write(docNames, (tx) => {
+    const space = tx.space
     const result: ImportResult = { usersCreated: 0, usersMerged: 0, recordsAdded: 0, recordsSkipped: 0, settingsImported: false, conflicts: [] }
     const writes: (() => void)[] = []
 
     // settings: only into a space that has none set
     if (file.settings) {
-      const ymap = space.getMap('settings')
-      if (ymap.size === 0) {
+      const current = space.settings.get()
+      if (current === undefined) {
         const s = file.settings
         result.settingsImported = true
-        writes.push(() => local(space, () => patchFields(ymap, { categories: s.categories, mergeConflictsEnabled: s.mergeConflictsEnabled, modelId: s.modelId })))
-      } else if (!jsonEqual(settingsOf(ymap.toJSON() as Partial<SpaceSettings>), file.settings)) {
+        writes.push(() => space.settings.patch({ categories: s.categories, mergeConflictsEnabled: s.mergeConflictsEnabled, modelId: s.modelId }))
+      } else if (!jsonEqual(settingsOf(current as Partial<SpaceSettings>), file.settings)) {
         result.conflicts.push({ kind: 'settings', id: 'space', reason: 'the space has settings of its own; they were kept' })
       }
     }
 
-    plan.forEach((p, i) => {
-      const udoc = udocs[i]
+    plan.forEach((p) => {
+      const user = tx.user(p.uid)
       const u = p.file
       const now = liveUids(space, u.userId)
       if (p.existing ? !now.includes(p.uid) : now.length > 0) {
@@ -172,35 +169,36 @@ export async function importBackupInto(ctx: BackupContext, data: unknown, option
 
       if (p.existing) {
         result.usersMerged++
-        const current = readRecord<ProfileRecord>(udoc.getMap('profile'))
-        if (current && !jsonEqual(toBackupProfile(current), u.profile)) {
+        const current = user.profile.get()
+        if (current && !jsonEqual(toBackupProfile({ ...current, uid: p.uid } as ProfileRecord), u.profile)) {
           result.conflicts.push({ kind: 'user', id: u.userId, userId: u.userId, reason: 'the user exists with another profile; the existing profile was kept' })
         }
       } else {
         result.usersCreated++
         writes.push(() => {
-          local(space, () => setRecord(space.getMap('directory'), p.uid, { userId: u.userId, createdAt: u.profile.createdAt, deletedAt: null }, true))
-          local(udoc, () => patchFields(udoc.getMap('profile'), { ...u.profile }))
+          space.directory.add(p.uid, { userId: u.userId, createdAt: u.profile.createdAt })
+          user.profile.patch({ ...u.profile })
         })
       }
 
       /** Adds a record unless its id exists: same content is skipped, other content reported. */
-      const merge = <B>(table: Table, id: string, incoming: B, existing: (raw: Record<string, unknown>) => B, record: () => object, mutable: boolean, sameOwner = true) => {
+      const merge = <B>(table: Table, id: string, incoming: B, existing: (raw: Record<string, unknown>) => B, record: () => object, sameOwner = true) => {
         if (ownerElsewhere(table, id)) return false
-        const ymap = udoc.getMap(table)
-        const raw = readRecord<Record<string, unknown>>(ymap.get(id))
-        if (raw !== undefined) {
-          if (sameOwner && jsonEqual(existing({ ...raw }), incoming)) result.recordsSkipped++
+        const records = user.records(table)
+        if (records.has(id)) {
+          // an id is never reused: a record stored under it (valid, or quarantined) is kept
+          const raw = records.get(id) as Record<string, unknown> | undefined
+          if (raw && sameOwner && jsonEqual(existing({ ...raw }), incoming)) result.recordsSkipped++
           else conflict(KIND[table], id, sameOwner ? `a ${KIND[table]} with this id exists with other content; it was kept` : `a ${KIND[table]} with this id exists in another session; it was kept`)
           return false
         }
         result.recordsAdded++
-        writes.push(() => local(udoc, () => setRecord(ymap, id, record(), mutable)))
+        writes.push(() => records.set(id, record()))
         return true
       }
 
       for (const d of u.docs) {
-        merge('docs', d.docId, d, (r) => toBackupDoc({ ...(r as unknown as DocRecord), docId: d.docId }), (): DocRecord => ({ ...d, uid: p.uid }), false)
+        merge('docs', d.docId, d, (r) => toBackupDoc({ ...(r as unknown as DocRecord), docId: d.docId }), (): DocRecord => ({ ...d, uid: p.uid }))
       }
 
       for (const s of u.sessions) {
@@ -224,32 +222,31 @@ export async function importBackupInto(ctx: BackupContext, data: unknown, option
             if (rec.summary === null) delete rec.summary
             return rec
           },
-          true,
         )
         let newSeq = 0
         for (const m of messages) {
-          const existing = readRecord<MessageRecord>(udoc.getMap('messages').get(m.messageId))
+          const existing = user.messages.get(m.messageId)
           const sameSession = existing === undefined || existing.sessionId === s.sessionId
           const rec: MessageRecord = { messageId: m.messageId, sessionId: s.sessionId, uid: p.uid, seq: m.seq, role: m.role, content: m.content, timestamp: m.timestamp }
-          if (merge('messages', m.messageId, m, (r) => toBackupMessage({ ...(r as unknown as MessageRecord), messageId: m.messageId }), () => storedMessage(rec), false, sameSession)) {
+          if (merge('messages', m.messageId, m, (r) => toBackupMessage({ ...(r as unknown as MessageRecord), messageId: m.messageId }), () => { const { messageId: _id, uid: _uid, ...stored } = rec; return stored }, sameSession)) {
             newSeq = Math.max(newSeq, m.seq + 1)
           }
         }
         // messages added to a session that already existed: its counter must stay past every seq
         if (!added && newSeq > 0) {
-          const ys = udoc.getMap('sessions').get(s.sessionId) as Y.Map<unknown> | undefined
-          if (ys && ((ys.get('messageCount') as number | undefined) ?? 0) < newSeq) writes.push(() => local(udoc, () => ys.set('messageCount', newSeq)))
+          const current = user.sessions.get(s.sessionId)
+          if (current && (current.messageCount ?? 0) < newSeq) writes.push(() => user.sessions.patch(s.sessionId, { messageCount: newSeq }))
         }
       }
 
       for (const m of u.memories) {
-        merge('memories', m.memoryId, m, (r) => toBackupMemory({ ...(r as unknown as MemoryRecord), memoryId: m.memoryId }), (): MemoryRecord => ({ ...m, uid: p.uid, claimId: null }), true)
+        merge('memories', m.memoryId, m, (r) => toBackupMemory({ ...(r as unknown as MemoryRecord), memoryId: m.memoryId }), (): MemoryRecord => ({ ...m, uid: p.uid, claimId: null }))
       }
       for (const c of u.connections) {
-        merge('connections', c.connectionId, c, (r) => toBackupConnection({ ...(r as unknown as ConnectionRecord), connectionId: c.connectionId }), (): ConnectionRecord => ({ ...c, uid: p.uid }), false)
+        merge('connections', c.connectionId, c, (r) => toBackupConnection({ ...(r as unknown as ConnectionRecord), connectionId: c.connectionId }), (): ConnectionRecord => ({ ...c, uid: p.uid }))
       }
       for (const c of u.conflicts) {
-        merge('conflicts', c.conflictId, c, (r) => toBackupConflict({ ...(r as unknown as ConflictRecord), conflictId: c.conflictId }), (): ConflictRecord => ({ ...c, uid: p.uid, claimId: null }), true)
+        merge('conflicts', c.conflictId, c, (r) => toBackupConflict({ ...(r as unknown as ConflictRecord), conflictId: c.conflictId }), (): ConflictRecord => ({ ...c, uid: p.uid, claimId: null }))
       }
     })
 

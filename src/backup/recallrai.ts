@@ -1,9 +1,7 @@
-import * as Y from 'yjs'
 import { ImportError, ValidationError } from '../core/errors'
 import type { JsonObject, MessageRecord, ProfileRecord, SessionRecord } from '../core/types'
 import { LIMITS, parseZonedDate, requireId, requireText, validateMetadata, validateRole } from '../core/validation'
-import { local } from '../pipeline/context'
-import { patchFields, setRecord, SPACE_DOC, storedMessage, userDocName } from '../sync/layout'
+import { SPACE_DOC, userDocName } from '../sync/layout'
 import { newIdOf, type BackupContext } from './context'
 
 /**
@@ -124,31 +122,25 @@ export async function importRecallrAIInto(ctx: BackupContext, data: unknown): Pr
     }
   })
   const result: RecallrAIImportResult = { usersCreated: 0, sessionsCreated: 0, messagesAdded: 0 }
-  await ctx.store.write([SPACE_DOC, ...plan.map((p) => userDocName(p.uid))], ([space, ...udocs]) => {
+  await ctx.store.write([SPACE_DOC, ...plan.map((p) => userDocName(p.uid))], (tx) => {
     Object.assign(result, { usersCreated: 0, sessionsCreated: 0, messagesAdded: 0 })
-    const directory = space.getMap('directory')
-    const taken = new Set<string>()
-    directory.forEach((e) => {
-      if (e instanceof Y.Map && !e.get('deletedAt') && typeof e.get('userId') === 'string') taken.add(e.get('userId') as string)
-    })
+    const directory = tx.space.directory
     // checked in the transaction, so a user created meanwhile (another tab) refuses the import too
     plan.forEach((p, i) => {
-      if (taken.has(p.userId)) throw new ImportError(`a user "${p.userId}" already exists; nothing was imported`, `$.users[${i}].user_id`)
+      if (directory.liveUid(p.userId)) throw new ImportError(`a user "${p.userId}" already exists; nothing was imported`, `$.users[${i}].user_id`)
     })
-    plan.forEach((p, i) => {
-      const udoc = udocs[i]
-      local(space, () => setRecord(directory, p.uid, { userId: p.userId, createdAt: at, deletedAt: null }, true))
-      local(udoc, () => {
-        patchFields(udoc.getMap('profile'), { ...p.profile })
-        for (const s of p.sessions) {
-          setRecord(udoc.getMap('sessions'), s.record.sessionId, s.record, true)
-          for (const m of s.messages) setRecord(udoc.getMap('messages'), m.messageId, storedMessage(m), false)
-          result.sessionsCreated++
-          result.messagesAdded += s.messages.length
-        }
-      })
+    for (const p of plan) {
+      const user = tx.user(p.uid)
+      directory.add(p.uid, { userId: p.userId, createdAt: at })
+      user.profile.patch({ ...p.profile })
+      for (const s of p.sessions) {
+        user.sessions.set(s.record.sessionId, s.record)
+        for (const m of s.messages) user.messages.append(m)
+        result.sessionsCreated++
+        result.messagesAdded += s.messages.length
+      }
       result.usersCreated++
-    })
+    }
   })
   return result
 }

@@ -19,14 +19,14 @@ import { KeepsakeDB } from '../store/db'
 import { readSettings } from '../store/settings'
 import { withActivity } from '../store/activity'
 import { ReplicatedStore, type ChangeOrigin, type CompactionPolicy, type StoreChange } from '../sync/ReplicatedStore'
-import { patchFields, setRecord, SPACE_DOC, uidOfDocName, userDocName } from '../sync/layout'
+import { SPACE_DOC, uidOfDocName, userDocName } from '../sync/layout'
 import { reconcileUser } from '../pipeline/crossDevice'
 import { validateSyncConfig, type SyncConfig, type SyncStatus } from '../sync/SyncProvider'
 import { SyncLink } from '../sync/SyncLink'
 import { HocuspocusTransport } from '../sync/transport/hocuspocus'
 import type { SyncTransport } from '../sync/transport/types'
-import { local, nowIso, type ClientContext } from '../pipeline/context'
-import { findUid, newDocRecord, User, validateDocInput, type DocInput } from './User'
+import { nowIso, type ClientContext } from '../pipeline/context'
+import { newDocRecord, User, validateDocInput, type DocInput } from './User'
 import type { Session } from './Session'
 import { RulesEngine } from '../engine/rules/RulesEngine'
 import { AutoProcessor } from '../pipeline/AutoProcessor'
@@ -412,17 +412,16 @@ export class MemoryClient {
     const uid = this.ctx.newId()
     const at = nowIso(this.ctx)
     const profile: ProfileRecord = { uid, name, about, metadata, mergeConflictEnabled: mce, createdAt: at, updatedAt: at, lastActiveAt: at }
-    await this.store.write([SPACE_DOC, userDocName(uid)], ([space, udoc]) => {
-      if (findUid(space, id)) throw new UserAlreadyExistsError(id)
-      local(space, () => setRecord(space.getMap('directory'), uid, { userId: id, createdAt: at, deletedAt: null }, true))
-      local(udoc, () => {
-        const { uid: _uid, ...fields } = profile
-        patchFields(udoc.getMap('profile'), fields)
-        for (const d of docs) {
-          const rec = newDocRecord(this.ctx, uid, d)
-          setRecord(udoc.getMap('docs'), rec.docId, rec, false)
-        }
-      })
+    await this.store.write([SPACE_DOC, userDocName(uid)], (tx) => {
+      if (tx.space.directory.liveUid(id)) throw new UserAlreadyExistsError(id)
+      tx.space.directory.add(uid, { userId: id, createdAt: at })
+      const user = tx.user(uid)
+      const { uid: _uid, ...fields } = profile
+      user.profile.patch(fields)
+      for (const d of docs) {
+        const rec = newDocRecord(this.ctx, uid, d)
+        user.docs.set(rec.docId, rec)
+      }
     })
     return this.makeUser(profile, id)
   }
@@ -460,7 +459,7 @@ export class MemoryClient {
     if (update.categories !== undefined) patch.categories = validateCategories(update.categories)
     if (update.mergeConflictsEnabled !== undefined) patch.mergeConflictsEnabled = validateBoolean(update.mergeConflictsEnabled, 'mergeConflictsEnabled')
     if (update.modelId !== undefined) patch.modelId = update.modelId === null ? null : requireId(update.modelId, 'modelId')
-    await this.store.write([SPACE_DOC], ([space]) => local(space, () => patchFields(space.getMap('settings'), patch)))
+    await this.store.write([SPACE_DOC], (tx) => tx.space.settings.patch(patch))
     return this.getSettings()
   }
 

@@ -4,8 +4,8 @@ import { streamReply, type ReplyOptions } from '../pipeline/reply'
 import { withLastMessage } from '../store/activity'
 import { sessionMessagePage } from '../store/messageBlocks'
 import { LIMITS, parseZonedDate, requireText, validateMetadata, validatePage, validateRole } from '../core/validation'
-import { patchFields, setRecord, storedMessage, userDocName } from '../sync/layout'
-import { local, nowIso, sessionMap, writeUser, type ClientContext } from '../pipeline/context'
+import { userDocName } from '../sync/layout'
+import { nowIso, writeUser, type ClientContext } from '../pipeline/context'
 import { getContext, type GetContextOptions, type SessionContext } from '../retrieval/getContext'
 
 export interface Message {
@@ -86,19 +86,17 @@ export class Session {
     const r = validateRole(role)
     const text = requireText(content, 'content', LIMITS.messageLength)
     const at = options.timestamp !== undefined ? parseZonedDate(options.timestamp, 'timestamp').toISOString() : nowIso(this.ctx)
-    const rec = await writeUser(this.ctx, this.uid, this.userId, (udoc) => {
-      const s = sessionMap(udoc, this.sessionId)
-      const status = s.get('status') as SessionStatus
+    const rec = await writeUser(this.ctx, this.uid, this.userId, (user) => {
+      const s = user.sessions.require(this.sessionId)
+      const status = s.status
       if (status === 'processing' || status === 'processed') {
         throw new InvalidSessionStateError(`Session ${this.sessionId} is ${status}: it takes no more messages. Start a new session.`)
       }
-      const seq = (s.get('messageCount') as number | undefined) ?? 0
+      const seq = s.messageCount ?? 0
       const message: MessageRecord = { messageId: this.ctx.newId(), sessionId: this.sessionId, uid: this.uid, seq, role: r, content: text, timestamp: at }
-      local(udoc, () => {
-        setRecord(udoc.getMap('messages'), message.messageId, storedMessage(message), false)
-        // only the per-message counters change in the common case: no session row is rewritten
-        patchFields(s, { messageCount: seq + 1, lastMessageAt: at, status: 'pending', error: null })
-      })
+      user.messages.append(message)
+      // only the per-message counters change in the common case: no session row is rewritten
+      user.sessions.patch(this.sessionId, { messageCount: seq + 1, lastMessageAt: at, status: 'pending', error: null })
       return message
     }, ['messageBlocks', 'sessions'])
     this.status = 'pending'
@@ -118,12 +116,9 @@ export class Session {
   async update(options: { newMetadata?: JsonObject }): Promise<this> {
     if (options.newMetadata === undefined) return this
     const metadata = validateMetadata(options.newMetadata, 'newMetadata')
-    await writeUser(this.ctx, this.uid, this.userId, (udoc) => {
-      const s = sessionMap(udoc, this.sessionId)
-      local(udoc, () => {
-        s.set('metadata', metadata)
-        s.set('updatedAt', nowIso(this.ctx))
-      })
+    await writeUser(this.ctx, this.uid, this.userId, (user) => {
+      user.sessions.require(this.sessionId)
+      user.sessions.patch(this.sessionId, { metadata, updatedAt: nowIso(this.ctx) })
     })
     this.metadata = metadata
     return this
@@ -136,17 +131,11 @@ export class Session {
    */
   async delete(): Promise<void> {
     const write = () =>
-      writeUser(this.ctx, this.uid, this.userId, (udoc) => {
-        sessionMap(udoc, this.sessionId)
-        const messages = udoc.getMap('messages')
-        const ids: string[] = []
-        messages.forEach((m, id) => {
-          if ((m as MessageRecord).sessionId === this.sessionId) ids.push(id)
-        })
-        local(udoc, () => {
-          for (const id of ids) messages.delete(id)
-          udoc.getMap('sessions').delete(this.sessionId)
-        })
+      writeUser(this.ctx, this.uid, this.userId, (user) => {
+        user.sessions.require(this.sessionId)
+        // every message stored for the session goes, also those that fail their schema
+        for (const id of user.messages.idsOfSession(this.sessionId)) user.messages.delete(id)
+        user.sessions.delete(this.sessionId)
       })
     await this.ctx.store.deleting(write, [userDocName(this.uid)])
   }

@@ -1,5 +1,4 @@
 import Dexie from 'dexie'
-import type * as Y from 'yjs'
 import { DocNotFoundError, SessionNotFoundError, UserAlreadyExistsError, UserNotFoundError, ValidationError } from '../core/errors'
 import { metadataMatches } from '../core/metadata'
 import type { DocRecord, JsonObject, MessageRole, ProfileRecord, SessionStatus } from '../core/types'
@@ -16,10 +15,10 @@ import {
   validateStatus,
 } from '../core/validation'
 import { searchDocs as lexicalDocSearch } from '../retrieval/docSearch'
-import { patchFields, setRecord, userDocName } from '../sync/layout'
+import { userDocName } from '../sync/layout'
 import { lastUserMessages } from '../store/messageBlocks'
 import { withActivity, withLastMessage, withLastMessages } from '../store/activity'
-import { directoryEntry, local, nowIso, writeUser, type ClientContext } from '../pipeline/context'
+import { nowIso, writeUser, type ClientContext } from '../pipeline/context'
 import { newSessionRecord, Session } from './Session'
 import { exportUserFrom } from '../backup/export'
 import type { BackupFile } from '../backup/format'
@@ -130,20 +129,12 @@ export class User {
     const about = optionalString(u.about, 'about', LIMITS.aboutLength)
     if (u.mergeConflictEnabled !== undefined && u.mergeConflictEnabled !== null) validateBoolean(u.mergeConflictEnabled, 'mergeConflictEnabled')
     const at = nowIso(this.ctx)
-    await writeUser(this.ctx, this.uid, this.userId, (udoc, space) => {
-      const entry = directoryEntry(space, this.uid)!
-      const renaming = newUserId !== undefined && newUserId !== entry.get('userId')
-      if (renaming && findUid(space, newUserId)) throw new UserAlreadyExistsError(newUserId)
-      if (renaming) local(space, () => entry.set('userId', newUserId))
-      local(udoc, () =>
-        patchFields(udoc.getMap('profile'), {
-          name,
-          about,
-          metadata,
-          mergeConflictEnabled: u.mergeConflictEnabled,
-          updatedAt: at,
-        }),
-      )
+    await writeUser(this.ctx, this.uid, this.userId, (user, space) => {
+      const entry = space.directory.live(this.uid)!
+      const renaming = newUserId !== undefined && newUserId !== entry.userId
+      if (renaming && space.directory.liveUid(newUserId)) throw new UserAlreadyExistsError(newUserId)
+      if (renaming) space.directory.rename(this.uid, newUserId)
+      user.profile.patch({ name, about, metadata, mergeConflictEnabled: u.mergeConflictEnabled, updatedAt: at })
     })
     if (newUserId !== undefined) this.userId = newUserId
     if (metadata !== undefined) this.metadata = metadata
@@ -164,18 +155,9 @@ export class User {
    */
   async delete(): Promise<void> {
     const write = () =>
-      writeUser(this.ctx, this.uid, this.userId, (udoc, space) => {
-        const entry = directoryEntry(space, this.uid)!
-        local(udoc, () => {
-          for (const name of ['messages', 'memories', 'connections', 'conflicts', 'sessions', 'docs', 'profile']) {
-            const map = udoc.getMap(name)
-            for (const key of [...map.keys()]) map.delete(key)
-          }
-        })
-        local(space, () => {
-          entry.set('userId', null)
-          entry.set('deletedAt', nowIso(this.ctx))
-        })
+      writeUser(this.ctx, this.uid, this.userId, (user, space) => {
+        user.clear()
+        space.directory.markDeleted(this.uid, nowIso(this.ctx))
       })
     await this.ctx.store.deleting(write)
     await this.ctx.store.deleteDoc(userDocName(this.uid))
@@ -187,9 +169,7 @@ export class User {
 
   async createSession(options: { autoProcessAfterSeconds?: number; metadata?: JsonObject; customCreatedAtUtc?: Date | string } = {}): Promise<Session> {
     const rec = newSessionRecord(this.ctx, this.uid, options)
-    await writeUser(this.ctx, this.uid, this.userId, (udoc) => {
-      local(udoc, () => setRecord(udoc.getMap('sessions'), rec.sessionId, { ...rec, messageCount: 0 }, true))
-    })
+    await writeUser(this.ctx, this.uid, this.userId, (user) => user.sessions.set(rec.sessionId, { ...rec, messageCount: 0 }))
     return new Session(this.ctx, rec, this.userId, this.processor)
   }
 
@@ -271,8 +251,8 @@ export class User {
   async addDoc(input: DocInput): Promise<Doc> {
     const d = validateDocInput(input)
     const rec = newDocRecord(this.ctx, this.uid, d)
-    await writeUser(this.ctx, this.uid, this.userId, (udoc) => {
-      local(udoc, () => setRecord(udoc.getMap('docs'), rec.docId, rec, false))
+    await writeUser(this.ctx, this.uid, this.userId, (user) => {
+      user.docs.set(rec.docId, rec)
     })
     return toDoc(rec)
   }
@@ -299,10 +279,9 @@ export class User {
   async deleteDoc(docId: string): Promise<void> {
     const id = requireId(docId, 'docId')
     const write = () =>
-      writeUser(this.ctx, this.uid, this.userId, (udoc) => {
-        const docs = udoc.getMap('docs')
-        if (!docs.has(id)) throw new DocNotFoundError(id)
-        local(udoc, () => docs.delete(id))
+      writeUser(this.ctx, this.uid, this.userId, (user) => {
+        if (!user.docs.has(id)) throw new DocNotFoundError(id)
+        user.docs.delete(id)
       })
     await this.ctx.store.deleting(write, [userDocName(this.uid)])
   }
@@ -320,14 +299,4 @@ export class User {
   private docRecords(): Promise<DocRecord[]> {
     return this.ctx.db.docs.where('[uid+createdAt]').between([this.uid, Dexie.minKey], [this.uid, Dexie.maxKey]).toArray()
   }
-}
-
-/** The uid of a live user with this userId, read from the space document. */
-export function findUid(space: Y.Doc, userId: string): string | undefined {
-  let found: string | undefined
-  space.getMap('directory').forEach((e, uid) => {
-    const m = e as Y.Map<unknown>
-    if (!found && m.get('userId') === userId && !m.get('deletedAt')) found = uid
-  })
-  return found
 }

@@ -6,8 +6,7 @@ import { isOpenConflictStatus, type ConflictRecord, type ConnectionRecord, type 
 import { optionalMetadataFilter, requireId, validatePage } from '../core/validation'
 import { deleteVersion } from '../core/versions'
 import type { ClientContext } from '../pipeline/context'
-import { local, writeUser } from '../pipeline/context'
-import { memoryState, writeOps } from '../pipeline/writeOps'
+import { writeUser } from '../pipeline/context'
 import { readSettings } from '../store/settings'
 import { userDocName } from '../sync/layout'
 
@@ -142,11 +141,9 @@ export async function deleteMemory(ctx: ClientContext, uid: string, userId: stri
   // also on a full disk (ReplicatedStore.deleting); the log is compacted after it, so the deleted
   // versions' words leave the disk
   const write = () =>
-    writeUser(ctx, uid, userId, (udoc) => {
-      const connections: ConnectionRecord[] = []
-      udoc.getMap('connections').forEach((c) => connections.push(c as ConnectionRecord))
-      const ops = deleteVersion(memoryState(udoc), id, withHistory, connections)
-      local(udoc, () => writeOps(udoc, ops))
+    writeUser(ctx, uid, userId, (user) => {
+      const ops = deleteVersion(user.memories.state(), id, withHistory, user.connections.all())
+      user.applyOps(ops)
     })
   await ctx.store.deleting(write, [userDocName(uid)])
 }

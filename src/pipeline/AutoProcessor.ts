@@ -1,6 +1,6 @@
 import type { SessionRecord } from '../core/types'
 import { withLastMessages } from '../store/activity'
-import { local, sessionMap, writeUser, type ClientContext } from './context'
+import { writeUser, type ClientContext } from './context'
 import { processSession } from './processSession'
 
 /** How long another device waits past the due time before it processes a session it did not create. */
@@ -61,9 +61,9 @@ export class AutoProcessor {
       if (s.processingBy !== this.ctx.deviceId || now.getTime() - new Date(s.updatedAt).getTime() < STALE_CLAIM_MS) continue
       const userId = await this.userIdOf(s.uid)
       if (!userId) continue
-      await writeUser(this.ctx, s.uid, userId, (udoc) => {
-        const m = sessionMap(udoc, s.sessionId)
-        if (m.get('status') === 'processing' && m.get('updatedAt') === s.updatedAt) local(udoc, () => m.set('status', 'pending'))
+      await writeUser(this.ctx, s.uid, userId, (user) => {
+        const m = user.sessions.require(s.sessionId)
+        if (m.status === 'processing' && m.updatedAt === s.updatedAt) user.sessions.patch(s.sessionId, { status: 'pending' })
       }).catch(() => undefined)
     }
   }

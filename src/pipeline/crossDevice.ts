@@ -1,10 +1,8 @@
-import type * as Y from 'yjs'
 import { groupChains, isLive } from '../core/chains'
-import { isOpenConflictStatus, type ConflictRecord, type MemoryRecord } from '../core/types'
+import { isOpenConflictStatus, type MemoryRecord } from '../core/types'
 import { applyOpsToState, emptyOps, mergeOps, splitChainOps, type MemoryOps } from '../core/versions'
-import { readRecord } from '../sync/layout'
-import { local, writeUser, type ClientContext } from './context'
-import { memoryState, writeOps } from './writeOps'
+import type { UserView } from '../sync/schema/views'
+import { writeUser, type ClientContext } from './context'
 
 /**
  * Rules for what two devices can do to one user's memories while apart. Both are deterministic
@@ -21,14 +19,10 @@ import { memoryState, writeOps } from './writeOps'
  * 3. Two devices that each added a version to one chain leave two live heads: that becomes one
  *    MergeConflict (a stable id derived from the heads) asking which version is right.
  */
-export function reconcileOps(udoc: Y.Doc, uid: string): MemoryOps {
-  const state = memoryState(udoc)
+export function reconcileOps(user: UserView, uid: string): MemoryOps {
+  const state = user.memories.state()
   const ops = emptyOps()
-  const sessions = udoc.getMap('sessions')
-  const winnerOf = (sessionId: string | null) => {
-    const s = sessionId ? (sessions.get(sessionId) as Y.Map<unknown> | undefined) : undefined
-    return (s?.get('claimId') as string | undefined) ?? null
-  }
+  const winnerOf = (sessionId: string | null) => (sessionId ? user.sessions.get(sessionId)?.claimId : undefined) ?? null
   const losing = (claimId: string | null | undefined, sessionId: string | null) => {
     if (!claimId) return false
     const w = winnerOf(sessionId)
@@ -39,17 +33,13 @@ export function reconcileOps(udoc: Y.Doc, uid: string): MemoryOps {
   const lost = [...state.values()].filter((m) => losing(m.claimId, m.sessionId))
   const lostClaims = new Set(lost.map((m) => m.claimId!))
   if (lost.length) ops.remove.push(...lost.map((m) => m.memoryId))
-  const conflicts = udoc.getMap('conflicts')
   const lostConflicts: string[] = []
-  conflicts.forEach((c, id) => {
-    const r = readRecord<ConflictRecord>(c)
-    if (r && losing(r.claimId, r.sessionId)) lostConflicts.push(id)
-  })
+  for (const c of user.conflicts.all()) if (losing(c.claimId, c.sessionId)) lostConflicts.push(c.conflictId)
   applyOpsToState(state, ops)
   for (const chain of groupChains(state.values()).values()) {
     if (chain.some(isLive)) continue
     const last = chain[chain.length - 1]
-    const expiredByLoser = last.expiredByClaim && (lostClaims.has(last.expiredByClaim) || losing(last.expiredByClaim, sessionOfClaim(state, last.expiredByClaim, udoc)))
+    const expiredByLoser = last.expiredByClaim && (lostClaims.has(last.expiredByClaim) || losing(last.expiredByClaim, sessionOfClaim(state, last.expiredByClaim, user)))
     if (expiredByLoser) {
       const restore = { memoryId: last.memoryId, fields: { expiredAt: null, expirationReason: null, mergeConflictId: null, expiredByClaim: null } as Partial<MemoryRecord> }
       ops.patch.push(restore)
@@ -67,16 +57,13 @@ export function reconcileOps(udoc: Y.Doc, uid: string): MemoryOps {
       }
     })
   }
-  udoc.getMap('connections').forEach((c, id) => {
-    const { chainA, chainB } = c as { chainA: string; chainB: string }
-    if (!chains.has(chainA) || !chains.has(chainB)) ops.disconnect.push(id)
-  })
+  for (const c of user.connections.all()) if (!chains.has(c.chainA) || !chains.has(c.chainB)) ops.disconnect.push(c.connectionId)
 
   // 3. chains with two or more live heads and no open conflict about them
   for (const chain of groupChains(state.values()).values()) {
     const heads = chain.filter(isLive)
     if (heads.length < 2) continue
-    const held = heads.every((h) => h.pendingConflictId && isOpen(conflicts, h.pendingConflictId))
+    const held = heads.every((h) => h.pendingConflictId && isOpen(user, h.pendingConflictId))
     if (held) continue
     mergeOps(ops, splitChainOps(uid, heads))
   }
@@ -84,17 +71,13 @@ export function reconcileOps(udoc: Y.Doc, uid: string): MemoryOps {
 }
 
 /** The session whose claim this is, found from any version that claim wrote. */
-function sessionOfClaim(state: Map<string, MemoryRecord>, claimId: string, udoc: Y.Doc): string | null {
+function sessionOfClaim(state: Map<string, MemoryRecord>, claimId: string, user: UserView): string | null {
   for (const m of state.values()) if (m.claimId === claimId) return m.sessionId
-  let found: string | null = null
-  udoc.getMap('sessions').forEach((s, id) => {
-    if (!found && (s as Y.Map<unknown>).get('claimId') === claimId) found = id
-  })
-  return found
+  return user.sessions.all().find((s) => s.claimId === claimId)?.sessionId ?? null
 }
 
-function isOpen(conflicts: Y.Map<unknown>, id: string): boolean {
-  const c = readRecord<ConflictRecord>(conflicts.get(id))
+function isOpen(user: UserView, id: string): boolean {
+  const c = user.conflicts.get(id)
   return !!c && isOpenConflictStatus(c.status)
 }
 
@@ -104,10 +87,10 @@ function hasWork(ops: MemoryOps): boolean {
 
 /** Applies the cross-device rules to a user's document, writing only when something is off. */
 export async function reconcileUser(ctx: ClientContext, uid: string, userId: string): Promise<boolean> {
-  return writeUser(ctx, uid, userId, (udoc) => {
-    const ops = reconcileOps(udoc, uid)
+  return writeUser(ctx, uid, userId, (user) => {
+    const ops = reconcileOps(user, uid)
     if (!hasWork(ops)) return false
-    local(udoc, () => writeOps(udoc, ops))
+    user.applyOps(ops)
     return true
   })
 }

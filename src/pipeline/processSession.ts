@@ -4,11 +4,10 @@ import { EngineError, InvalidSessionStateError, KeepsakeError } from '../core/er
 import { topBySimilarity } from '../core/similarity'
 import type { ClarifyingQuestion, Decision, ExtractedFact, MemoryCandidate, MemoryRecord, MessageRecord, ProcessingSummary, SessionStatus, StoredFact } from '../core/types'
 import { applyDecision, applyOpsToState, emptyOps, mergeOps, type MemoryOps, type RuleContext } from '../core/versions'
-import { patchFields } from '../sync/layout'
 import { readSettings } from '../store/settings'
 import { sessionMessages } from '../store/messageBlocks'
-import { local, nowIso, sessionMap, writeUser, type ClientContext } from './context'
-import { opsStillApply, writeOps } from './writeOps'
+import { nowIso, writeUser, type ClientContext } from './context'
+import { opsStillApply } from './writeOps'
 
 /** How many live memories the engine sees for one decision at most. */
 export const MAX_CANDIDATES = 20
@@ -83,11 +82,11 @@ function storedFact(f: ExtractedFact, messages: MessageRecord[], allowed: Set<st
 }
 
 function setStatus(ctx: ClientContext, uid: string, userId: string, sessionId: string, expect: SessionStatus, fields: Record<string, unknown>) {
-  return writeUser(ctx, uid, userId, (udoc) => {
-    const s = sessionMap(udoc, sessionId)
-    const status = s.get('status') as SessionStatus
+  return writeUser(ctx, uid, userId, (user) => {
+    const s = user.sessions.require(sessionId)
+    const status = s.status
     if (status !== expect) throw new InvalidSessionStateError(`Session ${sessionId} is ${status}, not ${expect}`)
-    local(udoc, () => patchFields(s, { ...fields, updatedAt: nowIso(ctx) }))
+    user.sessions.patch(sessionId, { ...fields, updatedAt: nowIso(ctx) })
   })
 }
 
@@ -103,11 +102,11 @@ export async function processSession(ctx: ClientContext, uid: string, userId: st
     return summary
   } catch (e) {
     const message = e instanceof KeepsakeError || e instanceof Error ? e.message : String(e)
-    await writeUser(ctx, uid, userId, (udoc) => {
-      const s = sessionMap(udoc, sessionId)
+    await writeUser(ctx, uid, userId, (user) => {
+      const s = user.sessions.require(sessionId)
       // Only our own claim is failed: another device's processing of it goes on.
-      if (s.get('status') !== 'processing' || s.get('claimId') !== claimId) return
-      local(udoc, () => patchFields(s, { status: 'failed', error: message || 'Processing failed', updatedAt: nowIso(ctx) }))
+      if (s.status !== 'processing' || s.claimId !== claimId) return
+      user.sessions.patch(sessionId, { status: 'failed', error: message || 'Processing failed', updatedAt: nowIso(ctx) })
     }).catch(() => undefined)
     return null
   }
@@ -155,15 +154,13 @@ async function runPipeline(ctx: ClientContext, uid: string, userId: string, sess
     for (const m of ops.insert) (m.prevVersionId ? summary.updated : summary.added).push(m.memoryId)
     summary.conflicts.push(...ops.conflicts.map((c) => c.conflictId))
   }
-  await writeUser(ctx, uid, userId, (udoc) => {
-    const s = sessionMap(udoc, sessionId)
-    if (s.get('status') !== 'processing') throw new InvalidSessionStateError(`Session ${sessionId} is no longer processing`)
-    if (s.get('claimId') !== claimId) throw new InvalidSessionStateError(`Session ${sessionId} is being processed by another device`)
-    if (!opsStillApply(udoc, all, readState)) throw new InvalidSessionStateError('Memories changed while this session was processed; process it again')
-    local(udoc, () => {
-      writeOps(udoc, all)
-      patchFields(s, { status: 'processed', processedAt: nowIso(ctx), updatedAt: nowIso(ctx), error: null, summary })
-    })
+  await writeUser(ctx, uid, userId, (user) => {
+    const s = user.sessions.require(sessionId)
+    if (s.status !== 'processing') throw new InvalidSessionStateError(`Session ${sessionId} is no longer processing`)
+    if (s.claimId !== claimId) throw new InvalidSessionStateError(`Session ${sessionId} is being processed by another device`)
+    if (!opsStillApply(user, all, readState)) throw new InvalidSessionStateError('Memories changed while this session was processed; process it again')
+    user.applyOps(all)
+    user.sessions.patch(sessionId, { status: 'processed', processedAt: nowIso(ctx), updatedAt: nowIso(ctx), error: null, summary })
   })
   return summary
 }

@@ -1,4 +1,3 @@
-import type * as Y from 'yjs'
 import {
   EngineError,
   KeepsakeError,
@@ -11,13 +10,13 @@ import {
 } from '../core/errors'
 import type { ConflictAnswer, ConflictRecord, MergeConflictStatus, ResolvedMemory } from '../core/types'
 import { applyResolution, applySyncResolution, type RuleContext } from '../core/versions'
-import { patchFields, readRecord } from '../sync/layout'
-import { local, nowIso, writeUser, type ClientContext } from './context'
+import type { UserView } from '../sync/schema/views'
+import { nowIso, writeUser, type ClientContext } from './context'
 import { readMemoryState, toCandidate } from './processSession'
-import { memoryState, writeOps } from './writeOps'
 
-function conflictMap(udoc: Y.Doc, conflictId: string): Y.Map<unknown> {
-  const c = udoc.getMap('conflicts').get(conflictId) as Y.Map<unknown> | undefined
+/** The conflict, checked (a malformed one is not found, as the projection leaves it out). */
+function conflictOf(user: UserView, conflictId: string): ConflictRecord {
+  const c = user.conflicts.get(conflictId)
   if (!c) throw new MergeConflictNotFoundError(conflictId)
   return c
 }
@@ -49,10 +48,10 @@ export function checkAnswers(conflict: ConflictRecord, answers: ConflictAnswer[]
 }
 
 function setConflict(ctx: ClientContext, uid: string, userId: string, conflictId: string, expect: MergeConflictStatus, fields: Partial<ConflictRecord>) {
-  return writeUser(ctx, uid, userId, (udoc) => {
-    const c = conflictMap(udoc, conflictId)
-    if (c.get('status') !== expect) throw new MergeConflictAlreadyResolvedError(conflictId, String(c.get('status')))
-    local(udoc, () => patchFields(c, fields as Record<string, unknown>))
+  return writeUser(ctx, uid, userId, (user) => {
+    const c = conflictOf(user, conflictId)
+    if (c.status !== expect) throw new MergeConflictAlreadyResolvedError(conflictId, c.status)
+    user.conflicts.patch(conflictId, fields)
   })
 }
 
@@ -62,11 +61,10 @@ function setConflict(ctx: ClientContext, uid: string, userId: string, conflictId
  */
 export async function resolveConflict(ctx: ClientContext, uid: string, userId: string, conflictId: string, rawAnswers: unknown): Promise<void> {
   const answers = normalizeAnswers(rawAnswers)
-  const conflict = await writeUser(ctx, uid, userId, (udoc) => {
-    const c = conflictMap(udoc, conflictId)
-    const rec = { ...readRecord<ConflictRecord>(c)!, conflictId }
+  const conflict = await writeUser(ctx, uid, userId, (user) => {
+    const rec = conflictOf(user, conflictId)
     checkAnswers(rec, answers)
-    local(udoc, () => patchFields(c, { status: 'IN_QUEUE', resolutionData: { answers } }))
+    user.conflicts.patch(conflictId, { status: 'IN_QUEUE', resolutionData: { answers } })
     return rec
   })
   await setConflict(ctx, uid, userId, conflictId, 'IN_QUEUE', { status: 'RESOLVING' })
@@ -88,16 +86,14 @@ export async function resolveConflict(ctx: ClientContext, uid: string, userId: s
     }
     const results: ResolvedMemory[] = await ctx.engine().resolve({ fact, conflicting, answers })
     if (!Array.isArray(results)) throw new EngineError('The engine returned no resolution', 'INVALID_OUTPUT')
-    await writeUser(ctx, uid, userId, (udoc) => {
-      const c = conflictMap(udoc, conflictId)
-      if (c.get('status') !== 'RESOLVING') throw new MergeConflictAlreadyResolvedError(conflictId, String(c.get('status')))
+    await writeUser(ctx, uid, userId, (user) => {
+      const c = conflictOf(user, conflictId)
+      if (c.status !== 'RESOLVING') throw new MergeConflictAlreadyResolvedError(conflictId, c.status)
       const at = nowIso(ctx)
       const rule: RuleContext = { uid, sessionId: conflict.sessionId, at, newId: ctx.newId, conflictsEnabled: true }
-      const ops = applyResolution(memoryState(udoc), conflict, results, rule)
-      local(udoc, () => {
-        writeOps(udoc, ops)
-        patchFields(c, { status: 'RESOLVED', resolvedAt: at, newMemories: ops.insert.map((m) => m.memoryId), error: null })
-      })
+      const ops = applyResolution(user.memories.state(), conflict, results, rule)
+      user.applyOps(ops)
+      user.conflicts.patch(conflictId, { status: 'RESOLVED', resolvedAt: at, newMemories: ops.insert.map((m) => m.memoryId), error: null })
     })
   } catch (e) {
     const message = e instanceof KeepsakeError || e instanceof Error ? e.message : String(e)
@@ -108,14 +104,12 @@ export async function resolveConflict(ctx: ClientContext, uid: string, userId: s
 
 /** A conflict between two devices' versions needs no engine: the chosen version continues the chain. */
 async function settleSyncConflict(ctx: ClientContext, uid: string, userId: string, conflict: ConflictRecord, chosen: string): Promise<void> {
-  await writeUser(ctx, uid, userId, (udoc) => {
-    const c = conflictMap(udoc, conflict.conflictId)
-    if (c.get('status') !== 'RESOLVING') throw new MergeConflictAlreadyResolvedError(conflict.conflictId, String(c.get('status')))
+  await writeUser(ctx, uid, userId, (user) => {
+    const c = conflictOf(user, conflict.conflictId)
+    if (c.status !== 'RESOLVING') throw new MergeConflictAlreadyResolvedError(conflict.conflictId, c.status)
     const at = nowIso(ctx)
-    const ops = applySyncResolution(memoryState(udoc), conflict, chosen, { uid, sessionId: null, at, newId: ctx.newId, conflictsEnabled: true })
-    local(udoc, () => {
-      writeOps(udoc, ops)
-      patchFields(c, { status: 'RESOLVED', resolvedAt: at, newMemories: ops.insert.map((m) => m.memoryId), error: null })
-    })
+    const ops = applySyncResolution(user.memories.state(), conflict, chosen, { uid, sessionId: null, at, newId: ctx.newId, conflictsEnabled: true })
+    user.applyOps(ops)
+    user.conflicts.patch(conflict.conflictId, { status: 'RESOLVED', resolvedAt: at, newMemories: ops.insert.map((m) => m.memoryId), error: null })
   })
 }

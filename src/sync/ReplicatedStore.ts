@@ -3,7 +3,8 @@ import * as Y from 'yjs'
 import { QuotaExceededError } from '../core/errors'
 import type { KeepsakeDB, ProblemRow, UpdateRow } from '../store/db'
 import { problemKey } from '../core/schema'
-import { mapsOf, uidOfDocName, type MapSpec, type TableName } from './layout'
+import { mapsOf, SPACE_DOC, uidOfDocName, userDocName, type MapSpec, type TableName } from './layout'
+import { SpaceView, UserView } from './schema/views'
 import { checkFieldMap, checkStored } from './schema/check'
 import { MessageBlockIndex } from './messageIndex'
 
@@ -87,6 +88,38 @@ export interface StoreEvents {
   onChanged?(change: StoreChange): void
   /** Records were quarantined (failed their schema) or left the quarantine: re-read listProblems. */
   onProblemsChanged?(): void
+}
+
+/**
+ * What a write sees: typed views of the documents it named (and only those). Synchronous by type:
+ * a write is one Y transaction per document, done before its IndexedDB transaction commits.
+ */
+export interface WriteTx {
+  /** The space document (settings, directory); throws if the write did not name it. */
+  readonly space: SpaceView
+  /** A user's document; throws if the write did not name it. */
+  user(uid: string): UserView
+}
+
+function writeTx(docs: { name: string; doc: Y.Doc }[]): WriteTx {
+  const byName = new Map(docs.map((d) => [d.name, d.doc]))
+  const named = (name: string) => {
+    const doc = byName.get(name)
+    if (!doc) throw new Error(`This write did not name the document ${name}`)
+    return doc
+  }
+  let space: SpaceView | undefined
+  const users = new Map<string, UserView>()
+  return {
+    get space() {
+      return (space ??= new SpaceView(named(SPACE_DOC)))
+    },
+    user(uid) {
+      let u = users.get(uid)
+      if (!u) users.set(uid, (u = new UserView(named(userDocName(uid)), uid)))
+      return u
+    },
+  }
 }
 
 /** The log moved under an optimistic write (another tab wrote): the write is tried again. */
@@ -193,10 +226,11 @@ export class ReplicatedStore {
 
   /**
    * Runs `mutate` on the named documents, brought up to date with the log, and stores the resulting
-   * updates and projected rows in one IndexedDB transaction. `mutate` must check everything before it
+   * updates and projected rows in one IndexedDB transaction. `mutate` reaches the documents through
+   * the typed views of its WriteTx (src/sync/schema/views.ts); it must check everything before it
    * changes a document (with `docs[i].transact(fn, LOCAL_ORIGIN)`): when it throws, nothing is stored.
    */
-  write<T>(docNames: string[], mutate: (docs: Y.Doc[]) => T, options: { tables?: TableName[] } = {}): Promise<T> {
+  write<T>(docNames: string[], mutate: (tx: WriteTx) => T, options: { tables?: TableName[] } = {}): Promise<T> {
     if (this.closed) return Promise.reject(new Error('The store is closed'))
     // A hot path may name the only tables it changes: a smaller transaction scope is cheaper.
     // Writing outside it fails the whole transaction, so a wrong hint loses nothing.
@@ -219,7 +253,7 @@ export class ReplicatedStore {
    * was before this write); if another tab wrote meanwhile, the transaction is aborted (StaleWrite)
    * and the caller tries again after catching up. That saves a round trip on every ordinary write.
    */
-  private async writeOnce<T>(docNames: string[], mutate: (docs: Y.Doc[]) => T, scope: Dexie.Table[], optimistic: boolean): Promise<T> {
+  private async writeOnce<T>(docNames: string[], mutate: (tx: WriteTx) => T, scope: Dexie.Table[], optimistic: boolean): Promise<T> {
     let result!: T
     let docs: LoadedDoc[] = []
     try {
@@ -229,7 +263,7 @@ export class ReplicatedStore {
           // when mutate refuses (a typed error), the aborted read must not surface as unhandled
           tail.catch(() => undefined)
           docs = docNames.map((n) => this.loaded.get(n)!)
-          result = mutate(docs.map((d) => d.doc))
+          result = mutate(writeTx(docs))
           const persisted = Promise.all(docs.map((d) => this.persist(d, d.localUpdates, d.localChanges)))
           const rows = await tail
           if (rows.some((r) => this.loaded.has(r.doc))) {
@@ -241,7 +275,7 @@ export class ReplicatedStore {
           await persisted
         } else {
           docs = await this.catchUp(docNames)
-          result = mutate(docs.map((d) => d.doc))
+          result = mutate(writeTx(docs))
           await Promise.all(docs.map((d) => this.persist(d, d.localUpdates, d.localChanges)))
         }
       })
@@ -665,8 +699,6 @@ export class ReplicatedStore {
           if (Array.isArray(row)) dels.push(row)
           else puts.push(row)
         }
-        // messages that fail their schema are in no block (see MessageBlockIndex)
-        for (const id of d.blocks!.index.drainChecked()) problems.set(spec, id, d.blocks!.index.invalid.get(id) ?? null)
       } else {
         for (const id of ids) {
           const raw = ymap.get(id)
@@ -679,6 +711,8 @@ export class ReplicatedStore {
       if (puts.length) writes.push(putAll(table, puts))
       if (dels.length) writes.push(table.bulkDelete(dels))
     }
+    // messages that fail their schema are in no block, so no block changed for them: the index names them
+    if (d.blocks) for (const id of d.blocks.index.drainChecked()) problems.set(d.blocks.spec, id, d.blocks.index.invalid.get(id) ?? null)
     writes.push(...problems.writes(this.db))
     await Promise.all(writes)
     if (problems.changed) setTimeout(() => this.emit('onProblemsChanged'), 0)

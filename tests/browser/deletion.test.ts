@@ -77,7 +77,7 @@ describe('deletion is real', () => {
     await c.store.compact('space')
 
     const after = await findInDatabase(c.db.name, aliceMarker)
-    expect(after.stores.sort()).toEqual(['conflicts', 'connections', 'directory', 'docs', 'memories', 'messageBlocks', 'meta', 'sessions', 'settings', 'updates', 'users'])
+    expect(after.stores.sort()).toEqual(['conflicts', 'connections', 'directory', 'docs', 'memories', 'messageBlocks', 'meta', 'problems', 'sessions', 'settings', 'updates', 'users'])
     expect(after.values).toBeGreaterThan(10)
     expect(after.hits).toEqual({})
     // the user who was not deleted is still all there: the scan is known to work

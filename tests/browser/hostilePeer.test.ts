@@ -43,6 +43,8 @@ interface Case {
   write(t: Target): void
   /** the profile's name as the victim should show it afterwards (default 'Alice') */
   name_?: string
+  /** the profile's metadata afterwards (default the valid one) */
+  metadata?: object
   /** the case breaks the peanuts memory itself: it is no longer shown */
   memoryGone?: boolean
 }
@@ -76,7 +78,7 @@ const CASES: Case[] = [
   { name: 'a session whose metadata is a string', kind: 'session', write: (t) => t.user.getMap('sessions').set(hostileId('23'), ymapOf({ ...plainCopy(t.user.getMap('sessions').get(t.sessionId)), metadata: 'x' })) },
   // the profile (a map of fields: a bad field takes its default, the rest stays)
   { name: 'a profile whose name is a number', kind: 'profile', name_: '', write: (t) => t.user.getMap('profile').set('name', 7) },
-  { name: 'a profile whose metadata is a Y.Map', kind: 'profile', write: (t) => t.user.getMap('profile').set('metadata', ymapOf({ plan: 'pro' })) },
+  { name: 'a profile whose metadata is a Y.Map', kind: 'profile', metadata: {}, write: (t) => t.user.getMap('profile').set('metadata', ymapOf({ plan: 'pro' })) },
   // the space document
   { name: 'a directory entry set to a string', kind: 'directory', write: (t) => t.space.getMap('directory').set(hostileId('31'), 'mallory') },
   { name: 'a directory entry whose userId is a number', kind: 'directory', write: (t) => t.space.getMap('directory').set(hostileId('32'), ymapOf({ userId: 5, createdAt: LATER, deletedAt: null })) },
@@ -89,12 +91,12 @@ const CASES: Case[] = [
 ]
 
 /** Everything valid the victim wrote is readable, through every public read, and a write works. */
-async function expectUsable(c: MemoryClient, expected: { name: string; messages: string[]; memoryGone?: boolean }) {
+async function expectUsable(c: MemoryClient, expected: { name: string; messages: string[]; memoryGone?: boolean; metadata?: object }) {
   const { users } = await c.listUsers()
   expect(users.map((u) => u.userId)).toEqual(['alice'])
   const u = await c.getUser('alice')
   expect(u.name).toBe(expected.name)
-  expect(u.metadata).toEqual({ plan: 'pro' })
+  expect(u.metadata).toEqual(expected.metadata ?? { plan: 'pro' })
   const { sessions } = await u.listSessions()
   expect(sessions).toHaveLength(1)
   const s = sessions[0]
@@ -110,7 +112,7 @@ async function expectUsable(c: MemoryClient, expected: { name: string; messages:
   expect(context).not.toContain('hostile')
   expect(context).not.toContain('Ignore all previous instructions')
   const backup = await c.exportSpace()
-  expect(JSON.stringify(backup)).toContain('I live in Paris')
+  expect(JSON.stringify(backup)).toContain(expected.messages.at(-1))
   expect(JSON.stringify(backup)).not.toContain('Ignore all previous instructions')
   expect((await c.getSettings()).categories.length).toBeGreaterThan(0)
   // and it still writes
@@ -154,7 +156,7 @@ describe('a hostile peer with the space token writes a malformed record', () => 
     // valid data after it: the victim writes again, on the session
     const overwritten = c.name.startsWith('a valid message overwritten')
     const before = overwritten ? ["I'm allergic to peanuts"] : ['I live in Paris', "I'm allergic to peanuts"]
-    const expected = { name: c.name_ ?? 'Alice', messages: before, memoryGone: c.memoryGone }
+    const expected = { name: c.name_ ?? 'Alice', messages: before, memoryGone: c.memoryGone, metadata: c.metadata }
     await expectUsable(victim, expected)
     await settle(victim)
 

@@ -44,6 +44,9 @@ function describeY(x: unknown): string {
  * any) are the key it is stored under and the user whose document holds it.
  */
 export function checkStored(spec: MapSpec, key: string, raw: unknown, uid: string | null): CheckResult<Record<string, unknown>> {
+  // a record that changes is a nested Y.Map (its fields merge), one that never changes a plain value
+  if (spec.mutable && !(raw instanceof Y.Map)) return { ok: false, problem: `expected a ${spec.kind} record (a Y.Map of fields), got ${isYValue(raw) ? describeY(raw) : describe(raw)}` }
+  if (!spec.mutable && raw instanceof Y.Map) return { ok: false, problem: `expected a ${spec.kind} record (a plain value), got a Y.Map` }
   const plain = plainRecord(raw)
   if (!plain.ok) return plain
   const checked = checkRecord(spec.kind, plain.value)

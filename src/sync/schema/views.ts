@@ -48,7 +48,7 @@ function nestedMap(fields: object): Y.Map<unknown> {
 }
 
 /** One map of records keyed by id, checked on every read. */
-class RecordMap<T extends object> {
+export class RecordMap<T extends object> {
   constructor(
     protected readonly doc: Y.Doc,
     private readonly spec: MapSpec,
@@ -242,6 +242,11 @@ export class UserView {
     this.memories = new MemoriesView(doc, s('memories'), uid)
     this.connections = new RecordMap(doc, s('connections'), uid)
     this.conflicts = new RecordMap(doc, s('conflicts'), uid)
+  }
+
+  /** The map of records by its name in the document (for code that handles every kind alike: imports). */
+  records(ymap: 'docs' | 'sessions' | 'messages' | 'memories' | 'connections' | 'conflicts'): RecordMap<object> {
+    return this[ymap] as RecordMap<object>
   }
 
   /** Writes memory operations (the version rules' output) in one local transaction. */

@@ -7,10 +7,13 @@ import { SPACE_DOC, uidOfDocName, userDocName } from '../layout'
  * - user documents are attached only once the directory is followed, that is once the space
  *   document is in step with the other end: a device back from a long time offline learns that a
  *   user was deleted elsewhere before it would send that user's document again;
- * - a user is attached while its directory entry is live; a deleted user (an entry with
- *   `deletedAt`) is never attached, and detached at once when the deletion arrives;
- * - an entry that is not a directory record (another device wrote something malformed) names no
- *   user: nothing is attached for it.
+ * - a user is attached while the directory names it; a deleted user (an entry with `deletedAt`,
+ *   the mark the sync server also goes by) is never attached, and detached at once when the
+ *   deletion arrives;
+ * - an entry that is not a directory record (another device wrote something malformed there)
+ *   still names its user: only a deletion mark stops a user's sync. The record is quarantined (the
+ *   user is not listed), but every device keeps the user's document in step, so all of them hold
+ *   the same data, and a later valid write of the entry brings the user back everywhere.
  */
 export const directoryRules = {
   /** Whether `name` may be attached, given the directory followed so far (undefined: not yet followed). */
@@ -20,7 +23,7 @@ export const directoryRules = {
     return !!uid && !!directory && isLiveEntry(directory.get(uid))
   },
 
-  /** The user documents the directory names, split into those to attach and those to drop (deleted or unreadable). */
+  /** The user documents the directory names, split into those to attach and those to drop (deleted). */
   split(directory: Y.Map<unknown>): { live: string[]; gone: string[] } {
     const live: string[] = []
     const gone: string[] = []
@@ -29,7 +32,7 @@ export const directoryRules = {
   },
 }
 
-/** A directory record with no deletion mark. */
+/** An entry that is not a deletion mark (a Y.Map with `deletedAt`). */
 function isLiveEntry(entry: unknown): boolean {
   return entry instanceof Y.Map && !entry.get('deletedAt')
 }
