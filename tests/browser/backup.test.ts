@@ -523,6 +523,12 @@ describe('bad files are refused whole, and nothing changes', () => {
     ],
     ['over-large content', (f) => (f.users[1].sessions[0].messages[0].content = 'x'.repeat(100_001)), /^\$\.users\[1\]\.sessions\[0\]\.messages\[0\]\.content: a message is longer than 100000 characters/],
     ['duplicate id', (f) => (f.users[2].memories[0].memoryId = f.users[0].memories[0].memoryId), /^\$\.users\[2\]\.memories\[0\]\.memoryId: duplicate memoryId/],
+    ['a message whose role is not user or assistant', (f) => (f.users[0].sessions[0].messages[1].role = 'system' as never), /^\$\.users\[0\]\.sessions\[0\]\.messages\[1\]\.role: a role is "user" or "assistant", got the string "system"/],
+    ...(['__proto__', 'constructor', 'prototype'] as const).map((key): [string, (f: BackupFile) => void, RegExp] => [
+      `a metadata key "${key}"`,
+      (f) => (f.users[0].sessions[0].metadata = JSON.parse(`{"ok": 1, "nested": {"${key}": {"polluted": true}}}`)),
+      new RegExp(`^\\$\\.users\\[0\\]\\.sessions\\[0\\]\\.metadata: nested\\.${key}: the key "${key}" is not allowed`),
+    ]),
   ]
 
   for (const [name, edit, message] of cases) {
@@ -628,5 +634,22 @@ describe('RecallrAI-shaped import', () => {
     await expect(c.importRecallrAI({ users: [{ user_id: 'x' }, { user_id: 'x' }] })).rejects.toThrow(/duplicate user_id/)
     await expect(c.importRecallrAI([])).rejects.toBeInstanceOf(ImportError)
     expect(await dumpDatabase(c.db.name)).toEqual(dump)
+  })
+
+  test('a failure in the middle of the write leaves nothing: every user of the input is written in one transaction', async () => {
+    const c = await client()
+    const dump = await dumpDatabase(c.db.name)
+    // the projection of the messages fails, after the log, the directory and the profiles were written
+    const fail = () => {
+      throw new Error('disk on fire')
+    }
+    c.db.messageBlocks.hook('creating', fail)
+    await expect(c.importRecallrAI(data)).rejects.toThrow(/disk on fire/)
+    c.db.messageBlocks.hook('creating').unsubscribe(fail)
+    expect(await dumpDatabase(c.db.name)).toEqual(dump)
+    await expect(c.getUser('r-alice')).rejects.toBeInstanceOf(UserNotFoundError)
+    // nothing half-written stops a retry
+    expect(await c.importRecallrAI(data)).toEqual({ usersCreated: 2, sessionsCreated: 2, messagesAdded: 3 })
+    expect((await c.getUser('r-bob')).userId).toBe('r-bob')
   })
 })
