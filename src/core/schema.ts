@@ -1,7 +1,9 @@
 import * as v from 'valibot'
 import { CATEGORY_NAME } from './categories'
 import { EXPIRATION_REASONS, MERGE_CONFLICT_STATUSES, MESSAGE_ROLES, SESSION_STATUSES, type JsonObject } from './types'
-import { LIMITS } from './validation'
+import { isPlainObject, jsonProblem, LIMITS } from './validation'
+
+export { RESERVED_KEYS } from './validation'
 
 /**
  * Every record shape of Keepsake, declared once with valibot (see docs/DESIGN.md, "Record schemas").
@@ -16,15 +18,19 @@ import { LIMITS } from './validation'
  * Object.prototype (a Y type, a Uint8Array, an object whose `__proto__` was set by a decoder) fails.
  */
 
-/** Keys refused in metadata everywhere (API, sync, import): they change or shadow an object's prototype. */
-export const RESERVED_KEYS = ['__proto__', 'constructor', 'prototype'] as const
-
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/
+
+/** A real instant (no 31 February: the parsed date must have the day that was written). */
+function isIsoUtc(s: string): boolean {
+  if (!ISO_UTC.test(s)) return false
+  const d = new Date(s)
+  return Number.isFinite(d.getTime()) && d.getUTCDate() === Number(s.slice(8, 10)) && d.getUTCHours() === Number(s.slice(11, 13))
+}
 
 /** An ISO-8601 UTC timestamp as `Date.prototype.toISOString` writes it. */
 export const IsoDateSchema = v.pipe(
   v.string('expected an ISO-8601 UTC date'),
-  v.check((s) => ISO_UTC.test(s) && Number.isFinite(Date.parse(s)), (i) => `expected an ISO-8601 UTC date, got ${preview(i.input)}`),
+  v.check(isIsoUtc, (i) => `expected an ISO-8601 UTC date, got ${preview(i.input)}`),
 )
 const NullableDate = v.nullable(IsoDateSchema)
 
@@ -39,35 +45,6 @@ const OptionalNullableId = v.optional(NullableId)
 
 const text = (max: number, what = 'text') => v.pipe(v.string(`expected ${what} (a string)`), v.maxLength(max, `${what} is longer than ${max} characters`))
 const IdList = v.pipe(v.array(IdSchema), v.maxLength(10_000))
-
-function isPlainObject(x: unknown): x is Record<string, unknown> {
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) return false
-  const proto = Object.getPrototypeOf(x)
-  return proto === Object.prototype || proto === null
-}
-
-/** Why a value is not plain JSON (no reserved keys, finite numbers, depth ≤ 32), or null when it is. */
-export function jsonProblem(x: unknown, path = '', depth = 0): string | null {
-  if (depth > 32) return `${path || 'value'}: nested more than 32 levels`
-  if (x === null || typeof x === 'string' || typeof x === 'boolean') return null
-  if (typeof x === 'number') return Number.isFinite(x) ? null : `${path || 'value'}: not a finite number`
-  if (Array.isArray(x)) {
-    for (let i = 0; i < x.length; i++) {
-      const p = jsonProblem(x[i], `${path}[${i}]`, depth + 1)
-      if (p) return p
-    }
-    return null
-  }
-  if (!isPlainObject(x)) return `${path || 'value'}: not a plain JSON value`
-  for (const k of Object.keys(x)) {
-    if ((RESERVED_KEYS as readonly string[]).includes(k)) return `${path ? `${path}.` : ''}${k}: the key "${k}" is not allowed`
-    const val = x[k]
-    if (val === undefined) return `${path ? `${path}.` : ''}${k}: undefined is not JSON`
-    const p = jsonProblem(val, path ? `${path}.${k}` : k, depth + 1)
-    if (p) return p
-  }
-  return null
-}
 
 /** A JSON object of plain values, without reserved keys, at most LIMITS.metadataBytes as JSON. */
 export const MetadataSchema = v.pipe(

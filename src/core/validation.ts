@@ -35,17 +35,41 @@ export function requireText(value: unknown, field: string, max: number): string 
   return value
 }
 
-function isJson(v: unknown, depth = 0): boolean {
-  if (depth > 32) return false
-  if (v === null || typeof v === 'string' || typeof v === 'boolean') return true
-  if (typeof v === 'number') return Number.isFinite(v)
-  if (Array.isArray(v)) return v.every((x) => isJson(x, depth + 1))
-  if (typeof v === 'object') {
-    const proto = Object.getPrototypeOf(v)
-    if (proto !== Object.prototype && proto !== null) return false
-    return Object.values(v as object).every((x) => x !== undefined && isJson(x, depth + 1))
+/**
+ * Keys refused in metadata everywhere (API, sync, import): `__proto__` becomes an object's prototype
+ * when a decoder assigns it, `constructor` makes Yjs refuse the value, and with `prototype` they would
+ * shadow what code expects of every object. Refusing them keeps Y, Dexie and backups in agreement.
+ */
+export const RESERVED_KEYS = ['__proto__', 'constructor', 'prototype'] as const
+
+export function isPlainObject(x: unknown): x is Record<string, unknown> {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return false
+  const proto = Object.getPrototypeOf(x)
+  return proto === Object.prototype || proto === null
+}
+
+/** Why a value is not plain JSON (no reserved keys, finite numbers, depth ≤ 32), or null when it is. */
+export function jsonProblem(x: unknown, path = '', depth = 0): string | null {
+  if (depth > 32) return `${path || 'value'}: nested more than 32 levels`
+  if (x === null || typeof x === 'string' || typeof x === 'boolean') return null
+  if (typeof x === 'number') return Number.isFinite(x) ? null : `${path || 'value'}: not a finite number`
+  if (Array.isArray(x)) {
+    for (let i = 0; i < x.length; i++) {
+      const p = jsonProblem(x[i], `${path}[${i}]`, depth + 1)
+      if (p) return p
+    }
+    return null
   }
-  return false
+  if (!isPlainObject(x)) return `${path || 'value'}: not a plain JSON value (no undefined, functions, dates or NaN)`
+  for (const k of Object.keys(x)) {
+    const at = path ? `${path}.${k}` : k
+    if ((RESERVED_KEYS as readonly string[]).includes(k)) return `${at}: the key "${k}" is not allowed`
+    const val = x[k]
+    if (val === undefined) return `${at}: undefined is not JSON`
+    const p = jsonProblem(val, at, depth + 1)
+    if (p) return p
+  }
+  return null
 }
 
 /** A JSON object (not an array, not null), plain values only, under the size limit. Returns a deep copy. */
@@ -54,7 +78,8 @@ export function validateMetadata(value: unknown, field = 'metadata'): JsonObject
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ValidationError(`${field} must be a JSON object`, field)
   }
-  if (!isJson(value)) throw new ValidationError(`${field} must contain only JSON values (no undefined, functions, dates or NaN)`, field)
+  const problem = jsonProblem(value)
+  if (problem) throw new ValidationError(`${field} must contain only JSON values: ${problem}`, field)
   const text = JSON.stringify(value)
   if (text.length > LIMITS.metadataBytes) throw new ValidationError(`${field} is larger than ${LIMITS.metadataBytes} bytes`, field)
   return JSON.parse(text) as JsonObject
