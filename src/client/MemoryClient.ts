@@ -91,7 +91,7 @@ export interface Change {
   table: ChangeTable
   /** whose records changed: the userId (also for a deleted user), or null for the space (settings, directory) */
   userId: string | null
-  /** ids of the changed or deleted records (message ids for messages; the space's directory: internal user ids) */
+  /** ids of the changed or deleted records: message ids for messages, the userIds for users and the directory, 'space' for the settings */
   ids: string[]
   /** for messages: the session they were added to */
   sessionId?: string
@@ -309,7 +309,12 @@ export class MemoryClient {
     // a user's directory entry changed (renamed, deleted): its userId is read again
     if (c.table === 'directory') for (const uid of c.ids) this.staleUserIds.add(uid)
     this.feed = this.feed.then(async () => {
-      const change: Change = { table: c.table === 'messageBlocks' ? 'messages' : c.table, userId: c.uid ? await this.userIdOf(c.uid) : null, ids: c.ids, origin: c.origin }
+      const userId = c.uid ? await this.userIdOf(c.uid) : null
+      // users are named by their userId (the internal uid stays inside)
+      let ids = c.ids
+      if (c.table === 'users') ids = userId === null ? [] : [userId]
+      else if (c.table === 'directory') ids = [...new Set((await Promise.all(c.ids.map((uid) => this.userIdOf(uid)))).filter((x): x is string => x !== null))]
+      const change: Change = { table: c.table === 'messageBlocks' ? 'messages' : c.table, userId, ids, origin: c.origin }
       if (c.sessionId !== undefined) change.sessionId = c.sessionId
       for (const l of [...this.changeListeners]) {
         try {
