@@ -88,6 +88,9 @@ export async function sessionMessages(db: BlocksDB, sessionId: string): Promise<
  * positions 16b to 16b+15 and the total is 16 × the last block + its size. Where a read block does
  * not fit that (blocks missing, or a block of another size: two devices that each added a message
  * while apart, or an import with gaps), the whole session is read instead and counted.
+ * Limit: a block of another size *before* the page and not the last is not seen (it is not read), so
+ * the page then starts that many messages off and the total is off by as many; only two devices that
+ * each added messages to the same chat while apart leave such a block.
  */
 export async function sessionMessagePage(db: BlocksDB, sessionId: string, offset: number, limit: number): Promise<{ messages: MessageRecord[]; total: number }> {
   return db.messageBlocks.db.transaction('r', db.messageBlocks, async () => {
