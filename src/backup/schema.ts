@@ -10,10 +10,12 @@ import {
   MessageSchema,
   MetadataSchema,
   ProfileSchema,
+  RESERVED_KEYS,
   SessionSchema,
   SettingsSchema,
 } from '../core/schema'
 import type { JsonObject } from '../core/types'
+import { LIMITS } from '../core/validation'
 import { BACKUP_FORMAT, BACKUP_VERSION, ISO_UTC } from './limits'
 
 /**
@@ -49,7 +51,10 @@ function documented<T extends object>(item: T, json: Record<string, unknown>): T
   JSON_SCHEMA_OF.set(item, json)
   return item
 }
-documented(MetadataSchema.pipe[0], { type: 'object', description: 'Any JSON object: plain values, finite numbers, nested at most 32 levels, at most 65536 characters as JSON; the keys __proto__, constructor, prototype are refused.' })
+documented(MetadataSchema.pipe[0], {
+  type: 'object',
+  description: `Any JSON object: plain values, finite numbers, nested at most 32 levels, at most ${LIMITS.metadataBytes} characters as JSON; the keys ${RESERVED_KEYS.join(', ')} are refused.`,
+})
 
 // ---- the file's canonical forms, on top of the stored ones ----
 

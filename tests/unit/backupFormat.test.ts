@@ -210,9 +210,9 @@ describe('each class of bad file is refused with the path of the first problem',
     expect(problem(bad((f) => (f.users = {} as never)))).toEqual({ path: '$.users', message: 'must be an array, got an object' })
     expect(problem(bad((f) => (f.scope = 'all' as never))).path).toBe('$.scope')
     expect(problem(bad((f) => (alice(f).profile.mergeConflictEnabled = 'yes' as never))).path).toBe('$.users[0].profile.mergeConflictEnabled')
-    expect(problem(bad((f) => (alice(f).profile.metadata = { n: Number.NaN } as never)))).toEqual({ path: '$.users[0].profile.metadata', message: 'n: not a finite number' })
-    expect(problem(bad((f) => (alice(f).profile.metadata = { d: new Date() } as never)))).toEqual({ path: '$.users[0].profile.metadata', message: 'd: not a plain JSON value' })
-    expect(problem(bad((f) => (alice(f).profile.metadata = { 'a b': undefined } as never)))).toEqual({ path: '$.users[0].profile.metadata', message: 'a b: undefined is not JSON' })
+    expect(problem(bad((f) => (alice(f).profile.metadata = { n: Number.NaN } as never)))).toEqual({ path: '$.users[0].profile.metadata', message: expect.stringMatching(/^n: not a finite number/) })
+    expect(problem(bad((f) => (alice(f).profile.metadata = { d: new Date() } as never)))).toEqual({ path: '$.users[0].profile.metadata', message: expect.stringMatching(/^d: not a plain JSON value/) })
+    expect(problem(bad((f) => (alice(f).profile.metadata = { 'a b': undefined } as never)))).toEqual({ path: '$.users[0].profile.metadata', message: expect.stringMatching(/^a b: undefined is not JSON/) })
   })
 
   test('missing and unknown fields', () => {
