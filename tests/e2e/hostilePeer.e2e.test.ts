@@ -173,8 +173,9 @@ test(
 
       // Still usable, and what was valid is all there.
       await expect.poll(() => a.page.locator('.message-user .message-text').allInnerTexts()).toEqual(["I'm allergic to peanuts."])
+      // (Sam's chat was processed: sending starts a new chat, listed above the first.)
       await sendMessage(a.page, 'I have a dog named Rex.')
-      await expect.poll(() => a.page.locator('.message-user .message-text').allInnerTexts()).toEqual(["I'm allergic to peanuts.", 'I have a dog named Rex.'])
+      await expect.poll(() => a.page.locator('.session-title').allInnerTexts()).toEqual(['I have a dog named Rex.', "I'm allergic to peanuts."])
       await openDrawerTab(a.page, 'Memories')
       await expect.poll(() => a.page.locator('.memory-card .memory-content').allInnerTexts()).toEqual([expect.stringMatching(/peanuts/i)])
       await openDrawerTab(a.page, 'Profile')

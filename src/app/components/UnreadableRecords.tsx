@@ -31,8 +31,8 @@ export function UnreadableRecords() {
       <div>
         <p className="sync-problem-title">{plural(records.length, 'record')} from another device could not be read</p>
         <p>
-          {records.length === 1 ? 'It is' : 'They are'} kept as {records.length === 1 ? 'it' : 'they'} arrived but not shown, so everything else keeps working. A device
-          with a newer Keepsake may read {records.length === 1 ? 'it' : 'them'}; a later correct change of the same record replaces the unreadable one.
+          {records.length === 1 ? 'It is kept as it arrived but not shown' : 'They are kept as they arrived but not shown'}, and everything else works. A newer Keepsake
+          may read {records.length === 1 ? 'it' : 'them'}; a later correct change of the same record replaces {records.length === 1 ? 'it' : 'them'}.
         </p>
         <details className="sync-unreadable-details">
           <summary>What could not be read</summary>
