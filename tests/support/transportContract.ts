@@ -209,6 +209,43 @@ export function transportContract(name: string, harness: TransportHarness): void
       expect((await (await b.getUser('late')).getLastNMessages(5)).messages.map((m) => m.content)).toEqual(['arrives'])
     })
 
+    test('directory rules: a malformed directory entry still syncs its user (only a deletion mark stops it); a valid write brings the user back', async () => {
+      const space = await harness.space()
+      const a = await device(space)
+      const u = await a.createUser('carol', { name: 'Carol' })
+      await (await u.createSession()).addMessage('user', 'kept through it all')
+      await a.whenSynced(10_000)
+      // a peer with the token and no schema overwrites the entry with a string
+      const raw = started(space.transport())
+      cleanups.push(() => raw.t.destroy())
+      const doc = new Y.Doc()
+      let last!: Uint8Array
+      doc.on('update', (up: Uint8Array, origin: unknown) => {
+        if (origin === null) last = up // (its own writes, not what the transport applied)
+      })
+      raw.t.attach('space', doc)
+      await until(() => raw.t.documentStatus('space')?.synced === true && doc.getMap('directory').has(u.uid), 'the raw peer to get the directory')
+      const entry = (doc.getMap('directory').get(u.uid) as Y.Map<unknown>).toJSON()
+      doc.getMap('directory').set(u.uid, 'garbage')
+      raw.t.send('space', last)
+      await until(() => raw.t.documentStatus('space')?.pending === 0, 'the garbage to reach the other end')
+      // a new device: the user is not listed (its entry is quarantined) but its document arrives
+      const b = await device(space)
+      await b.whenSynced(10_000)
+      expect((await b.listUsers()).total).toBe(0)
+      expect((await b.listSyncProblems()).map((p) => [p.kind, p.recordId])).toEqual([['directory', u.uid]])
+      await until(async () => (await b.store.storedDocNames()).includes(userDocName(u.uid)), 'the user document on B')
+      // a valid write of the entry: the user is back, with its data
+      const fixed = new Y.Map<unknown>()
+      for (const [k, v] of Object.entries(entry)) fixed.set(k, v)
+      doc.getMap('directory').set(u.uid, fixed)
+      raw.t.send('space', last)
+      await until(async () => (await b.listUsers()).total === 1, 'the user back on B')
+      await b.whenSynced(10_000)
+      expect((await (await b.getUser('carol')).getLastNMessages(5)).messages.map((m) => m.content)).toEqual(['kept through it all'])
+      expect(await b.listSyncProblems()).toEqual([])
+    })
+
     test('stopped: the status is disabled and nothing more arrives', async () => {
       const space = await harness.space()
       const a = await device(space)

@@ -232,6 +232,9 @@ describe('sync server persistence', () => {
       const e = new Y.Map<unknown>()
       e.set('uid', uid)
       e.set('userId', uid === 'u1' ? 'alice' : 'bob')
+      // (a whole directory record: only a valid one with deletedAt is a deletion mark)
+      e.set('createdAt', new Date().toISOString())
+      e.set('deletedAt', null)
       return e
     }
     dir.doc.getMap('directory').set('u1', entry('u1'))

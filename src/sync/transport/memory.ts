@@ -1,5 +1,6 @@
 import * as Y from 'yjs'
 import { SPACE_DOC, userDocName } from '../layout'
+import { isDeletionMark } from './directory'
 import type { ConnectionState, SyncTransport, TransportEvents } from './types'
 
 type Up = { kind: 'hello'; name: string; epoch: number; sv: Uint8Array } | { kind: 'update'; name: string; epoch: number; update: Uint8Array }
@@ -141,7 +142,7 @@ export class MemoryHub {
   private forgetDeletedUsers(): void {
     const space = this.docs.get(SPACE_DOC)
     space?.getMap('directory').forEach((entry, uid) => {
-      if (!(entry instanceof Y.Map) || !entry.get('deletedAt')) return
+      if (!isDeletionMark(uid, entry)) return
       const name = userDocName(uid)
       if (this.deleted.has(name)) return
       this.deleted.add(name)

@@ -8,6 +8,7 @@ import { isOpenConflictStatus, type Decision, type MemoryRecord } from '../../..
 import { MemoryClient, type Session, type User } from '../../../src/index'
 import type { DecideInput } from '../../../src/engine/types'
 import { ScriptedEngine } from '../../testDoubles'
+import { HostilePeer } from './HostilePeer'
 import { MemoryDevices } from './MemoryDevices'
 import { RandomSource } from './RandomSource'
 import { countMessages } from '../../../src/store/messageBlocks'
@@ -18,7 +19,10 @@ import { countMessages } from '../../../src/store/messageBlocks'
  * delivery order. They sync through the in-process transport (src/sync/transport/memory.ts) with
  * the real sync driver, so the directory rules (which documents a device attaches, and when) are
  * the ones real devices follow. After a final full sync every client's Dexie projection and Y
- * documents must be equal (and equal to the hub's), and the version rules' invariants must hold. FUZZ_SEEDS=N runs more seeds; a failing seed
+ * documents must be equal (and equal to the hub's), and the version rules' invariants must hold.
+ * In half the seeds a hostile peer (HostilePeer.ts: the space token, no schema) writes malformed
+ * records at random meanwhile: the honest devices must still converge on the same valid projection,
+ * report the same quarantined records, and keep the invariants over what is valid. FUZZ_SEEDS=N runs more seeds; a failing seed
  * is printed: pin it in PINNED_SEEDS. A seed replays exactly (see seededWorld), alone or after others.
  */
 const SEEDS = Number(process.env.FUZZ_SEEDS ?? 200)
@@ -181,7 +185,11 @@ function sortedJson(doc: Y.Doc): unknown {
   return JSON.parse(JSON.stringify(doc.toJSON(), (_k, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort()) : v)))
 }
 
-function checkInvariants(memories: MemoryRecord[], connections: { chainA: string; chainB: string }[], openConflicts: Set<string>, label: string): void {
+/**
+ * The version rules' invariants over the valid projection. A version the hostile peer corrupted is
+ * quarantined, so a link to it (or a connection to its chain) may dangle: `quarantined` names them.
+ */
+function checkInvariants(memories: MemoryRecord[], connections: { chainA: string; chainB: string }[], openConflicts: Set<string>, label: string, quarantined: Set<string> = new Set()): void {
   const byId = new Map(memories.map((m) => [m.memoryId, m]))
   const chains = groupChains(memories)
   for (const [chainId, chain] of chains) {
@@ -190,12 +198,13 @@ function checkInvariants(memories: MemoryRecord[], connections: { chainA: string
       const held = heads.every((h) => h.pendingConflictId && openConflicts.has(h.pendingConflictId))
       expect(held, `${label}: chain ${chainId} has ${heads.length} live heads and no open conflict`).toBe(true)
     }
-    for (const m of chain) if (m.prevVersionId) expect(byId.has(m.prevVersionId), `${label}: ${m.memoryId} links to a missing version: ${JSON.stringify(chain)}`).toBe(true)
+    for (const m of chain) if (m.prevVersionId && !quarantined.has(m.prevVersionId)) expect(byId.has(m.prevVersionId), `${label}: ${m.memoryId} links to a missing version: ${JSON.stringify(chain)}`).toBe(true)
   }
+  if (quarantined.size) return // (a connection's chain may be all quarantined versions)
   for (const c of connections) expect(chains.has(c.chainA) && chains.has(c.chainB), `${label}: dangling connection ${JSON.stringify(c)}`).toBe(true)
 }
 
-const totals = { memories: 0, versions: 0, conflicts: 0, syncConflicts: 0, messages: 0, users: 0 }
+const totals = { memories: 0, versions: 0, conflicts: 0, syncConflicts: 0, messages: 0, users: 0, hostileSeeds: 0, hostileWrites: 0, quarantined: 0 }
 
 /**
  * Everything random in a run comes from the seed, through MemoryClient.open's options: ids (their
@@ -224,6 +233,7 @@ async function runSeed(seed: number): Promise<string> {
   const net = new MemoryDevices(rng)
   const count = 3 + rng.int(3)
   const clients = net.clients
+  let hostileLog: string[] = []
   let t = Date.UTC(2025, 0, 1)
   const now = () => new Date(t)
   try {
@@ -231,6 +241,8 @@ async function runSeed(seed: number): Promise<string> {
       await net.add({ dbName: `fuzz-${seed}-${i}`, engine: fuzzEngine(), now, autoProcess: false, ...seededOptions(seed, i, () => t) })
     }
     await net.settle()
+    const hostile = rng.chance(0.5) ? new HostilePeer(net.hub, new RandomSource((seed * 7919) >>> 0)) : null
+    if (hostile) hostileLog = hostile.log
     if (rng.chance(0.7)) await clients[0].updateSettings({ mergeConflictsEnabled: true })
     const steps = 40 + rng.int(40)
     for (let n = 0; n < steps; n++) {
@@ -239,6 +251,7 @@ async function runSeed(seed: number): Promise<string> {
       if (rng.chance(0.15)) net.setOnline(i, !net.isOnline(i))
       if (rng.chance(0.04)) await splitBrain(clients, net, rng, n)
       else await step(clients[i], rng, n)
+      if (hostile && rng.chance(0.15)) hostile.strike()
       await net.deliverSome(rng.int(12))
     }
     // Final full sync, then the cross-device repairs, until nothing changes.
@@ -267,11 +280,22 @@ async function runSeed(seed: number): Promise<string> {
       for (const map of Object.keys(json as object)) doc.getMap(map) // (toJSON lists only the types asked for)
       expect(sortedJson(doc), `seed ${seed}: hub's ${name}`).toEqual(json)
     }
+    // every honest device reports the same quarantined records
+    const problems = async (c: MemoryClient) => (await c.listSyncProblems()).map((p) => `${p.key} ${p.kind} ${p.problem}`).sort()
+    const firstProblems = await problems(clients[0])
+    for (let i = 1; i < count; i++) expect(await problems(clients[i]), `seed ${seed}: sync problems of client ${i} differ from client 0`).toEqual(firstProblems)
+    if (!hostile) expect(firstProblems, `seed ${seed}: problems with no hostile peer`).toEqual([])
+    const quarantined = new Set((await clients[0].listSyncProblems()).filter((p) => p.kind === 'memory').map((p) => p.recordId))
     const memories = (await clients[0].db.memories.toArray()) as MemoryRecord[]
     const conflicts = await clients[0].db.conflicts.toArray()
     const open = new Set(conflicts.filter((c) => isOpenConflictStatus(c.status)).map((c) => c.conflictId))
     const dir = await clients[0].db.directory.toArray()
-    checkInvariants(memories, await clients[0].db.connections.toArray(), open, `seed ${seed} ${JSON.stringify(dir)}`)
+    checkInvariants(memories, await clients[0].db.connections.toArray(), open, `seed ${seed} ${JSON.stringify(dir)}`, quarantined)
+    if (hostile?.log.length) {
+      totals.hostileSeeds++
+      totals.hostileWrites += hostile.log.length
+    }
+    totals.quarantined += firstProblems.length
     totals.versions += memories.length
     totals.memories += memories.filter(isLive).length
     totals.conflicts += conflicts.length
@@ -281,6 +305,7 @@ async function runSeed(seed: number): Promise<string> {
     return await fingerprint(clients[0], names)
   } catch (e) {
     console.error(`sync fuzz: seed ${seed} failed (pin it in PINNED_SEEDS; replay with FUZZ_FIRST_SEED=${seed} FUZZ_SEEDS=1)`)
+    if (hostileLog.length) console.error(`the hostile peer wrote:\n  ${hostileLog.join('\n  ')}`)
     throw e
   } finally {
     for (const c of clients) c.close()
@@ -305,5 +330,8 @@ describe('sync convergence fuzz', () => {
     expect(totals.versions).toBeGreaterThan(totals.memories)
     expect(totals.conflicts).toBeGreaterThan(0)
     expect(totals.syncConflicts).toBeGreaterThan(0)
+    // and the hostile peer's records were written and quarantined
+    expect(totals.hostileWrites).toBeGreaterThan(0)
+    expect(totals.quarantined).toBeGreaterThan(0)
   }, 1_800_000)
 })
