@@ -388,6 +388,14 @@ export class ReplicatedStore {
   // A user's deletion adds one step, deleteDoc, which only deletes; a crash before it leaves a
   // tombstoned directory entry with its document still in the log, which
   // MemoryClient.finishInterruptedDeletes deletes at the next start.
+  //
+  // Limits, plainly: (1) the compaction after a deletion adds a snapshot of the whole document, so
+  // on a full disk it fits only when the document's live part is smaller than the room the deletion
+  // freed plus the reserve; otherwise the deletion still succeeds and is projected, and the deleted
+  // words stay in the log's older entries until a later compaction finds room. (2) A database with
+  // no reserve (one that filled up before it had one) or an origin already over its quota by more
+  // than the reserve refuses the deletion as before, with QuotaExceededError and nothing changed.
+  // (3) The reserve is per database; another tab's write may take the room first.
 
   /**
    * Makes sure the deletion reserve is held (DELETION_RESERVE_BYTES, or as much as fits down to
