@@ -61,6 +61,8 @@ export class SyncProvider {
   /** the space's directory, once followed (the space document was in step with the other end) */
   private directory: Y.Map<unknown> | undefined
   private readonly timers = new Set<ReturnType<typeof setTimeout>>()
+  /** deleted users whose local copy this driver dropped (or found gone) */
+  private readonly dropped = new Set<string>()
 
   constructor(
     private readonly store: ReplicatedStore,
@@ -170,10 +172,18 @@ export class SyncProvider {
     const directory = this.directory
     if (this.stopped || !directory) return
     const { live, gone } = directoryRules.split(directory)
-    // a deleted user's document is dropped by the client (MemoryClient.finishInterruptedDeletes)
     for (const name of gone) {
       this.detach(name)
       this.clearFailures(name)
+      // and its local copy goes (also when the entry is malformed, so the client's projection of
+      // the directory does not name it deleted: MemoryClient.finishInterruptedDeletes misses it)
+      if (!this.dropped.has(name)) {
+        this.dropped.add(name)
+        void this.store
+          .storedDocNames()
+          .then((stored) => (stored.includes(name) && !this.stopped ? this.store.deleteDoc(name) : undefined))
+          .catch(() => this.dropped.delete(name))
+      }
     }
     for (const name of live) if (!this.attached.has(name)) void this.ensure(name).catch(() => undefined)
   }

@@ -232,7 +232,7 @@ describe('sync server persistence', () => {
       const e = new Y.Map<unknown>()
       e.set('uid', uid)
       e.set('userId', uid === 'u1' ? 'alice' : 'bob')
-      // (a whole directory record: only a valid one with deletedAt is a deletion mark)
+      // (a whole directory record, as the app writes it)
       e.set('createdAt', new Date().toISOString())
       e.set('deletedAt', null)
       return e

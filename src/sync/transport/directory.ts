@@ -1,8 +1,5 @@
-import type * as Y from 'yjs'
-import { SPACE_DOC, SPACE_MAPS, uidOfDocName, userDocName } from '../layout'
-import { checkStored } from '../schema/check'
-
-const DIRECTORY = SPACE_MAPS.find((m) => m.ymap === 'directory')!
+import * as Y from 'yjs'
+import { SPACE_DOC, uidOfDocName, userDocName } from '../layout'
 
 /**
  * The directory rules of sync, in one place: the sync driver applies them over any transport
@@ -12,10 +9,11 @@ const DIRECTORY = SPACE_MAPS.find((m) => m.ymap === 'directory')!
  * - user documents are attached only once the directory is followed, that is once the space
  *   document is in step with the other end: a device back from a long time offline learns that a
  *   user was deleted elsewhere before it would send that user's document again;
- * - a user is attached while the directory names it; a deleted user is never attached, and is
- *   detached at once when the deletion arrives. Deleted means a valid directory record with
- *   `deletedAt` set: the same records the client projects and deletes local copies by, so every
- *   device agrees on which users are gone;
+ * - a user is attached while the directory names it; a deleted user is never attached: when the
+ *   deletion arrives it is detached and its local copy dropped. Deleted means an entry (a Y.Map)
+ *   with `deletedAt` set, whatever else it holds: the mark the sync server forgets a document by,
+ *   so devices and server agree on which users are gone even when the entry is malformed (a
+ *   deletion cannot be undone: the server never stores that document again);
  * - an entry that is not a valid directory record (another device wrote something malformed
  *   there) still names its user: the record is quarantined (the user is not listed), but every
  *   device keeps the user's document in step, so all of them hold the same data, and a later valid
@@ -40,8 +38,7 @@ export const directoryRules = {
   isDeletionMark,
 }
 
-/** Whether a directory entry says its user is deleted: a valid directory record with `deletedAt`. */
-export function isDeletionMark(uid: string, entry: unknown): boolean {
-  const checked = checkStored(DIRECTORY, uid, entry, null)
-  return checked.ok && checked.value.deletedAt != null
+/** Whether a directory entry says its user is deleted: a Y.Map entry with `deletedAt` set. */
+export function isDeletionMark(_uid: string, entry: unknown): boolean {
+  return entry instanceof Y.Map && !!entry.get('deletedAt')
 }
