@@ -246,6 +246,38 @@ export function transportContract(name: string, harness: TransportHarness): void
       expect(await b.listSyncProblems()).toEqual([])
     })
 
+    test('directory rules: a deletion mark in a malformed entry still deletes the user on every device', async () => {
+      const space = await harness.space()
+      const a = await device(space)
+      const b = await device(space)
+      const u = await a.createUser('dave')
+      await (await u.createSession()).addMessage('user', 'to be deleted')
+      await a.createUser('erin')
+      for (const c of [a, b, a, b]) await c.whenSynced(10_000)
+      expect((await b.listUsers()).total).toBe(2)
+      const raw = started(space.transport())
+      cleanups.push(() => raw.t.destroy())
+      const doc = new Y.Doc()
+      let last!: Uint8Array
+      doc.on('update', (up: Uint8Array, origin: unknown) => {
+        if (origin === null) last = up
+      })
+      raw.t.attach('space', doc)
+      await until(() => raw.t.documentStatus('space')?.synced === true && doc.getMap('directory').has(u.uid), 'the raw peer to get the directory')
+      // deletedAt set, but to a number: the record fails its schema (it is not projected)
+      ;(doc.getMap('directory').get(u.uid) as Y.Map<unknown>).set('deletedAt', 42)
+      raw.t.send('space', last)
+      for (const c of [a, b]) {
+        await until(async () => !(await c.store.storedDocNames()).includes(userDocName(u.uid)), 'the local copy to go')
+        await expect(c.getUser('dave')).rejects.toThrow(/not found/i)
+        expect((await c.getUser('erin')).userId).toBe('erin')
+      }
+      const c = await device(space)
+      await c.whenSynced(10_000)
+      expect((await c.listUsers()).users.map((x) => x.userId)).toEqual(['erin'])
+      expect(await c.store.storedDocNames()).not.toContain(userDocName(u.uid))
+    })
+
     test('stopped: the status is disabled and nothing more arrives', async () => {
       const space = await harness.space()
       const a = await device(space)
