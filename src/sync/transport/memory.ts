@@ -176,8 +176,6 @@ export class MemoryTransport implements SyncTransport {
   private online = true
   private destroyed = false
   private epochs = 0
-  /** every update this connection sent to the hub, for tests that watch what a device sends */
-  readonly sent: { name: string; update: Uint8Array }[] = []
 
   constructor(
     private readonly hub: MemoryHub,
@@ -278,7 +276,6 @@ export class MemoryTransport implements SyncTransport {
   }
 
   private sendUp(m: Up): void {
-    if (m.kind === 'update') this.sent.push({ name: m.name, update: m.update })
     this.up.push(m)
     this.hub.wake()
   }
