@@ -3,6 +3,7 @@ import { test } from 'vitest'
 import { MemoryClient } from '../src/index'
 import { uuidv7 } from '../src/core/ids'
 import type { MessageRecord } from '../src/core/types'
+import { checkRecord, type RecordKind } from '../src/core/schema'
 import { seedUser } from './seed'
 import { countMessages } from '../src/store/messageBlocks'
 import { median, p95, table, time } from './stats'
@@ -60,5 +61,24 @@ test('store benchmark', async () => {
   console.log(table('Keepsake store benchmark (Chromium, real IndexedDB)', rows))
   console.log(`addMessage median / bare put median = ${ratio.toFixed(2)}x (budget 2x); seeding ${total} messages took ${(seedMs / 1000).toFixed(1)} s`)
   console.log(`reads: listSessions p95 ${p95(listTimes).toFixed(2)} ms, getLastNMessages p95 ${p95(lastTimes).toFixed(2)} ms (budget 20 ms)`)
+  console.log(schemaCost())
   client.close()
 })
+
+/** What the schema check costs per record, for the records a device projects most. */
+function schemaCost(): string {
+  const at = new Date().toISOString()
+  const samples: [RecordKind, Record<string, unknown>][] = [
+    ['message', { sessionId: uuidv7(), seq: 3, role: 'user', content: 'message number 3 with some ordinary chat text', timestamp: at }],
+    ['memory', { chainId: uuidv7(), prevVersionId: null, content: 'User is allergic to peanuts', categories: ['allergies'], eventDateStart: null, eventDateEnd: null, createdAt: at, expiredAt: null, expirationReason: null, mergeConflictId: null, pendingConflictId: null, sessionId: uuidv7(), sourceMessageIds: [uuidv7()] }],
+    ['session', { status: 'pending', metadata: { topic: 'travel' }, createdAt: at, autoProcessAfterSeconds: 600, lastMessageAt: at, processedAt: null, error: null, updatedAt: at, ownerDevice: uuidv7(), messageCount: 12 }],
+  ]
+  const n = 20_000
+  const parts = samples.map(([kind, rec]) => {
+    for (let i = 0; i < 2000; i++) checkRecord(kind, rec) // warm up
+    const t0 = performance.now()
+    for (let i = 0; i < n; i++) if (!checkRecord(kind, rec).ok) throw new Error(`${kind} sample fails its schema`)
+    return `${kind} ${(((performance.now() - t0) * 1000) / n).toFixed(2)} µs`
+  })
+  return `schema check per record (valibot, ${n} each): ${parts.join(', ')}`
+}
