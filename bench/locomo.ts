@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url'
 import { MemoryClient } from '../src/index'
 import { getContextDetails } from '../src/retrieval/getContext'
 import { DEFAULT_TUNING, type SearchTuning } from '../src/retrieval/SearchIndex'
+import { internals } from '../tests/support/internals'
 
 interface Turn {
   speaker: string
@@ -136,7 +137,7 @@ async function main() {
       }
       if (!evidence.length) continue
       const q0 = performance.now()
-      const details = await getContextDetails(client.ctx, target, { query: qa.question, maxTopK: 50 })
+      const details = await getContextDetails(internals(client).ctx, target, { query: qa.question, maxTopK: 50 })
       const ms = performance.now() - q0
       if (first) firstUse.push(ms)
       else latencies.push(ms)

@@ -3,6 +3,7 @@ import type { MemoryRecord, MessageRecord, SessionRecord } from '../src/core/typ
 import type { MemoryClient } from '../src/index'
 import { SPACE_DOC, userDocName } from '../src/sync/layout'
 import { LOCAL_ORIGIN } from '../src/sync/origins'
+import { internals } from '../tests/support/internals'
 
 /**
  * Fills one user with many sessions, messages and memories quickly: one store write (one Y
@@ -10,7 +11,7 @@ import { LOCAL_ORIGIN } from '../src/sync/origins'
  */
 export async function seedUser(client: MemoryClient, uid: string, opts: { sessions: number; messagesPerSession: number; memoriesPerSession?: number; status?: SessionRecord['status'] }): Promise<void> {
   for (let s = 0; s < opts.sessions; s++) {
-    await client.store.write([SPACE_DOC, userDocName(uid)], (tx) => {
+    await internals(client).store.write([SPACE_DOC, userDocName(uid)], (tx) => {
       const user = tx.user(uid)
       const at = new Date(Date.UTC(2024, 0, 1) + s * 3_600_000).toISOString()
       const sessionId = uuidv7()
@@ -34,10 +35,10 @@ export async function seedUser(client: MemoryClient, uid: string, opts: { sessio
 
 /** What a receiving device must hold to have everything: cheap counts of memory rows and message blocks. */
 export async function rowCounts(client: MemoryClient): Promise<{ memories: number; blocks: number }> {
-  return { memories: await client.db.memories.count(), blocks: await client.db.messageBlocks.count() }
+  return { memories: await internals(client).db.memories.count(), blocks: await internals(client).db.messageBlocks.count() }
 }
 
 /** Polls until `client` holds at least `want` rows. */
 export async function waitForRows(client: MemoryClient, want: { memories: number; blocks: number }): Promise<void> {
-  while ((await client.db.memories.count()) < want.memories || (await client.db.messageBlocks.count()) < want.blocks) await new Promise((r) => setTimeout(r, 20))
+  while ((await internals(client).db.memories.count()) < want.memories || (await internals(client).db.messageBlocks.count()) < want.blocks) await new Promise((r) => setTimeout(r, 20))
 }

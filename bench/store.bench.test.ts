@@ -7,6 +7,7 @@ import { checkRecord, type RecordKind } from '../src/core/schema'
 import { seedUser } from './seed'
 import { countMessages } from '../src/store/messageBlocks'
 import { median, p95, table, time } from './stats'
+import { internals } from '../tests/support/internals'
 
 const N_WRITES = 1000
 const SESSIONS = Number(import.meta.env?.VITE_BENCH_SESSIONS ?? 1000)
@@ -44,7 +45,7 @@ test('store benchmark', async () => {
   // Seed 100,000 messages in 1,000 sessions (one transaction per session) for the read benchmarks.
   const seedUserHandle = await client.createUser('reader')
   const [seedMs] = await time(() => seedUser(client, seedUserHandle.uid, { sessions: SESSIONS, messagesPerSession: PER_SESSION }))
-  const total = await countMessages(client.db, seedUserHandle.uid)
+  const total = await countMessages(internals(client).db, seedUserHandle.uid)
   const listTimes: number[] = []
   const lastTimes: number[] = []
   for (let i = 0; i < READS; i++) {

@@ -14,6 +14,7 @@ import { rowCounts, seedUser, waitForRows } from './seed'
 import { countMessages, lastSessionMessage } from '../src/store/messageBlocks'
 import { startSyncServer } from '../src/server/index'
 import { median, p95, table } from './stats'
+import { internals } from '../tests/support/internals'
 
 const WRITES = Number(process.env.BENCH_WRITES ?? 500)
 const MEMORIES = Number(process.env.BENCH_MEMORIES ?? 10_000)
@@ -69,15 +70,15 @@ async function main() {
     const t0 = performance.now()
     const m = await session.addMessage('user', content)
     jsonBytes += JSON.stringify({ role: 'user', content, timestamp: m.timestamp, sessionId: m.sessionId, messageId: m.messageId }).length
-    while ((await lastSessionMessage(b.db, session.sessionId))?.messageId !== m.messageId) await new Promise((r) => setTimeout(r, 1))
+    while ((await lastSessionMessage(internals(b).db, session.sessionId))?.messageId !== m.messageId) await new Promise((r) => setTimeout(r, 1))
     latencies.push(performance.now() - t0)
   }
   const wirePerMessage = (wire.sent + wire.received - wireBefore) / WRITES
   rows.push({ measure: `write on A -> projected on B (${WRITES} writes)`, median: `${median(latencies).toFixed(1)} ms`, p95: `${p95(latencies).toFixed(1)} ms`, budget: 'median < 50 ms' })
 
   // bytes per message: on the wire (both directions, both clients), in the client's log, on the server
-  await a.store.compact(userDocName(user.uid))
-  const logBytes = (await a.db.updates.toArray()).filter((r) => r.doc === userDocName(user.uid)).reduce((n, r) => n + r.data.byteLength, 0)
+  await internals(a).store.compact(userDocName(user.uid))
+  const logBytes = (await internals(a).db.updates.toArray()).filter((r) => r.doc === userDocName(user.uid)).reduce((n, r) => n + r.data.byteLength, 0)
   const jsonPerMessage = jsonBytes / WRITES
   await new Promise((r) => setTimeout(r, 1500)) // the server's store debounce
   const serverBytes = await serverDocBytes(server.sqlitePath, `${spaceId}/${userDocName(user.uid)}`)
@@ -88,14 +89,14 @@ async function main() {
   const sessions = MESSAGES / perSession
   await seedUser(a, big.uid, { sessions, messagesPerSession: perSession, memoriesPerSession: MEMORIES / sessions, status: 'processed' })
   await a.whenSynced(120_000)
-  const memCount = await a.db.memories.where('uid').equals(big.uid).count().catch(() => MEMORIES)
+  const memCount = await internals(a).db.memories.where('uid').equals(big.uid).count().catch(() => MEMORIES)
   const want = await rowCounts(a)
   const t0 = performance.now()
   const c = await open('bench-new-device', sync)
   const targetMessages = WRITES + MESSAGES
   await waitForRows(c, want)
   const newDeviceMs = performance.now() - t0
-  const received = await countMessages(c.db)
+  const received = await countMessages(internals(c).db)
   if (received !== targetMessages) throw new Error(`expected ${targetMessages} messages on the new device, got ${received}`)
   rows.push({ measure: `new device receives ${MEMORIES} memories + ${MESSAGES} messages`, median: `${(newDeviceMs / 1000).toFixed(2)} s`, p95: '', budget: '< 5 s' })
 

@@ -1,5 +1,6 @@
 import Dexie from 'dexie'
 import type { RecordKind } from '../core/schema'
+import { registerInternals } from './internals'
 import { SyncError, UserAlreadyExistsError, UserNotFoundError } from '../core/errors'
 import { uuidv7 } from '../core/ids'
 import { metadataMatches } from '../core/metadata'
@@ -118,16 +119,14 @@ export interface SettingsUpdate {
 
 /** The entry point of the library: one per database (per space). */
 export class MemoryClient {
-  /** @internal */
-  readonly ctx: ClientContext
+  private readonly ctx: ClientContext
   private currentEngine: MemoryEngine
   private readonly processor: (s: Session) => Promise<void>
-  /** @internal */
-  readonly autoProcessor: AutoProcessor
+  private readonly autoProcessor: AutoProcessor
 
   protected constructor(
-    readonly db: KeepsakeDB,
-    readonly store: ReplicatedStore,
+    private readonly db: KeepsakeDB,
+    private readonly store: ReplicatedStore,
     private readonly options: MemoryClientOptions,
     deviceId: string,
   ) {
@@ -138,6 +137,7 @@ export class MemoryClient {
       await processSession(this.ctx, s.uid, s.userId, s.sessionId)
     }
     this.autoProcessor = new AutoProcessor(this.ctx, async (uid) => (await db.directory.get(uid))?.userId ?? null)
+    registerInternals(this, { db, store, ctx: this.ctx, autoProcessor: this.autoProcessor })
     // Changes from other devices may leave what only two devices together can do wrong: repair it.
     store.listen({ onRemoteProjected: (name) => this.scheduleReconcile(name) })
   }

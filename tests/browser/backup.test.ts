@@ -7,6 +7,7 @@ import { readRecord, USER_MAPS, userDocName } from '../../src/sync/layout'
 import type { MessageBlockRow } from '../../src/store/messageBlocks'
 import { dumpDatabase } from './rawIndexedDB'
 import { freshDbName, movableClock } from './helpers'
+import { internals } from '../support/internals'
 
 // ---------------------------------------------------------------------------------------------
 // Test double at the LLM boundary: each user message carries a directive for the scripted decision.
@@ -76,7 +77,7 @@ class DirectiveEngineDouble implements MemoryEngine {
 
 async function rowCounts(c: MemoryClient): Promise<Record<string, number>> {
   const out: Record<string, number> = {}
-  for (const t of c.db.tables) out[t.name] = await t.count()
+  for (const t of internals(c).db.tables) out[t.name] = await t.count()
   return out
 }
 
@@ -209,11 +210,11 @@ async function populate(c: MemoryClient, clock: ReturnType<typeof movableClock>)
 
 /** Every record projected from the Y documents equals what the Y documents hold. */
 async function expectProjectionMatchesY(c: MemoryClient) {
-  const dir = await c.db.directory.toArray()
+  const dir = await internals(c).db.directory.toArray()
   for (const e of dir.filter((x) => x.userId)) {
-    const udoc = await c.store.getDoc(userDocName(e.uid))
+    const udoc = await internals(c).store.getDoc(userDocName(e.uid))
     for (const spec of USER_MAPS) {
-      const table = c.db.table(spec.table)
+      const table = internals(c).db.table(spec.table)
       if (spec.shape === 'fields') {
         expect({ ...(await table.get(e.uid)), uid: e.uid }).toEqual({ ...(udoc.getMap(spec.ymap).toJSON() as object), uid: e.uid })
         continue
@@ -324,7 +325,7 @@ describe('export and import', () => {
     // the records are part of the Y documents, projected exactly as the client projects its own
     await expectProjectionMatchesY(b)
     // and they survive a reopen (the update log is the source of truth)
-    const name = b.db.name
+    const name = internals(b).db.name
     b.close()
     const b2 = await client({ dbName: name })
     expect(JSON.stringify(withoutTime(await b2.exportSpace()))).toBe(JSON.stringify(withoutTime(fileA)))
@@ -384,14 +385,14 @@ describe('export and import', () => {
     const file = await a.exportSpace()
     const b = await client()
     await b.importBackup(file)
-    const before = await dumpDatabase(b.db.name)
+    const before = await dumpDatabase(internals(b).db.name)
     const second = await b.importBackup(JSON.stringify(file))
     expect(second).toEqual({ usersCreated: 0, usersMerged: 4, recordsAdded: 0, recordsSkipped: recordCount(file), settingsImported: false, conflicts: [] })
-    expect(await dumpDatabase(b.db.name)).toEqual(before)
+    expect(await dumpDatabase(internals(b).db.name)).toEqual(before)
     // and importing a file into the database it came from is the same no-op
-    const beforeA = await dumpDatabase(a.db.name)
+    const beforeA = await dumpDatabase(internals(a).db.name)
     expect(await a.importBackup(file)).toMatchObject({ usersCreated: 0, usersMerged: 4, recordsAdded: 0, conflicts: [] })
-    expect(await dumpDatabase(a.db.name)).toEqual(beforeA)
+    expect(await dumpDatabase(internals(a).db.name)).toEqual(beforeA)
   })
 
   test('ids that exist with other content are reported, not overwritten; new records still come in', async () => {
@@ -464,7 +465,7 @@ describe('export and import', () => {
         },
       ],
     }
-    const before = await dumpDatabase(b.db.name)
+    const before = await dumpDatabase(internals(b).db.name)
     const rz = await b.importBackup(zedFile)
     expect(rz).toMatchObject({ usersCreated: 1, usersMerged: 0, recordsAdded: 0, recordsSkipped: 0, settingsImported: false })
     expect(rz.conflicts).toEqual([
@@ -478,7 +479,7 @@ describe('export and import', () => {
     expect((await zed.listSessions()).total).toBe(0)
     expect((await zed.listDocs()).total).toBe(0)
     // alice's rows are untouched
-    const after = await dumpDatabase(b.db.name)
+    const after = await dumpDatabase(internals(b).db.name)
     for (const t of ['docs', 'sessions', 'messageBlocks', 'memories']) expect(after[t]).toEqual(before[t])
     await expectProjectionMatchesY(b)
   })
@@ -489,10 +490,10 @@ describe('export and import', () => {
     await populate(a, clock)
     const file = await a.exportSpace()
     const b = await client()
-    const before = await dumpDatabase(b.db.name)
+    const before = await dumpDatabase(internals(b).db.name)
     const r = await b.importBackup(file, { dryRun: true })
     expect(r).toEqual({ usersCreated: 4, usersMerged: 0, recordsAdded: recordCount(file), recordsSkipped: 0, settingsImported: true, conflicts: [] })
-    expect(await dumpDatabase(b.db.name)).toEqual(before)
+    expect(await dumpDatabase(internals(b).db.name)).toEqual(before)
   })
 })
 
@@ -537,7 +538,7 @@ describe('bad files are refused whole, and nothing changes', () => {
       const data = structuredClone(file) as BackupFile & Record<string, unknown>
       edit(data)
       const counts = await rowCounts(b)
-      const dump = await dumpDatabase(b.db.name)
+      const dump = await dumpDatabase(internals(b).db.name)
       const err = await b.importBackup(data).then(
         () => null,
         (e: unknown) => e,
@@ -545,7 +546,7 @@ describe('bad files are refused whole, and nothing changes', () => {
       expect(err).toBeInstanceOf(ImportError)
       expect((err as ImportError).message).toMatch(message)
       expect(await rowCounts(b)).toEqual(counts)
-      expect(await dumpDatabase(b.db.name)).toEqual(dump)
+      expect(await dumpDatabase(internals(b).db.name)).toEqual(dump)
       // the same file, repaired, imports
       expect((await b.importBackup(file)).usersCreated).toBe(3)
     })
@@ -553,22 +554,22 @@ describe('bad files are refused whole, and nothing changes', () => {
 
   test('JSON text that is not JSON', async () => {
     const { b } = await setup()
-    const dump = await dumpDatabase(b.db.name)
+    const dump = await dumpDatabase(internals(b).db.name)
     await expect(b.importBackup('{"format": "keepsake-backup",')).rejects.toThrow(/^\$: not JSON/)
-    expect(await dumpDatabase(b.db.name)).toEqual(dump)
+    expect(await dumpDatabase(internals(b).db.name)).toEqual(dump)
   })
 
   test('a failure in the middle of the write leaves nothing (one transaction for the whole file)', async () => {
     const { file, b } = await setup()
-    const dump = await dumpDatabase(b.db.name)
+    const dump = await dumpDatabase(internals(b).db.name)
     // the projection of the last table written fails, after the log and the other tables were written
     const fail = () => {
       throw new Error('disk on fire')
     }
-    b.db.conflicts.hook('creating', fail)
+    internals(b).db.conflicts.hook('creating', fail)
     await expect(b.importBackup(file)).rejects.toThrow(/disk on fire/)
-    b.db.conflicts.hook('creating').unsubscribe(fail)
-    expect(await dumpDatabase(b.db.name)).toEqual(dump)
+    internals(b).db.conflicts.hook('creating').unsubscribe(fail)
+    expect(await dumpDatabase(internals(b).db.name)).toEqual(dump)
     // the documents were reloaded from the log: a retry imports everything once
     const r = await b.importBackup(file)
     expect(r).toMatchObject({ usersCreated: 3, usersMerged: 1, conflicts: [] })
@@ -623,7 +624,7 @@ describe('RecallrAI-shaped import', () => {
   test('a bad input or an existing user_id is refused before anything is created', async () => {
     const c = await client()
     await c.createUser('someone')
-    const dump = await dumpDatabase(c.db.name)
+    const dump = await dumpDatabase(internals(c).db.name)
     const bad = structuredClone(data) as unknown as { users: { sessions: { messages: { role: string }[]; custom_created_at_utc?: string }[] }[] }
     bad.users[0].sessions[1].messages[0].role = 'system'
     await expect(c.importRecallrAI(bad)).rejects.toThrow(/^\$\.users\[0\]\.sessions\[1\]\.messages\[0\]\.role: must be 'user' or 'assistant', got "system"/)
@@ -633,20 +634,20 @@ describe('RecallrAI-shaped import', () => {
     await expect(c.importRecallrAI({ users: [{ user_id: 'someone' }] })).rejects.toThrow(/\$\.users\[0\]\.user_id: a user "someone" already exists/)
     await expect(c.importRecallrAI({ users: [{ user_id: 'x' }, { user_id: 'x' }] })).rejects.toThrow(/duplicate user_id/)
     await expect(c.importRecallrAI([])).rejects.toBeInstanceOf(ImportError)
-    expect(await dumpDatabase(c.db.name)).toEqual(dump)
+    expect(await dumpDatabase(internals(c).db.name)).toEqual(dump)
   })
 
   test('a failure in the middle of the write leaves nothing: every user of the input is written in one transaction', async () => {
     const c = await client()
-    const dump = await dumpDatabase(c.db.name)
+    const dump = await dumpDatabase(internals(c).db.name)
     // the projection of the messages fails, after the log, the directory and the profiles were written
     const fail = () => {
       throw new Error('disk on fire')
     }
-    c.db.messageBlocks.hook('creating', fail)
+    internals(c).db.messageBlocks.hook('creating', fail)
     await expect(c.importRecallrAI(data)).rejects.toThrow(/disk on fire/)
-    c.db.messageBlocks.hook('creating').unsubscribe(fail)
-    expect(await dumpDatabase(c.db.name)).toEqual(dump)
+    internals(c).db.messageBlocks.hook('creating').unsubscribe(fail)
+    expect(await dumpDatabase(internals(c).db.name)).toEqual(dump)
     await expect(c.getUser('r-alice')).rejects.toBeInstanceOf(UserNotFoundError)
     // nothing half-written stops a retry
     expect(await c.importRecallrAI(data)).toEqual({ usersCreated: 2, sessionsCreated: 2, messagesAdded: 3 })

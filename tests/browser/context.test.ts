@@ -12,6 +12,7 @@ import {
 import { getContextDetails } from '../../src/retrieval/getContext'
 import { candidate, ScriptedEngine } from '../testDoubles'
 import { freshDbName, movableClock } from './helpers'
+import { internals } from '../support/internals'
 
 const open: MemoryClient[] = []
 async function client(options: MemoryClientOptions = {}) {
@@ -147,15 +148,15 @@ describe('session.getContext', () => {
     await chat(u, ['I like hiking', 'My sister plays hiking games'])
     const s = await u.createSession()
     const target = { uid: s.uid, userId: u.userId, sessionId: s.sessionId }
-    const all = await getContextDetails(c.ctx, target, { query: 'hiking', minTopK: 1, maxTopK: 100, memoriesThreshold: 0 })
+    const all = await getContextDetails(internals(c).ctx, target, { query: 'hiking', minTopK: 1, maxTopK: 100, memoriesThreshold: 0 })
     expect(all.retrieval.items.length).toBe(14)
     const scores = all.retrieval.items.map((i) => i.score)
     expect(scores[0]).toBe(1)
     expect([...scores].sort((a, b) => b - a)).toEqual(scores)
-    const few = await getContextDetails(c.ctx, target, { query: 'hiking', minTopK: 2, maxTopK: 5, memoriesThreshold: 0 })
+    const few = await getContextDetails(internals(c).ctx, target, { query: 'hiking', minTopK: 2, maxTopK: 5, memoriesThreshold: 0 })
     expect(few.selected).toHaveLength(5)
     expect(few.data.memories.length + few.data.messages.length).toBe(5)
-    const strict = await getContextDetails(c.ctx, target, { query: 'hiking', minTopK: 2, maxTopK: 50, memoriesThreshold: 1 })
+    const strict = await getContextDetails(internals(c).ctx, target, { query: 'hiking', minTopK: 2, maxTopK: 50, memoriesThreshold: 1 })
     expect(strict.selected.length).toBeGreaterThanOrEqual(2)
     expect(strict.selected.slice(2).every((i) => i.score >= 1)).toBe(true)
   })
@@ -226,7 +227,7 @@ describe('session.getContext', () => {
     const u = await c.createUser('erin')
     await chat(u, ['I drive a Tesla', 'I am vegan food wise', 'I have a pet cat'])
     const s = await u.createSession()
-    const d = await getContextDetails(c.ctx, { uid: s.uid, userId: u.userId, sessionId: s.sessionId }, { query: 'which automobile do I own', minTopK: 1, maxTopK: 1 })
+    const d = await getContextDetails(internals(c).ctx, { uid: s.uid, userId: u.userId, sessionId: s.sessionId }, { query: 'which automobile do I own', minTopK: 1, maxTopK: 1 })
     expect(d.retrieval.usedVectors).toBe(true)
     expect(d.data.memories[0].content).toBe('I drive a Tesla')
   })

@@ -4,6 +4,7 @@ import type { Decision, ExtractedFact, ResolvedMemory } from '../../src/core/typ
 import type { ExtractInput } from '../../src/engine/types'
 import { findInDatabase } from './rawIndexedDB'
 import { freshDbName } from './helpers'
+import { internals } from '../support/internals'
 
 // "Deletion is real": after user.delete() (and the space document's compaction), the deleted user's
 // words are nowhere in IndexedDB. The scan reads every object store of the database with the raw
@@ -69,29 +70,29 @@ describe('deletion is real', () => {
     await userWithMarker(c, 'bob', bobMarker)
     expect((await alice.listMemories()).total).toBe(3)
 
-    const before = await findInDatabase(c.db.name, aliceMarker)
+    const before = await findInDatabase(internals(c).db.name, aliceMarker)
     // the scan does find the marker where it is: the log, and every projected table of the user
     expect(Object.keys(before.hits).sort()).toEqual(['directory', 'docs', 'memories', 'messageBlocks', 'sessions', 'updates', 'users'])
 
     await alice.delete()
-    await c.store.compact('space')
+    await internals(c).store.compact('space')
 
-    const after = await findInDatabase(c.db.name, aliceMarker)
+    const after = await findInDatabase(internals(c).db.name, aliceMarker)
     expect(after.stores.sort()).toEqual(['conflicts', 'connections', 'directory', 'docs', 'memories', 'messageBlocks', 'meta', 'problems', 'sessions', 'settings', 'updates', 'users'])
     expect(after.values).toBeGreaterThan(10)
     expect(after.hits).toEqual({})
     // the user who was not deleted is still all there: the scan is known to work
-    const bob = await findInDatabase(c.db.name, bobMarker)
+    const bob = await findInDatabase(internals(c).db.name, bobMarker)
     expect(Object.keys(bob.hits).sort()).toEqual(['docs', 'memories', 'messageBlocks', 'sessions', 'updates', 'users'])
     expect((await (await c.getUser('bob')).listMemories()).total).toBe(3)
 
     // and the deleted user's words do not come back when the documents are loaded again from the log
-    const name = c.db.name
+    const name = internals(c).db.name
     c.close()
     const again = await client({ dbName: name })
     expect((await again.listUsers()).users.map((u) => u.userId)).toEqual(['bob'])
     await again.createUser('carol') // a write to the space document after reload
-    await again.store.compact('space')
+    await internals(again).store.compact('space')
     expect(found(await findInDatabase(name, aliceMarker))).toBe(false)
     expect(found(await findInDatabase(name, bobMarker))).toBe(true)
   })
@@ -103,9 +104,9 @@ describe('deletion is real', () => {
     await u.delete()
     // the user's own document is gone at once; the space document's log keeps the old directory entry
     // until it is compacted (a snapshot of a garbage-collected document keeps no deleted text)
-    expect((await findInDatabase(c.db.name, marker)).hits).toEqual({ updates: 1 })
-    await c.store.compact('space')
-    expect((await findInDatabase(c.db.name, marker)).hits).toEqual({})
+    expect((await findInDatabase(internals(c).db.name, marker)).hits).toEqual({ updates: 1 })
+    await internals(c).store.compact('space')
+    expect((await findInDatabase(internals(c).db.name, marker)).hits).toEqual({})
   })
 
   test('destroyAllData() deletes the whole database: nobody\'s words are left', async () => {
@@ -114,7 +115,7 @@ describe('deletion is real', () => {
     const bobMarker = unique('BOB')
     await userWithMarker(c, 'alice', aliceMarker)
     await userWithMarker(c, 'bob', bobMarker)
-    const name = c.db.name
+    const name = internals(c).db.name
     expect(found(await findInDatabase(name, aliceMarker))).toBe(true)
     expect(found(await findInDatabase(name, bobMarker))).toBe(true)
 

@@ -16,6 +16,7 @@ import {
 } from '../../src/index'
 import { candidate, ScriptedEngine } from '../testDoubles'
 import { freshDbName, movableClock } from './helpers'
+import { internals } from '../support/internals'
 
 const open: MemoryClient[] = []
 async function client(options: MemoryClientOptions = {}) {
@@ -225,7 +226,7 @@ describe('processing with a scripted engine', () => {
     expect(s.status).toBe('failed')
     expect(s.error).toMatch(/third fact/)
     expect((await u.listMemories()).total).toBe(0)
-    expect(await c.db.memories.count()).toBe(0)
+    expect(await internals(c).db.memories.count()).toBe(0)
     // a failed session takes a message again and can then be processed
     await s.addMessage('user', 'fact five')
     expect(s.status).toBe('pending')
@@ -336,7 +337,7 @@ describe('memory API', () => {
   test('process() on a session that is not pending throws; a processed session keeps its memories across reopen', async () => {
     const { c, u, s1 } = await seeded()
     await expect(s1.process()).rejects.toBeInstanceOf(InvalidSessionStateError)
-    const dbName = c.db.name
+    const dbName = internals(c).db.name
     c.close()
     const again = await client({ dbName })
     const u2 = await again.getUser('alice')

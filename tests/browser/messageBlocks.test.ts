@@ -8,6 +8,7 @@ import { countMessages, lastSessionMessages, MESSAGE_BLOCK_SIZE, type MessageBlo
 import { setRecord, userDocName } from '../../src/sync/layout'
 import { ReplicatedStore } from '../../src/sync/ReplicatedStore'
 import { freshDbName, movableClock } from './helpers'
+import { internals } from '../support/internals'
 
 const open: { close(): void }[] = []
 afterEach(() => {
@@ -29,7 +30,7 @@ describe('messages are stored in blocks of a session', () => {
     const u = await c.createUser('alice')
     const s = await u.createSession()
     for (let i = 0; i < 40; i++) await s.addMessage(i % 2 ? 'assistant' : 'user', `message ${i}`)
-    const blocks = await c.db.messageBlocks.where('[sessionId+block]').between([s.sessionId, Dexie.minKey], [s.sessionId, Dexie.maxKey]).toArray()
+    const blocks = await internals(c).db.messageBlocks.where('[sessionId+block]').between([s.sessionId, Dexie.minKey], [s.sessionId, Dexie.maxKey]).toArray()
     expect(blocks.map((b) => [b.block, b.messages.length])).toEqual([
       [0, MESSAGE_BLOCK_SIZE],
       [1, MESSAGE_BLOCK_SIZE],
@@ -43,9 +44,9 @@ describe('messages are stored in blocks of a session', () => {
     expect(page.hasMore).toBe(true)
     // the reply's history: the last n, across block boundaries
     for (const n of [1, 3, 16, 17, 33, 40, 60]) {
-      expect((await lastSessionMessages(c.db, s.sessionId, n)).map((m) => m.seq)).toEqual(Array.from({ length: Math.min(n, 40) }, (_, i) => Math.max(0, 40 - n) + i))
+      expect((await lastSessionMessages(internals(c).db, s.sessionId, n)).map((m) => m.seq)).toEqual(Array.from({ length: Math.min(n, 40) }, (_, i) => Math.max(0, 40 - n) + i))
     }
-    expect(await countMessages(c.db)).toBe(40)
+    expect(await countMessages(internals(c).db)).toBe(40)
     expect((await s.refresh()).lastMessageAt?.toISOString()).toBe(all.messages[39].timestamp.toISOString())
   })
 
@@ -83,9 +84,9 @@ describe('messages are stored in blocks of a session', () => {
       await drop.addMessage('user', `drop ${i}`)
     }
     await drop.delete()
-    const rows = await c.db.messageBlocks.toArray()
+    const rows = await internals(c).db.messageBlocks.toArray()
     expect(new Set(rows.map((r) => r.sessionId))).toEqual(new Set([keep.sessionId]))
-    expect(await countMessages(c.db)).toBe(20)
+    expect(await countMessages(internals(c).db)).toBe(20)
   })
 })
 

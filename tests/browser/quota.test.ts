@@ -9,6 +9,7 @@ import { databaseContains, dumpDatabase } from './rawIndexedDB'
 import { freshDbName, quota, refuseAtIndexedDB } from './helpers'
 import { countMessages, sessionMessages } from '../../src/store/messageBlocks'
 import { ScriptedEngine } from '../testDoubles'
+import { internals } from '../support/internals'
 
 // The browser refuses a write with a DOMException named QuotaExceededError; ReplicatedStore maps it
 // to the typed QuotaExceededError, and nothing of the write may stay: no log entry, no row, and no
@@ -42,85 +43,85 @@ async function expectConsistentAfter(c: MemoryClient, user: User, session: Sessi
     [0, 'first message'],
     [1, 'second message'],
   ])
-  const udoc = await c.store.getDoc(userDocName(user.uid))
+  const udoc = await internals(c).store.getDoc(userDocName(user.uid))
   expect(JSON.stringify(udoc.getMap('messages').toJSON())).not.toContain(refused)
   expect(readRecord<{ messageCount: number }>(udoc.getMap('sessions').get(session.sessionId))!.messageCount).toBe(2)
-  expect(await databaseContains(c.db.name, refused)).toBe(false)
-  expect(await databaseContains(c.db.name, 'second message')).toBe(true)
+  expect(await databaseContains(internals(c).db.name, refused)).toBe(false)
+  expect(await databaseContains(internals(c).db.name, 'second message')).toBe(true)
   // a second client, loading the documents from the log alone, sees the same
-  const other = await client({ dbName: c.db.name })
+  const other = await client({ dbName: internals(c).db.name })
   const again = await (await other.getUser('alice')).getSession(session.sessionId)
   expect((await again.getMessages()).messages.map((m) => m.content)).toEqual(['first message', 'second message'])
-  const otherDoc = await other.store.getDoc(userDocName(user.uid))
+  const otherDoc = await internals(other).store.getDoc(userDocName(user.uid))
   expect(JSON.stringify(otherDoc.toJSON())).not.toContain(refused)
 }
 
 describe('a write refused for quota', () => {
   test('refused when the update log entry is added (Dexie hook): typed error, nothing half-written', async () => {
     const { c, user, session } = await setup()
-    const before = await dumpDatabase(c.db.name)
+    const before = await dumpDatabase(internals(c).db.name)
     const refuse = () => {
       throw quota()
     }
-    c.db.updates.hook('creating', refuse)
-    restore.push(() => c.db.updates.hook('creating').unsubscribe(refuse))
+    internals(c).db.updates.hook('creating', refuse)
+    restore.push(() => internals(c).db.updates.hook('creating').unsubscribe(refuse))
     const err = await session.addMessage('user', 'REFUSED-1').then(
       () => null,
       (e: unknown) => e,
     )
     expect(err).toBeInstanceOf(QuotaExceededError)
     expect((err as QuotaExceededError).code).toBe('QUOTA_EXCEEDED')
-    expect(await dumpDatabase(c.db.name)).toEqual(before)
-    expect((await sessionMessages(c.db, session.sessionId)).filter((m) => m.content === 'REFUSED-1')).toHaveLength(0)
-    expect(await c.db.updates.count()).toBe(JSON.parse(before.updates).length)
+    expect(await dumpDatabase(internals(c).db.name)).toEqual(before)
+    expect((await sessionMessages(internals(c).db, session.sessionId)).filter((m) => m.content === 'REFUSED-1')).toHaveLength(0)
+    expect(await internals(c).db.updates.count()).toBe(JSON.parse(before.updates).length)
     restore.pop()!()
     await expectConsistentAfter(c, user, session, 'REFUSED-1')
   })
 
   test('refused by IndexedDB itself on the log (IDBObjectStore.add throws QuotaExceededError)', async () => {
     const { c, user, session } = await setup()
-    const before = await dumpDatabase(c.db.name)
+    const before = await dumpDatabase(internals(c).db.name)
     restore.push(refuseAtIndexedDB('updates'))
     await expect(session.addMessage('user', 'REFUSED-2')).rejects.toBeInstanceOf(QuotaExceededError)
-    expect(await dumpDatabase(c.db.name)).toEqual(before)
+    expect(await dumpDatabase(internals(c).db.name)).toEqual(before)
     restore.pop()!()
     await expectConsistentAfter(c, user, session, 'REFUSED-2')
   })
 
   test('refused on a projected row after the log entry was added: the log entry is rolled back too', async () => {
     const { c, user, session } = await setup()
-    const before = await dumpDatabase(c.db.name)
-    const logBefore = await c.db.updates.count()
+    const before = await dumpDatabase(internals(c).db.name)
+    const logBefore = await internals(c).db.updates.count()
     restore.push(refuseAtIndexedDB('messageBlocks'))
     await expect(session.addMessage('user', 'REFUSED-3')).rejects.toBeInstanceOf(QuotaExceededError)
-    expect(await c.db.updates.count()).toBe(logBefore)
-    expect(await countMessages(c.db)).toBe(1)
-    expect(await dumpDatabase(c.db.name)).toEqual(before)
+    expect(await internals(c).db.updates.count()).toBe(logBefore)
+    expect(await countMessages(internals(c).db)).toBe(1)
+    expect(await dumpDatabase(internals(c).db.name)).toEqual(before)
     restore.pop()!()
     await expectConsistentAfter(c, user, session, 'REFUSED-3')
   })
 
   test('a user.delete() refused even with the reserved room (every log add refused) leaves the user whole; it works once there is room', async () => {
     const { c, user, session } = await setup()
-    const before = await dumpDatabase(c.db.name)
+    const before = await dumpDatabase(internals(c).db.name)
     restore.push(refuseAtIndexedDB('updates'))
     await expect(user.delete()).rejects.toBeInstanceOf(QuotaExceededError)
-    expect(await dumpDatabase(c.db.name)).toEqual(before)
+    expect(await dumpDatabase(internals(c).db.name)).toEqual(before)
     expect((await (await c.getUser('alice')).getSession(session.sessionId)).sessionId).toBe(session.sessionId)
     restore.pop()!()
     await user.delete()
     await expect(c.getUser('alice')).rejects.toThrow(/not found/)
-    expect(await countMessages(c.db)).toBe(0)
+    expect(await countMessages(internals(c).db)).toBe(0)
   })
 
   test('a refused import leaves nothing and reports the typed error', async () => {
     const { c } = await setup()
     const file = await c.exportSpace()
     const target = await client()
-    const before = await dumpDatabase(target.db.name)
+    const before = await dumpDatabase(internals(target).db.name)
     restore.push(refuseAtIndexedDB('messageBlocks'))
     await expect(target.importBackup(file)).rejects.toBeInstanceOf(QuotaExceededError)
-    expect(await dumpDatabase(target.db.name)).toEqual(before)
+    expect(await dumpDatabase(internals(target).db.name)).toEqual(before)
     restore.pop()!()
     expect(await target.importBackup(file)).toMatchObject({ usersCreated: 1, recordsAdded: 2, conflicts: [] })
   })
@@ -137,19 +138,19 @@ describe('what leaves the store after a refused write', () => {
     expect(results).toEqual(Array(6).fill('ok'))
     const stored = (await session.getMessages()).messages.map((m) => m.content)
     expect(stored.slice(-6)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5'])
-    expect(await c.db.updates.filter((r) => !!r.snapshot).count()).toBe(0)
+    expect(await internals(c).db.updates.filter((r) => !!r.snapshot).count()).toBe(0)
   })
 
   // A sync provider sends only what the store reports as committed (onCommitted), never a Y update
   // whose IndexedDB transaction was refused.
   test('an update refused for quota is never handed to a sync provider', async () => {
     const { c, user, session } = await setup()
-    const doc = await c.store.getDoc(userDocName(user.uid))
+    const doc = await internals(c).store.getDoc(userDocName(user.uid))
     // the peer (the server) holds what was synced so far; it then receives what the provider is given
     const peer = new Y.Doc()
     Y.applyUpdate(peer, Y.encodeStateAsUpdate(doc))
     const sent: Uint8Array[] = []
-    c.store.listen({ onCommitted: (_name, u) => sent.push(u) })
+    internals(c).store.listen({ onCommitted: (_name, u) => sent.push(u) })
     restore.push(refuseAtIndexedDB('updates'))
     await expect(session.addMessage('user', 'REFUSED-SENT')).rejects.toBeInstanceOf(QuotaExceededError)
     restore.pop()!()
@@ -341,7 +342,7 @@ describe('deleting on a full disk (a storage bucket at its real quota)', () => {
     db.close()
   }
 
-  const reserveHeld = async (c: MemoryClient) => ((await c.db.meta.get('deletionReserve'))?.value as Uint8Array | undefined)?.byteLength ?? 0
+  const reserveHeld = async (c: MemoryClient) => ((await internals(c).db.meta.get('deletionReserve'))?.value as Uint8Array | undefined)?.byteLength ?? 0
 
   /** The disk is full for the app: an ordinary write is refused with the typed error. */
   async function expectFull(session: Session) {
@@ -360,7 +361,7 @@ describe('deleting on a full disk (a storage bucket at its real quota)', () => {
     const keptMark = marker('KEPT')
     for (let i = 0; i < 150; i++) await gone.addMessage('user', `${goneMark} message ${i} about the weather and the garden`)
     for (let i = 0; i < 20; i++) await kept.addMessage('user', `${keptMark} message ${i}`)
-    expect(await databaseContains(c.db.name, goneMark)).toBe(true)
+    expect(await databaseContains(internals(c).db.name, goneMark)).toBe(true)
 
     await fillDisk(bucket)
     await expectFull(kept)
@@ -372,22 +373,22 @@ describe('deleting on a full disk (a storage bucket at its real quota)', () => {
     console.log('session.delete() on a full disk wrote', JSON.stringify(writes.summary()), `; reserve held after: ${await reserveHeld(c)}; bucket usage ${usageBefore} -> ${usageAfter} of ${(await bucket.estimate()).quota}`)
 
     // nothing of the session is left on disk: not in the projection, not in the (compacted) log
-    expect(await databaseContains(c.db.name, goneMark)).toBe(false)
-    expect(await databaseContains(c.db.name, keptMark)).toBe(true)
+    expect(await databaseContains(internals(c).db.name, goneMark)).toBe(false)
+    expect(await databaseContains(internals(c).db.name, keptMark)).toBe(true)
     await expect(user.getSession(gone.sessionId)).rejects.toBeInstanceOf(SessionNotFoundError)
     expect((await kept.getMessages()).total).toBe(20)
     // the reserve came back from the room the deletion freed, so the next deletion has it too
-    expect(((await c.db.meta.get('deletionReserve'))?.value as Uint8Array).byteLength).toBe(DELETION_RESERVE_BYTES)
+    expect(((await internals(c).db.meta.get('deletionReserve'))?.value as Uint8Array).byteLength).toBe(DELETION_RESERVE_BYTES)
     // the room it freed is usable: the message that was refused is stored now
     await kept.addMessage('user', `${keptMark} after`)
 
-    const name = c.db.name
+    const name = internals(c).db.name
     c.close()
     const again = await bucketClient({ dbName: name })
     const alice = await again.getUser('alice')
     await expect(alice.getSession(gone.sessionId)).rejects.toBeInstanceOf(SessionNotFoundError)
     expect((await (await alice.getSession(kept.sessionId)).getMessages()).total).toBe(21)
-    const udoc = await again.store.getDoc(userDocName(user.uid))
+    const udoc = await internals(again).store.getDoc(userDocName(user.uid))
     expect(JSON.stringify(udoc.toJSON())).not.toContain(goneMark)
   })
 
@@ -415,12 +416,12 @@ describe('deleting on a full disk (a storage bucket at its real quota)', () => {
     console.log('user.delete() on a full disk wrote', JSON.stringify(writes.summary()), `; reserve held after: ${await reserveHeld(c)}; bucket usage ${usageBefore} -> ${usageAfter}`)
     await expect(c.getUser(`alice-${goneMark}`)).rejects.toThrow(/not found/)
     // the directory's old entry leaves the space log with its compaction, which fits now too
-    await c.store.compact('space')
-    expect(await databaseContains(c.db.name, goneMark)).toBe(false)
-    expect(await databaseContains(c.db.name, keptMark)).toBe(true)
-    expect(((await c.db.meta.get('deletionReserve'))?.value as Uint8Array).byteLength).toBe(DELETION_RESERVE_BYTES)
+    await internals(c).store.compact('space')
+    expect(await databaseContains(internals(c).db.name, goneMark)).toBe(false)
+    expect(await databaseContains(internals(c).db.name, keptMark)).toBe(true)
+    expect(((await internals(c).db.meta.get('deletionReserve'))?.value as Uint8Array).byteLength).toBe(DELETION_RESERVE_BYTES)
 
-    const name = c.db.name
+    const name = internals(c).db.name
     c.close()
     const again = await bucketClient({ dbName: name })
     expect((await again.listUsers()).users.map((u) => u.userId)).toEqual(['bob'])
@@ -455,7 +456,7 @@ describe('deleting on a full disk (a storage bucket at its real quota)', () => {
     const [oslo, berlin, lyon] = [chain, ...chain.previousVersions!]
     // the memories' words are also in the messages they came from: delete those sessions' messages first
     for (const s of (await user.listSessions({ limit: 100 })).sessions) if (s.sessionId !== keep.sessionId && s.sessionId !== pending.sessionId) await s.delete()
-    expect(await databaseContains(c.db.name, places[1])).toBe(true) // still a memory
+    expect(await databaseContains(internals(c).db.name, places[1])).toBe(true) // still a memory
 
     await fillDisk(bucket)
     await expectFull(pending)
@@ -463,7 +464,7 @@ describe('deleting on a full disk (a storage bucket at its real quota)', () => {
     await user.deleteMemory(berlin.memoryId) // a middle version: the chain is relinked (rows rewritten)
     one.stop()
     console.log('deleteMemory() of a middle version on a full disk wrote', JSON.stringify(one.summary()), `; reserve held after: ${await reserveHeld(c)}`)
-    expect(await databaseContains(c.db.name, places[2])).toBe(false)
+    expect(await databaseContains(internals(c).db.name, places[2])).toBe(false)
     let now = (await user.listMemories()).items.find((i) => i.content.includes('lives in'))!
     expect(now).toMatchObject({ memoryId: oslo.memoryId, versionNumber: 3, totalVersions: 3 })
 
@@ -475,10 +476,10 @@ describe('deleting on a full disk (a storage bucket at its real quota)', () => {
     console.log('deleteMemory({ deletePreviousVersions }) on a full disk wrote', JSON.stringify(history.summary()), `; reserve held after: ${await reserveHeld(c)}`)
     now = (await user.listMemories()).items.find((i) => i.content.includes('lives in'))!
     expect(now).toMatchObject({ memoryId: oslo.memoryId, versionNumber: 1, totalVersions: 1, hasPreviousVersions: false })
-    for (const p of places.slice(0, 3)) expect(await databaseContains(c.db.name, p)).toBe(false)
-    expect(await databaseContains(c.db.name, places[3])).toBe(true)
+    for (const p of places.slice(0, 3)) expect(await databaseContains(internals(c).db.name, p)).toBe(false)
+    expect(await databaseContains(internals(c).db.name, places[3])).toBe(true)
 
-    const name = c.db.name
+    const name = internals(c).db.name
     c.close()
     const again = await bucketClient({ dbName: name, engine })
     const items = (await (await again.getUser('alice')).listMemories()).items.map((i) => i.content).sort()
@@ -495,17 +496,17 @@ describe('deleting on a full disk (a storage bucket at its real quota)', () => {
     const mark = marker('CRASH')
     for (let i = 0; i < 20; i++) await session.addMessage('user', `${mark} ${i}`)
     await fillDisk(bucket)
-    const before = await dumpDatabase(c.db.name)
+    const before = await dumpDatabase(internals(c).db.name)
     // step 1 of a deletion on a full disk, as the store does it (a delete-only transaction); then the crash
-    await c.db.meta.delete('deletionReserve')
-    const name = c.db.name
+    await internals(c).db.meta.delete('deletionReserve')
+    const name = internals(c).db.name
     c.close()
     const after = await dumpDatabase(name)
     // the log and every projected table are as they were: only the reserve is missing
     expect({ ...after, meta: '' }).toEqual({ ...before, meta: '' })
     const again = await bucketClient({ dbName: name })
     // put back from the room it had freed (IndexedDB's accounting of that room is not exact: at least the minimum)
-    const held = ((await again.db.meta.get('deletionReserve'))?.value as Uint8Array).byteLength
+    const held = ((await internals(again).db.meta.get('deletionReserve'))?.value as Uint8Array).byteLength
     console.log(`reserve put back at the next start: ${held} bytes`)
     expect(held).toBeGreaterThanOrEqual(MIN_RESERVE_BYTES)
     const s = await (await again.getUser('alice')).getSession(session.sessionId)
@@ -525,15 +526,15 @@ describe('deleting on a full disk (a storage bucket at its real quota)', () => {
     for (let i = 0; i < 20; i++) await s.addMessage('user', `${mark} ${i}`)
     await fillDisk(bucket)
     // the crash: the second step (deleteDoc, delete-only) never runs
-    c.store.deleteDoc = () => Promise.reject(new Error('crashed'))
+    internals(c).store.deleteDoc = () => Promise.reject(new Error('crashed'))
     await expect(alice.delete()).rejects.toThrow('crashed')
-    const name = c.db.name
+    const name = internals(c).db.name
     c.close()
     // the user is tombstoned and the projection agrees; the emptied document is still in the log
     const again = await bucketClient({ dbName: name })
     await expect(again.getUser(`alice-${mark}`)).rejects.toThrow(/not found/)
-    expect(await again.store.storedDocNames()).not.toContain(userDocName(alice.uid))
-    await again.store.compact('space')
+    expect(await internals(again).store.storedDocNames()).not.toContain(userDocName(alice.uid))
+    await internals(again).store.compact('space')
     expect(await databaseContains(name, mark)).toBe(false)
   })
 
@@ -543,11 +544,11 @@ describe('deleting on a full disk (a storage bucket at its real quota)', () => {
     const user = await c.createUser('alice')
     const session = await user.createSession()
     await session.addMessage('user', 'kept')
-    await c.db.meta.delete('deletionReserve') // as in a database that filled up before it had one
+    await internals(c).db.meta.delete('deletionReserve') // as in a database that filled up before it had one
     await fillDisk(bucket)
-    const before = await dumpDatabase(c.db.name)
+    const before = await dumpDatabase(internals(c).db.name)
     await expect(session.delete()).rejects.toBeInstanceOf(QuotaExceededError)
-    expect(await dumpDatabase(c.db.name)).toEqual(before)
+    expect(await dumpDatabase(internals(c).db.name)).toEqual(before)
     expect((await session.getMessages()).messages.map((m) => m.content)).toEqual(['kept'])
   })
 })

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { EngineError, InvalidSessionStateError, MemoryClient } from '../../src/index'
 import { ScriptedEngine } from '../testDoubles'
 import { freshDbName } from './helpers'
+import { internals } from '../support/internals'
 
 const open: MemoryClient[] = []
 afterEach(() => {
@@ -56,7 +57,7 @@ describe('chat replies', () => {
 
   test('an engine without chat says why, and a processed session takes no reply', async () => {
     const { c, u } = await setup()
-    const rulesOnly = await MemoryClient.open({ dbName: c.db.name, autoProcess: false })
+    const rulesOnly = await MemoryClient.open({ dbName: internals(c).db.name, autoProcess: false })
     open.push(rulesOnly)
     expect(rulesOnly.chatAvailability()).toMatchObject({ available: false, engineId: 'rules' })
     expect(rulesOnly.chatAvailability().reason).toMatch(/memories still come from the built-in rules engine/)

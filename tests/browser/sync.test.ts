@@ -6,6 +6,7 @@ import { STORAGE_FULL } from '../../src/sync/SyncProvider'
 import Dexie from 'dexie'
 import { countMessages } from '../../src/store/messageBlocks'
 import { userDocName } from '../../src/sync/layout'
+import { internals } from '../support/internals'
 
 const open: MemoryClient[] = []
 afterEach(() => {
@@ -79,8 +80,8 @@ describe('sync through the real Hocuspocus server', () => {
     const late = await MemoryClient.open({ dbName: freshDbName('late'), autoProcess: false })
     open.push(late)
     const handed: [string, Uint8Array][] = []
-    const expectRemote = late.store.expectRemoteUpdate.bind(late.store)
-    late.store.expectRemoteUpdate = (name, update) => {
+    const expectRemote = internals(late).store.expectRemoteUpdate.bind(internals(late).store)
+    internals(late).store.expectRemoteUpdate = (name, update) => {
       handed.push([name, update])
       expectRemote(name, update)
     }
@@ -92,7 +93,7 @@ describe('sync through the real Hocuspocus server', () => {
       await expect.poll(async () => (await (await ul.getSession(s.sessionId)).getMessages({ limit: 200 })).messages.map((m) => m.content), { timeout: 10_000 }).toEqual(want)
     }
     // far over the size that is stored as received: one entry, a snapshot, so no compaction follows
-    const entries = await late.db.updates.where('[doc+seq]').between([userDocName(u.uid), Dexie.minKey], [userDocName(u.uid), Dexie.maxKey]).toArray()
+    const entries = await internals(late).db.updates.where('[doc+seq]').between([userDocName(u.uid), Dexie.minKey], [userDocName(u.uid), Dexie.maxKey]).toArray()
     expect(entries).toHaveLength(1)
     expect(entries[0].snapshot).toBe(true)
     expect(entries[0].data.byteLength).toBeGreaterThan(64 * 1024)
@@ -111,7 +112,7 @@ describe('sync through the real Hocuspocus server', () => {
     const full = await MemoryClient.open({ dbName: freshDbName('full'), autoProcess: false })
     open.push(full)
     const failures: number[] = []
-    full.store.listen({ onRemoteFailed: () => failures.push(performance.now()) })
+    internals(full).store.listen({ onRemoteFailed: () => failures.push(performance.now()) })
     const restore = refuseAtIndexedDB('messageBlocks')
     try {
       await full.connectSync(cfg)
@@ -152,7 +153,7 @@ describe('sync through the real Hocuspocus server', () => {
       await b.connectSync(cfg)
       await settle(b)
       await expect.poll(async () => (await b.listUsers()).total, { timeout: 10_000 }).toBe(0)
-      await expect.poll(() => countMessages(b.db), { timeout: 10_000 }).toBe(0)
+      await expect.poll(() => countMessages(internals(b).db), { timeout: 10_000 }).toBe(0)
     } finally {
       stop()
     }
@@ -182,7 +183,7 @@ describe('sync through the real Hocuspocus server', () => {
       const stale = await (await b.getUser('alice')).getSession(s.sessionId)
       await b.connectSync(cfg)
       // the app loads and writes alice right away, before the space document is back from the server
-      await b.store.getDoc(userDocName(u.uid))
+      await internals(b).store.getDoc(userDocName(u.uid))
       await stale.addMessage('user', 'written before hearing of the deletion').catch((e: Error) => expect(e.name).toMatch(/UserNotFound|SessionNotFound/))
       await settle(b)
       await expect.poll(async () => (await b.listUsers()).total, { timeout: 10_000 }).toBe(0)
@@ -245,11 +246,11 @@ describe('sync through the real Hocuspocus server', () => {
     await s.addMessage('user', 'secret words')
     await settle(a, b)
     await expect.poll(async () => (await b.listUsers()).total, { timeout: 10_000 }).toBe(1)
-    await expect.poll(async () => countMessages(b.db), { timeout: 10_000 }).toBe(1)
+    await expect.poll(async () => countMessages(internals(b).db), { timeout: 10_000 }).toBe(1)
     await u.delete()
     await settle(a, b)
     await expect.poll(async () => (await b.listUsers()).total, { timeout: 10_000 }).toBe(0)
-    await expect.poll(async () => countMessages(b.db), { timeout: 10_000 }).toBe(0)
+    await expect.poll(async () => countMessages(internals(b).db), { timeout: 10_000 }).toBe(0)
   })
 
   test('a session is processed by one device: B processes A’s session while both are online, nothing is duplicated', async () => {
@@ -272,7 +273,7 @@ describe('sync through the real Hocuspocus server', () => {
     for (const c of [a, b]) {
       const uu = await c.getUser('alice')
       await expect.poll(async () => (await uu.listMemories()).items.map((m) => m.content).sort(), { timeout: 10_000 }).toEqual(['User likes jazz', 'User lives in Oslo'])
-      expect(await c.db.memories.count()).toBe(2)
+      expect(await internals(c).db.memories.count()).toBe(2)
     }
   })
 

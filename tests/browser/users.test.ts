@@ -10,6 +10,7 @@ import {
 } from '../../src/index'
 import { freshDbName, movableClock } from './helpers'
 import { countMessages } from '../../src/store/messageBlocks'
+import { internals } from '../support/internals'
 
 const open: MemoryClient[] = []
 async function client(dbName = freshDbName(), now?: () => Date) {
@@ -114,9 +115,9 @@ describe('users', () => {
     await expect(s.addMessage('user', 'x')).rejects.toBeInstanceOf(UserNotFoundError)
     await expect(s.refresh()).rejects.toBeInstanceOf(SessionNotFoundError)
     await expect(s.getMessages()).rejects.toBeInstanceOf(SessionNotFoundError)
-    expect(await countMessages(c.db)).toBe(0)
-    expect(await c.db.sessions.count()).toBe(0)
-    expect(await c.db.docs.count()).toBe(0)
+    expect(await countMessages(internals(c).db)).toBe(0)
+    expect(await internals(c).db.sessions.count()).toBe(0)
+    expect(await internals(c).db.docs.count()).toBe(0)
     expect((await c.listUsers()).total).toBe(0)
     // the same id can be created again, fresh
     const again = await c.createUser('alice')
@@ -324,7 +325,7 @@ describe('persistence and two clients', () => {
     expect((await ub.listDocs()).total).toBe(2)
     expect((await sb.getMessages()).total).toBe(12)
     // a write that follows another client's write found the log moved, and was tried again
-    expect(a.store.staleRetries + b.store.staleRetries).toBeGreaterThan(0)
+    expect(internals(a).store.staleRetries + internals(b).store.staleRetries).toBeGreaterThan(0)
     // a fresh client rebuilt from the same log agrees
     const cNew = await client(dbName)
     expect((await (await cNew.getUser('alicia')).getSession(sa.sessionId).then((s) => s.getMessages())).total).toBe(12)
@@ -335,7 +336,7 @@ describe('persistence and two clients', () => {
     const u = await c.createUser('alice')
     const s = await u.createSession()
     for (let i = 0; i < 20; i++) await s.addMessage('user', `m${i}`)
-    expect(c.store.staleRetries).toBe(0)
+    expect(internals(c).store.staleRetries).toBe(0)
     expect((await s.getMessages()).total).toBe(20)
   })
 
@@ -346,7 +347,7 @@ describe('persistence and two clients', () => {
     const u = await a.createUser('alice')
     const s = await u.createSession()
     for (let i = 0; i < 50; i++) await s.addMessage('user', `message ${i}`)
-    const rows = await a.db.updates.toArray()
+    const rows = await internals(a).db.updates.toArray()
     expect(rows.length).toBeLessThan(30)
     expect(rows.some((r) => r.snapshot)).toBe(true)
     // Rebuild: a new client reads the Y document from the compacted log and keeps writing after it.

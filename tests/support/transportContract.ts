@@ -4,6 +4,7 @@ import { MemoryClient, type MemoryClientOptions } from '../../src/index'
 import type { SyncTransport, TransportEvents } from '../../src/sync/transport/types'
 import { userDocName } from '../../src/sync/layout'
 import { LOCAL_ORIGIN, LOG_ORIGIN } from '../../src/sync/ReplicatedStore'
+import { internals } from './internals'
 
 /**
  * One contract for every sync transport (src/sync/transport/types.ts), run on the in-process one
@@ -185,14 +186,14 @@ export function transportContract(name: string, harness: TransportHarness): void
       await a.whenSynced(10_000)
       await setOnline(b, true)
       await b.whenSynced(10_000)
-      await until(async () => !(await b.store.storedDocNames()).includes(userDocName(ub.uid)), 'B to drop the deleted user')
+      await until(async () => !(await internals(b).store.storedDocNames()).includes(userDocName(ub.uid)), 'B to drop the deleted user')
       await expect(b.getUser('gone')).rejects.toThrow(/not found/i)
       expect((await b.getUser('kept')).userId).toBe('kept')
       // a new device: the user is not there, and its document never arrives
       const c = await device(space)
       await c.whenSynced(10_000)
       expect((await c.listUsers()).users.map((x) => x.userId)).toEqual(['kept'])
-      expect(await c.store.storedDocNames()).not.toContain(userDocName(ub.uid))
+      expect(await internals(c).store.storedDocNames()).not.toContain(userDocName(ub.uid))
       await expect(c.getUser('gone')).rejects.toThrow(/not found/i)
     })
 
@@ -234,7 +235,7 @@ export function transportContract(name: string, harness: TransportHarness): void
       await b.whenSynced(10_000)
       expect((await b.listUsers()).total).toBe(0)
       expect((await b.listSyncProblems()).map((p) => [p.kind, p.recordId])).toEqual([['directory', u.uid]])
-      await until(async () => (await b.store.storedDocNames()).includes(userDocName(u.uid)), 'the user document on B')
+      await until(async () => (await internals(b).store.storedDocNames()).includes(userDocName(u.uid)), 'the user document on B')
       // a valid write of the entry: the user is back, with its data
       const fixed = new Y.Map<unknown>()
       for (const [k, v] of Object.entries(entry)) fixed.set(k, v)
@@ -268,14 +269,14 @@ export function transportContract(name: string, harness: TransportHarness): void
       ;(doc.getMap('directory').get(u.uid) as Y.Map<unknown>).set('deletedAt', 42)
       raw.t.send('space', last)
       for (const c of [a, b]) {
-        await until(async () => !(await c.store.storedDocNames()).includes(userDocName(u.uid)), 'the local copy to go')
+        await until(async () => !(await internals(c).store.storedDocNames()).includes(userDocName(u.uid)), 'the local copy to go')
         await expect(c.getUser('dave')).rejects.toThrow(/not found/i)
         expect((await c.getUser('erin')).userId).toBe('erin')
       }
       const c = await device(space)
       await c.whenSynced(10_000)
       expect((await c.listUsers()).users.map((x) => x.userId)).toEqual(['erin'])
-      expect(await c.store.storedDocNames()).not.toContain(userDocName(u.uid))
+      expect(await internals(c).store.storedDocNames()).not.toContain(userDocName(u.uid))
     })
 
     test('stopped: the status is disabled and nothing more arrives', async () => {

@@ -2,6 +2,7 @@ import 'fake-indexeddb/auto'
 import { afterEach, describe, expect, test } from 'vitest'
 import { createIdSource } from '../../src/core/ids'
 import { MemoryClient } from '../../src/index'
+import { internals } from '../support/internals'
 
 const open: MemoryClient[] = []
 afterEach(async () => {
@@ -48,7 +49,7 @@ describe('seams through options: ids, the clock, Yjs client ids', () => {
     expect(made).toContain(doc.docId)
     expect(u.createdAt.toISOString()).toBe(at.toISOString())
     expect(s.createdAt.toISOString()).toBe(at.toISOString())
-    const space = await c.store.getDoc('space')
+    const space = await internals(c).store.getDoc('space')
     expect(space.clientID).toBe(424242)
   })
 

@@ -1,6 +1,7 @@
 import { MemoryClient, type MemoryClientOptions } from '../../../src/index'
 import { MemoryHub, type MemoryTransport } from '../../../src/sync/transport/memory'
 import type { RandomSource } from './RandomSource'
+import { internals } from '../../support/internals'
 
 /**
  * Devices syncing through the in-process transport (src/sync/transport/memory.ts) with the real
@@ -39,7 +40,7 @@ export class MemoryDevices {
    */
   async deliverSome(n: number): Promise<void> {
     this.hub.deliverSome(n)
-    for (const c of this.clients) await c.store.flush()
+    for (const c of this.clients) await internals(c).store.flush()
   }
 
   /** Everyone online and every message delivered, until every device is synced with every user attached. */
@@ -51,7 +52,7 @@ export class MemoryDevices {
       for (let round = 0, quiet = 0; quiet < 2; round++) {
         if (round === 20) throw new Error('the devices do not settle')
         for (const c of this.clients) await c.whenSynced(20_000)
-        for (const c of this.clients) await c.store.flush()
+        for (const c of this.clients) await internals(c).store.flush()
         quiet = this.hub.idle() ? quiet + 1 : 0
       }
     } finally {
@@ -62,7 +63,7 @@ export class MemoryDevices {
   /** Names of every document a device or the hub holds. */
   async docNames(): Promise<Set<string>> {
     const names = new Set(this.hub.documentNames())
-    for (const c of this.clients) for (const n of await c.store.storedDocNames()) names.add(n)
+    for (const c of this.clients) for (const n of await internals(c).store.storedDocNames()) names.add(n)
     return names
   }
 }

@@ -4,6 +4,7 @@ import { MemoryClient } from '../../../src/index'
 import { ScriptedEngine } from '../../testDoubles'
 import { MemoryDevices } from './MemoryDevices'
 import { RandomSource } from './RandomSource'
+import { internals } from '../../support/internals'
 
 let n = 0
 const open: MemoryClient[] = []
@@ -31,7 +32,7 @@ async function reconcileAll(clients: MemoryClient[], net: MemoryDevices) {
   for (let round = 0; round < 4; round++) {
     await net.settle()
     let changed = false
-    for (const c of clients) for (const e of await c.db.directory.toArray()) if (e.userId) changed = (await c.reconcile(e.uid)) || changed
+    for (const c of clients) for (const e of await internals(c).db.directory.toArray()) if (e.userId) changed = (await c.reconcile(e.uid)) || changed
     if (!changed) break
   }
   await net.settle()
@@ -105,7 +106,7 @@ describe('cross-device rules', () => {
       expect(items.map((i) => i.content).sort()).toEqual(['User likes jazz', 'User lives in Berlin'])
       const berlin = items.find((i) => i.content.includes('Berlin'))!
       expect(berlin).toMatchObject({ versionNumber: 2, totalVersions: 2 })
-      expect(await c.db.memories.count()).toBe(3)
+      expect(await internals(c).db.memories.count()).toBe(3)
       expect((await u.listMergeConflicts()).total).toBe(0)
     }
   })

@@ -12,6 +12,7 @@ import { HostilePeer } from './HostilePeer'
 import { MemoryDevices } from './MemoryDevices'
 import { RandomSource } from './RandomSource'
 import { countMessages } from '../../../src/store/messageBlocks'
+import { internals } from '../../support/internals'
 
 /**
  * Convergence fuzz: 3 to 5 clients run seeded random operations (every public write, processing
@@ -165,7 +166,7 @@ function stableJson(value: unknown): string {
 async function dump(c: MemoryClient): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {}
   for (const t of PROJECTED) {
-    const rows = await c.db.table(t).toArray()
+    const rows = await internals(c).db.table(t).toArray()
     out[t] = rows.map(stableJson).sort()
   }
   return out
@@ -173,10 +174,10 @@ async function dump(c: MemoryClient): Promise<Record<string, unknown[]>> {
 
 async function ydump(c: MemoryClient, names: Iterable<string>): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {}
-  const stored = new Set(await c.store.storedDocNames())
+  const stored = new Set(await internals(c).store.storedDocNames())
   for (const n of [...names].sort()) {
     if (!stored.has(n)) continue
-    out[n] = sortedJson(await c.store.getDoc(n))
+    out[n] = sortedJson(await internals(c).store.getDoc(n))
   }
   return out
 }
@@ -223,8 +224,8 @@ function seededOptions(seed: number, device: number, clock: () => number) {
 /** The final state of a run, for comparing two runs of one seed. */
 async function fingerprint(c: MemoryClient, names: Iterable<string>): Promise<string> {
   const docs: Record<string, number[]> = {}
-  const stored = new Set(await c.store.storedDocNames())
-  for (const n of [...names].sort()) if (stored.has(n)) docs[n] = [...Y.encodeStateAsUpdate(await c.store.getDoc(n))]
+  const stored = new Set(await internals(c).store.storedDocNames())
+  for (const n of [...names].sort()) if (stored.has(n)) docs[n] = [...Y.encodeStateAsUpdate(await internals(c).store.getDoc(n))]
   return JSON.stringify({ rows: await dump(c), docs })
 }
 
@@ -261,7 +262,7 @@ async function runSeed(seed: number): Promise<string> {
       await new Promise((r) => setTimeout(r, 80)) // reconciles scheduled by remote changes
       await net.settle()
       let changed = false
-      for (const c of clients) for (const e of await c.db.directory.toArray()) if (e.userId && !e.deletedAt) changed = (await c.reconcile(e.uid)) || changed
+      for (const c of clients) for (const e of await internals(c).db.directory.toArray()) if (e.userId && !e.deletedAt) changed = (await c.reconcile(e.uid)) || changed
       if (!changed) break
     }
     expect(rounds, `seed ${seed}: cross-device repairs did not settle`).toBeLessThan(8)
@@ -287,15 +288,15 @@ async function runSeed(seed: number): Promise<string> {
     for (let i = 1; i < count; i++) expect(await problems(clients[i]), `seed ${seed}: sync problems of client ${i} differ from client 0`).toEqual(firstProblems)
     if (!hostile) expect(firstProblems, `seed ${seed}: problems with no hostile peer`).toEqual([])
     const quarantined = new Set((await clients[0].listSyncProblems()).filter((p) => p.kind === 'memory').map((p) => p.recordId))
-    const memories = (await clients[0].db.memories.toArray()) as MemoryRecord[]
-    const conflicts = await clients[0].db.conflicts.toArray()
+    const memories = (await internals(clients[0]).db.memories.toArray()) as MemoryRecord[]
+    const conflicts = await internals(clients[0]).db.conflicts.toArray()
     const open = new Set(conflicts.filter((c) => isOpenConflictStatus(c.status)).map((c) => c.conflictId))
-    const dir = await clients[0].db.directory.toArray()
+    const dir = await internals(clients[0]).db.directory.toArray()
     // A user whose directory entry the hostile peer broke (or left without a userId) is suspended (not listed, no writes, no
     // cross-device repairs) until a valid write of the entry: the invariants are for live users.
     const live = new Set(dir.filter((e) => e.userId && !e.deletedAt).map((e) => e.uid))
     const ofLive = <T extends { uid: string }>(rows: T[]) => (hostile ? rows.filter((r) => live.has(r.uid)) : rows)
-    checkInvariants(ofLive(memories), ofLive(await clients[0].db.connections.toArray()), open, `seed ${seed} ${JSON.stringify(dir)}`, quarantined)
+    checkInvariants(ofLive(memories), ofLive(await internals(clients[0]).db.connections.toArray()), open, `seed ${seed} ${JSON.stringify(dir)}`, quarantined)
     if (hostile?.log.length) {
       totals.hostileSeeds++
       totals.hostileWrites += hostile.log.length
@@ -305,8 +306,8 @@ async function runSeed(seed: number): Promise<string> {
     totals.memories += memories.filter(isLive).length
     totals.conflicts += conflicts.length
     totals.syncConflicts += conflicts.filter((c) => c.origin === 'sync').length
-    totals.messages += await countMessages(clients[0].db)
-    totals.users += await clients[0].db.users.count()
+    totals.messages += await countMessages(internals(clients[0]).db)
+    totals.users += await internals(clients[0]).db.users.count()
     return await fingerprint(clients[0], names)
   } catch (e) {
     console.error(`sync fuzz: seed ${seed} failed (pin it in PINNED_SEEDS; replay with FUZZ_FIRST_SEED=${seed} FUZZ_SEEDS=1)`)
