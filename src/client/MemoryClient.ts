@@ -186,7 +186,10 @@ export class MemoryClient {
       if (entries.length < 2) continue
       entries.sort((a, b) => (a.uid < b.uid ? -1 : 1))
       const profiles = await this.db.users.bulkGet(entries.map((e) => e.uid))
-      const live = await Promise.all(profiles.filter((p): p is ProfileRecord => !!p).map((p) => withActivity(this.db, p)))
+      const present = profiles.filter((p): p is ProfileRecord => !!p)
+      // a profile still arriving (its directory entry came first) makes no clash yet: it is one when both are here
+      if (present.length < 2) continue
+      const live = await Promise.all(present.map((p) => withActivity(this.db, p)))
       out.push({ userId, users: live.map((p) => this.makeUser(p, userId)) })
     }
     return out
