@@ -1,6 +1,21 @@
 import * as v from 'valibot'
 import { CATEGORY_NAME } from './categories'
-import { EXPIRATION_REASONS, MERGE_CONFLICT_STATUSES, MESSAGE_ROLES, SESSION_STATUSES, type JsonObject } from './types'
+import {
+  EXPIRATION_REASONS,
+  MERGE_CONFLICT_STATUSES,
+  MESSAGE_ROLES,
+  SESSION_STATUSES,
+  type ConflictRecord,
+  type ConnectionRecord,
+  type DirectoryRecord,
+  type DocRecord,
+  type JsonObject,
+  type MemoryRecord,
+  type MessageRecord,
+  type ProfileRecord,
+  type SessionRecord,
+  type SpaceSettings,
+} from './types'
 import { isPlainObject, jsonProblem, LIMITS } from './validation'
 
 export { RESERVED_KEYS } from './validation'
@@ -311,3 +326,28 @@ function preview(x: unknown): string {
   const s = String(x)
   return JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s) + (s.length > 40 ? ` (${s.length} characters)` : '')
 }
+
+// ---- The record types of src/core/types.ts agree with these schemas (checked by tsc) ----
+
+/** A type without index signatures, deeply (loose objects add `[key: string]: unknown`). */
+type Strip<T> = T extends readonly (infer U)[] ? Strip<U>[] : T extends object ? { [K in keyof T as string extends K ? never : K]: Strip<T[K]> } : T
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+/** The record as stored: the fields a document keeps as its key and its own name are optional. */
+type AsStored<T, Ids extends keyof T> = Omit<T, Ids> & Partial<Pick<T, Ids>>
+type Agree<K extends RecordKind, T> = Same<Strip<Checked<K>>, Strip<T>>
+
+/**
+ * Fails to compile when a record type and its schema drift apart: the types in src/core/types.ts
+ * are the shapes these schemas accept, field for field (doc comments live on the interfaces).
+ */
+export const RECORD_TYPES_AGREE: {
+  settings: Agree<'settings', Partial<SpaceSettings>>
+  directory: Agree<'directory', AsStored<DirectoryRecord, 'uid'>>
+  profile: Agree<'profile', AsStored<ProfileRecord, 'uid'>>
+  doc: Agree<'doc', AsStored<DocRecord, 'docId' | 'uid'>>
+  session: Agree<'session', AsStored<SessionRecord, 'sessionId' | 'uid' | 'lastMessageAt'> & { messageCount?: number }>
+  message: Agree<'message', AsStored<MessageRecord, 'messageId' | 'uid'>>
+  memory: Agree<'memory', AsStored<MemoryRecord, 'memoryId' | 'uid'>>
+  connection: Agree<'connection', AsStored<ConnectionRecord, 'connectionId' | 'uid'>>
+  conflict: Agree<'conflict', AsStored<ConflictRecord, 'conflictId' | 'uid'>>
+} = { settings: true, directory: true, profile: true, doc: true, session: true, message: true, memory: true, connection: true, conflict: true }
