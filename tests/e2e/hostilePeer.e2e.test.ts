@@ -1,9 +1,10 @@
-import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
-import { deriveSpaceToken, parsePairingLink, syncDocumentName } from '../../src/core/spaceToken'
+import { deriveSpaceToken, parsePairingLink } from '../../src/core/spaceToken'
+import { uuidv7 } from '../../src/core/ids'
+import { HostilePeer, plainCopy, uidOf, waitUntil } from '../support/hostilePeer'
 import { createFirstProfile, launch, PHONE, sendMessage, shot } from './harness'
 import { closeSettings, openDevice, openSyncSettings, processNow, scrollToSync, startSyncing, waitSynced, type Device } from './syncDevices'
 
@@ -23,86 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close()
 })
-
-/** An id shaped like the app's own (UUIDv7), so that only the field under test is wrong. */
-function uuidv7(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16))
-  const ms = Date.now()
-  for (let i = 0; i < 6; i++) bytes[i] = Math.floor(ms / 2 ** (8 * (5 - i))) & 0xff
-  bytes[6] = (bytes[6] & 0x0f) | 0x70
-  bytes[8] = (bytes[8] & 0x3f) | 0x80
-  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
-}
-
-async function waitUntil(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
-
-interface PeerDoc {
-  doc: Y.Doc
-  provider: HocuspocusProvider
-  /** Resolves once the server has every change made so far. */
-  flush(): Promise<void>
-}
-
-class HostilePeer {
-  private readonly socket: HocuspocusProviderWebsocket
-  private readonly docs: PeerDoc[] = []
-
-  private constructor(
-    url: string,
-    private readonly spaceId: string,
-    private readonly token: string,
-  ) {
-    this.socket = new HocuspocusProviderWebsocket({ url, WebSocketPolyfill: WebSocket })
-  }
-
-  static async fromPairingLink(link: string): Promise<HostilePeer> {
-    const { url, spaceId, secret } = parsePairingLink(link)
-    return new HostilePeer(url, spaceId, await deriveSpaceToken(spaceId, secret))
-  }
-
-  /** Opens one document of the space (`space`, `user/<uid>`) and waits until it has the server's state. */
-  async open(docName: string): Promise<PeerDoc> {
-    const doc = new Y.Doc()
-    const provider = new HocuspocusProvider({ websocketProvider: this.socket, name: syncDocumentName(this.spaceId, docName), token: this.token, document: doc })
-    provider.attach()
-    await new Promise<void>((resolve, reject) => {
-      provider.on('synced', () => resolve())
-      provider.on('authenticationFailed', ({ reason }: { reason: string }) => reject(new Error(`the server refused the peer: ${reason}`)))
-    })
-    const peer = { doc, provider, flush: () => waitUntil(() => !provider.hasUnsyncedChanges, `the server to take ${docName}`) }
-    this.docs.push(peer)
-    return peer
-  }
-
-  close(): void {
-    for (const d of this.docs) {
-      d.provider.destroy()
-      d.doc.destroy()
-    }
-    this.socket.destroy()
-  }
-}
-
-/** The uid of a profile, read from the space document's directory as any device would. */
-function uidOf(space: Y.Doc, userId: string): string {
-  for (const [uid, entry] of space.getMap('directory').entries()) {
-    const json = entry instanceof Y.Map ? entry.toJSON() : entry
-    if ((json as { userId?: unknown })?.userId === userId && !(json as { deletedAt?: unknown }).deletedAt) return uid
-  }
-  throw new Error(`no ${userId} in the directory`)
-}
-
-/** A copy of a valid record of the map with one field (and its id) changed: only that field is wrong. */
-function plainCopy(value: unknown): Record<string, unknown> {
-  return { ...((value instanceof Y.Map ? value.toJSON() : value) as Record<string, unknown>) }
-}
 
 async function openDrawerTab(page: Page, tab: 'Memories' | 'Profile' | 'Conflicts'): Promise<void> {
   // The drawer toggle is there once the app shows the profile; the tabs are there when the drawer is open.
@@ -143,7 +64,8 @@ test(
     await waitSynced(a.page)
 
     // The peer reads the space as the server has it, and writes what no honest build would.
-    const peer = await HostilePeer.fromPairingLink(link)
+    const { url, spaceId, secret } = parsePairingLink(link)
+    const peer = new HostilePeer(url, spaceId, await deriveSpaceToken(spaceId, secret), WebSocket)
     try {
       const space = await peer.open('space')
       const samDoc = await peer.open(`user/${uidOf(space.doc, 'sam')}`)
