@@ -299,12 +299,15 @@ export function problemKey(doc: string, ymap: string, recordId: string): string 
   return `${doc}\u0000${ymap}\u0000${recordId}`
 }
 
+/** valibot's names of the types, as a person reads them */
+const EXPECTED: Record<string, string> = { Array: 'a list', Object: 'an object', string: 'a string', number: 'a number', boolean: 'true or false', null: 'null' }
+
 /** "field.sub: message", from a valibot issue. */
 export function formatIssue(issue: v.BaseIssue<unknown>): string {
   const path = v.getDotPath(issue)
   let message: string
   if (issue.input === undefined && issue.kind === 'schema') message = 'missing'
-  else if (issue.message.startsWith('Invalid ')) message = `expected ${issue.expected}, got ${describe(issue.input)}`
+  else if (issue.message.startsWith('Invalid ')) message = `expected ${EXPECTED[issue.expected ?? ''] ?? issue.expected}, got ${describe(issue.input)}`
   else message = issue.message.includes(', got ') || issue.kind !== 'schema' ? issue.message : `${issue.message}, got ${describe(issue.input)}`
   return path ? `${path}: ${message}` : message
 }

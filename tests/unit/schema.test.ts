@@ -80,6 +80,12 @@ describe('record schemas', () => {
     expect(checkRecord('message', { ...stored, content: undefined })).toEqual({ ok: false, problem: 'content: missing' })
   })
 
+  test('problems read as a person would: a list, an object, missing', () => {
+    expect(checkRecord('memory', { ...SAMPLES.memory, categories: 'food' })).toEqual({ ok: false, problem: 'categories: expected a list, got "food"' })
+    expect(checkRecord('conflict', { ...SAMPLES.conflict, proposedFact: 'x' })).toEqual({ ok: false, problem: 'proposedFact: expected an object, got "x"' })
+    expect(checkRecord('memory', { ...SAMPLES.memory, chainId: undefined })).toEqual({ ok: false, problem: 'chainId: missing' })
+  })
+
   test('metadata: plain JSON only, no reserved keys at any depth, within 64 KB', () => {
     const s = SAMPLES.session
     for (const bad of [JSON.parse('{"__proto__": {"x": 1}}'), { constructor: 1 }, { a: { prototype: 2 } }, { a: [{ __proto__x: 1, constructor: 'y' }] }, { d: new Date() }, { n: Number.NaN }, { big: 'x'.repeat(70_000) }]) {
