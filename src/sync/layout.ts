@@ -1,6 +1,4 @@
-import * as Y from 'yjs'
 import type { RecordKind } from '../core/schema'
-import type { MessageRecord } from '../core/types'
 
 /**
  * How records live inside the Yjs documents, and which Dexie table each is projected into.
@@ -77,43 +75,4 @@ export function uidOfDocName(name: string): string | null {
 
 export function mapsOf(docName: string): MapSpec[] {
   return docName === SPACE_DOC ? SPACE_MAPS : USER_MAPS
-}
-
-// ---- Helpers to write records into Y maps (used inside Y transactions) ----
-
-export function setRecord(map: Y.Map<unknown>, id: string, record: object, mutable: boolean): void {
-  if (!mutable) {
-    map.set(id, record)
-    return
-  }
-  const inner = new Y.Map<unknown>()
-  for (const [k, v] of Object.entries(record)) if (v !== undefined) inner.set(k, v)
-  map.set(id, inner)
-}
-
-/** Sets only the fields that differ, so unchanged fields leave no tombstones. */
-export function patchFields(map: Y.Map<unknown>, patch: Record<string, unknown>): void {
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === undefined) continue
-    const cur = map.get(k)
-    if (cur === v) continue
-    if (cur !== undefined && typeof v === 'object' && JSON.stringify(cur) === JSON.stringify(v)) continue
-    map.set(k, v)
-  }
-}
-
-/**
- * A message as its user's document holds it: the map key is its id and the document is its user's,
- * so neither is stored again (about a third of a message's bytes on disk and on the wire). Whoever
- * reads a message from the document adds both back; values written before this carry them, which
- * is the same record.
- */
-export function storedMessage(m: MessageRecord): Omit<MessageRecord, 'messageId' | 'uid'> {
-  return { sessionId: m.sessionId, seq: m.seq, role: m.role, content: m.content, timestamp: m.timestamp }
-}
-
-export function readRecord<T>(value: unknown): T | undefined {
-  if (value === undefined) return undefined
-  if (value instanceof Y.Map) return value.toJSON() as T
-  return value as T
 }

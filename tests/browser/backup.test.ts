@@ -3,7 +3,8 @@ import { ImportError, MemoryClient, UserNotFoundError, type MemoryClientOptions,
 import { checkBackup, type BackupFile, type ImportResult } from '../../src/index'
 import type { ClarifyingQuestion, Decision, ExtractedFact, MemoryCandidate, ResolvedMemory } from '../../src/core/types'
 import type { ClarifyInput, DecideInput, ExtractInput, ResolveInput } from '../../src/engine/types'
-import { readRecord, USER_MAPS, userDocName } from '../../src/sync/layout'
+import { USER_MAPS, userDocName } from '../../src/sync/layout'
+import { plainCopy } from '../support/hostilePeer'
 import type { MessageBlockRow } from '../../src/store/messageBlocks'
 import { dumpDatabase } from './rawIndexedDB'
 import { freshDbName, movableClock } from './helpers'
@@ -221,7 +222,7 @@ async function expectProjectionMatchesY(c: MemoryClient) {
       }
       const fromY: Record<string, unknown> = {}
       udoc.getMap(spec.ymap).forEach((v, id) => {
-        const rec: Record<string, unknown> = { ...readRecord<object>(v), [spec.idField]: id, uid: e.uid }
+        const rec: Record<string, unknown> = { ...plainCopy(v), [spec.idField]: id, uid: e.uid }
         for (const f of spec.unprojected ?? []) delete rec[f] // kept in Y, read from the messages index
         fromY[id] = rec
       })

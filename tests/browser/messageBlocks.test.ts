@@ -5,7 +5,7 @@ import type { MessageRecord } from '../../src/core/types'
 import { MemoryClient } from '../../src/index'
 import { KeepsakeDB } from '../../src/store/db'
 import { countMessages, lastSessionMessages, MESSAGE_BLOCK_SIZE, type MessageBlockRow } from '../../src/store/messageBlocks'
-import { setRecord, userDocName } from '../../src/sync/layout'
+import { userDocName } from '../../src/sync/layout'
 import { ReplicatedStore } from '../../src/sync/ReplicatedStore'
 import { freshDbName, movableClock } from './helpers'
 import { internals } from '../support/internals'
@@ -145,7 +145,7 @@ describe('a large update from the wire is stored as it came', () => {
       for (let i = 0; i < 600; i++) {
         if (i === 1) first = Y.encodeStateAsUpdate(doc)
         const m: MessageRecord = { messageId: `m${i}`, sessionId: `s${i % 3}`, uid: 'u1', seq: Math.floor(i / 3), role: 'user', content: `message ${i} `.padEnd(200, 'x'), timestamp: new Date(Date.UTC(2025, 0, 1, 0, 0, i)).toISOString() }
-        setRecord(map, m.messageId, m, false)
+        map.set(m.messageId, m)
       }
     })
     return { update: Y.encodeStateAsUpdate(doc), first, messages: 600 }
