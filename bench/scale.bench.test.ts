@@ -119,6 +119,11 @@ interface Measured {
   addP95Ms: number
   listMs: number
   lastMs: number
+  /** the first getContext after the reopen (builds the search index) and the median of the next ones */
+  ctxFirstMs: number
+  ctxMs: number
+  /** the heap after getContext (after gc): what the search index adds */
+  ctxHeapMB: number
   samples: { open: number[]; first: number[]; heap: number[] }
 }
 type Figure = Exclude<keyof Measured, 'samples'>
@@ -178,8 +183,13 @@ async function measure(messages: number): Promise<Measured> {
     if (last.messages.length !== 50) throw new Error(`expected 50 messages, got ${last.messages.length}`)
     lasts.push(b)
   }
+  const [ctxFirstMs, ctx] = await time(() => session.getContext())
+  if (!ctx.context) throw new Error('getContext returned no context')
+  const ctxs: number[] = []
+  for (let i = 0; i < READS; i++) ctxs.push((await time(() => session.getContext()))[0])
+  const ctxHeapMB = await heapMB()
   await client.destroyAllData()
-  return { messages: stored, sessions, memories, seedS: seedMs / 1000, heapBeforeMB: median(befores), openMs: median(opens), firstWriteMs: median(firsts), heapMB: median(heaps), rawHeapMB: median(rawHeaps), samples: { open: opens, first: firsts, heap: heaps }, addMedianMs: median(adds), addP95Ms: p95(adds), listMs: median(lists), lastMs: median(lasts) }
+  return { ctxFirstMs, ctxMs: median(ctxs), ctxHeapMB, messages: stored, sessions, memories, seedS: seedMs / 1000, heapBeforeMB: median(befores), openMs: median(opens), firstWriteMs: median(firsts), heapMB: median(heaps), rawHeapMB: median(rawHeaps), samples: { open: opens, first: firsts, heap: heaps }, addMedianMs: median(adds), addP95Ms: p95(adds), listMs: median(lists), lastMs: median(lasts) }
 }
 
 test('scale: one user with years of history', async () => {
@@ -214,6 +224,9 @@ function report(runs: Measured[], floor: number, floorBefore: number, floorAfter
     [`addMessage p95 of the next ${WRITES_AFTER}`, 'addP95Ms', 'ms', '', ''],
     ['listSessions (first 10), median', 'listMs', 'ms', '', ''],
     ['getLastNMessages(50), median', 'lastMs', 'ms', '', ''],
+    ['first getContext after reopen (builds the search index)', 'ctxFirstMs', 'ms', '', ''],
+    ['getContext, median of the next ones', 'ctxMs', 'ms', '', ''],
+    ['JS heap after getContext (after gc)', 'ctxHeapMB', 'MB', '', ''],
     ['JS heap before reopen (after gc, bench data included)', 'heapBeforeMB', 'MB', '', ''],
     ['seeding time (not a product figure)', 'seedS', 's', '', ''],
   ]
