@@ -3,7 +3,7 @@ import { inject, test } from 'vitest'
 import { MemoryClient, type Session, type User } from '../src/index'
 import { uuidv7 } from '../src/core/ids'
 import type { MemoryRecord, MessageRecord, SessionRecord } from '../src/core/types'
-import { SPACE_DOC, userDocName } from '../src/sync/layout'
+import { partDocName, partKeyOf, SPACE_DOC, userDocName } from '../src/sync/layout'
 import { LOCAL_ORIGIN } from '../src/sync/origins'
 import { countMessages } from '../src/store/messageBlocks'
 import { internals } from '../tests/support/internals'
@@ -58,15 +58,16 @@ async function heapMB(): Promise<number> {
 /**
  * One user with `sessions` sessions of 100 messages, every session marked processed with about three
  * memories each: one store write (one Y transaction, one IndexedDB transaction) per session, through
- * the same document layout as the API (like bench/seed.ts seedUser, with LoCoMo text and one session a day).
+ * the same document layout as the API (like bench/seed.ts seedUser, with LoCoMo text and one session a
+ * day, the last one today: 1,000 sessions are about 33 months, so this month's part holds a month).
  */
 async function seed(client: MemoryClient, uid: string, sessions: number): Promise<void> {
   let t = 0
-  const start = Date.UTC(2023, 0, 1)
+  const start = Date.now() - sessions * 86_400_000
   for (let s = 0; s < sessions; s++) {
-    await internals(client).store.write([SPACE_DOC, userDocName(uid)], (tx) => {
+    const at = new Date(start + s * 86_400_000).toISOString()
+    await internals(client).store.write([SPACE_DOC, userDocName(uid), partDocName(uid, partKeyOf(at))], (tx) => {
       const user = tx.user(uid)
-      const at = new Date(start + s * 86_400_000).toISOString()
       const done = new Date(start + s * 86_400_000 + PER_SESSION * 30_000 + 600_000).toISOString()
       const sessionId = uuidv7()
       const rec: SessionRecord & { messageCount: number } = { sessionId, uid, status: 'processed', metadata: { n: s }, createdAt: at, autoProcessAfterSeconds: 600, lastMessageAt: at, processedAt: done, error: null, updatedAt: done, messageCount: PER_SESSION }

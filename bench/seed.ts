@@ -1,7 +1,7 @@
 import { uuidv7 } from '../src/core/ids'
 import type { MemoryRecord, MessageRecord, SessionRecord } from '../src/core/types'
 import type { MemoryClient } from '../src/index'
-import { SPACE_DOC, userDocName } from '../src/sync/layout'
+import { partDocName, partKeyOf, SPACE_DOC, userDocName } from '../src/sync/layout'
 import { LOCAL_ORIGIN } from '../src/sync/origins'
 import { internals } from '../tests/support/internals'
 
@@ -11,9 +11,10 @@ import { internals } from '../tests/support/internals'
  */
 export async function seedUser(client: MemoryClient, uid: string, opts: { sessions: number; messagesPerSession: number; memoriesPerSession?: number; status?: SessionRecord['status'] }): Promise<void> {
   for (let s = 0; s < opts.sessions; s++) {
-    await internals(client).store.write([SPACE_DOC, userDocName(uid)], (tx) => {
+    // one session a day: 500 sessions are about 16 months, so 17 parts of history
+    const at = new Date(Date.UTC(2024, 0, 1) + s * 86_400_000).toISOString()
+    await internals(client).store.write([SPACE_DOC, userDocName(uid), partDocName(uid, partKeyOf(at))], (tx) => {
       const user = tx.user(uid)
-      const at = new Date(Date.UTC(2024, 0, 1) + s * 3_600_000).toISOString()
       const sessionId = uuidv7()
       const status = opts.status ?? 'pending'
       const rec: SessionRecord & { messageCount: number } = { sessionId, uid, status, metadata: { n: s }, createdAt: at, autoProcessAfterSeconds: 600, lastMessageAt: at, processedAt: status === 'processed' ? at : null, error: null, updatedAt: at, messageCount: opts.messagesPerSession }

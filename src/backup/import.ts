@@ -1,7 +1,7 @@
 import { ImportError, ValidationError } from '../core/errors'
 import { jsonEqual } from '../core/metadata'
 import type { ConflictRecord, ConnectionRecord, DocRecord, MemoryRecord, MessageRecord, ProfileRecord, SessionRecord, SpaceSettings } from '../core/types'
-import { SPACE_DOC, userDocName } from '../sync/layout'
+import { partKeyOf, SPACE_DOC, userWriteDocs } from '../sync/layout'
 import type { SpaceView } from '../sync/schema/views'
 import { newIdOf, type BackupContext } from './context'
 import { settingsOf, toBackupConflict, toBackupConnection, toBackupDoc, toBackupMemory, toBackupMessage, toBackupProfile, toBackupSession } from './export'
@@ -57,6 +57,8 @@ interface PlannedUser {
   existing: boolean
   /** ids that exist in the read model under another user, per table */
   foreign: Map<string, Set<string>>
+  /** the history part of each of its sessions (where it is stored, or by month for a new one) */
+  parts: (string | undefined)[]
 }
 
 type Table = 'docs' | 'sessions' | 'messages' | 'memories' | 'connections' | 'conflicts'
@@ -132,10 +134,13 @@ export async function importBackupInto(ctx: BackupContext, data: unknown, option
       })
       foreign.set(table, other)
     }
-    plan.push({ file: u, uid, existing: !!entry, foreign })
+    const stored = (await db.sessions.bulkGet(u.sessions.map((s) => s.sessionId))) as (SessionRecord | undefined)[]
+    const parts = u.sessions.map((s, i) => (stored[i] ? stored[i]!.part : partKeyOf(s.createdAt)))
+    plan.push({ file: u, uid, existing: !!entry, foreign, parts })
   }
 
-  const docNames = [SPACE_DOC, ...plan.map((p) => userDocName(p.uid))]
+  // each user's document, and the parts its sessions are in (stored ones where they are, new ones by month)
+  const docNames = [SPACE_DOC, ...plan.flatMap((p) => userWriteDocs(p.uid, p.parts, true))]
   const result = await store.write(docNames, (tx) => {
     const space = tx.space
     const result: ImportResult = { usersCreated: 0, usersMerged: 0, recordsAdded: 0, recordsSkipped: 0, settingsImported: false, conflicts: [] }

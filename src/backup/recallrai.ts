@@ -1,7 +1,7 @@
 import { ImportError, ValidationError } from '../core/errors'
 import type { JsonObject, MessageRecord, ProfileRecord, SessionRecord } from '../core/types'
 import { LIMITS, parseZonedDate, requireId, requireText, validateMetadata, validateRole } from '../core/validation'
-import { SPACE_DOC, userDocName } from '../sync/layout'
+import { partKeyOf, SPACE_DOC, userWriteDocs } from '../sync/layout'
 import { newIdOf, type BackupContext } from './context'
 
 /**
@@ -122,7 +122,8 @@ export async function importRecallrAIInto(ctx: BackupContext, data: unknown): Pr
     }
   })
   const result: RecallrAIImportResult = { usersCreated: 0, sessionsCreated: 0, messagesAdded: 0 }
-  await ctx.store.write([SPACE_DOC, ...plan.map((p) => userDocName(p.uid))], (tx) => {
+  const docNames = plan.flatMap((p) => userWriteDocs(p.uid, p.sessions.map((s) => partKeyOf(s.record.createdAt)), true))
+  await ctx.store.write([SPACE_DOC, ...docNames], (tx) => {
     Object.assign(result, { usersCreated: 0, sessionsCreated: 0, messagesAdded: 0 })
     const directory = tx.space.directory
     // checked in the transaction, so a user created meanwhile (another tab) refuses the import too

@@ -21,6 +21,7 @@ import { readSettings } from '../store/settings'
 import { withActivity } from '../store/activity'
 import { ReplicatedStore, type ChangeOrigin, type CompactionPolicy, type StoreChange } from '../sync/ReplicatedStore'
 import { SPACE_DOC, uidOfDocName, userDocName } from '../sync/layout'
+import { moveLegacySessions } from '../sync/migrateParts'
 import { reconcileUser } from '../pipeline/crossDevice'
 import { validateSyncConfig, type SyncConfig, type SyncStatus } from '../sync/SyncProvider'
 import { SyncLink } from '../sync/SyncLink'
@@ -56,6 +57,8 @@ export interface MemoryClientOptions {
   WebSocketPolyfill?: unknown
   /** @internal compaction thresholds of the update log */
   compaction?: CompactionPolicy
+  /** @internal how long an unused document stays in memory (ms; 0: never released) */
+  releaseIdleAfterMs?: number
   /** @internal where ids come from (default: UUIDv7 from the system clock); the sync fuzz seeds it to replay a run */
   newId?: () => string
   /** @internal where new Y.Docs take their Yjs client id from (default: Yjs's random one); it decides which of two concurrent edits wins */
@@ -199,9 +202,11 @@ export class MemoryClient {
   static async open(options: MemoryClientOptions = {}): Promise<MemoryClient> {
     const db = new KeepsakeDB(options.dbName ?? 'keepsake')
     await db.open()
-    const store = new ReplicatedStore(db, options.compaction, { clientId: options.yClientId })
+    const store = new ReplicatedStore(db, options.compaction, { clientId: options.yClientId, releaseIdleAfterMs: options.releaseIdleAfterMs })
     const client = new MemoryClient(db, store, options, await deviceIdOf(db, options.newId ?? uuidv7))
     await client.finishInterruptedDeletes()
+    // a database written before history was split into parts: its sessions move now (once)
+    await moveLegacySessions(store, client.db)
     // room held back so that deleting works on a full disk (ReplicatedStore.deleting); best effort
     await store.ensureReserve()
     if (options.autoProcess !== false) client.autoProcessor.start(options.autoProcess?.intervalMs ?? 5000)
@@ -261,7 +266,7 @@ export class MemoryClient {
 
   /** Another device deleted a user: remove this device's copy of it too. */
   private async deleteLocalCopy(uid: string): Promise<void> {
-    await this.store.deleteDoc(userDocName(uid)).catch(() => undefined)
+    await this.store.deleteUser(uid).catch(() => undefined)
   }
 
   /**
@@ -272,7 +277,8 @@ export class MemoryClient {
     const deleted = (await this.db.directory.toArray()).filter((e) => e.deletedAt)
     if (!deleted.length) return
     const stored = new Set(await this.store.storedDocNames())
-    for (const e of deleted) if (stored.has(userDocName(e.uid))) await this.deleteLocalCopy(e.uid)
+    const storedUids = new Set([...stored].map(uidOfDocName))
+    for (const e of deleted) if (storedUids.has(e.uid)) await this.deleteLocalCopy(e.uid)
   }
 
   /** Processes every session that is due now (auto-processing does this on its own timer). */

@@ -4,8 +4,9 @@ import { streamReply, type ReplyOptions } from '../pipeline/reply'
 import { withLastMessage } from '../store/activity'
 import { sessionMessagePage } from '../store/messageBlocks'
 import { LIMITS, parseZonedDate, requireText, validateMetadata, validatePage, validateRole } from '../core/validation'
-import { userDocName } from '../sync/layout'
-import { nowIso, writeUser, type ClientContext } from '../pipeline/context'
+import { partKeyOf, sessionDocName } from '../sync/layout'
+import type { UserView } from '../sync/schema/views'
+import { nowIso, writeUser, type ClientContext, type WriteScope } from '../pipeline/context'
 import { getContext, type GetContextOptions, type SessionContext } from '../retrieval/getContext'
 
 export interface Message {
@@ -42,6 +43,8 @@ export class Session {
 
   /** @internal */
   readonly uid: string
+  /** @internal the history part that holds the session (undefined: its user document, from before the split) */
+  part: string | undefined
 
   /** @internal */
   constructor(
@@ -55,6 +58,7 @@ export class Session {
   }
 
   private assign(r: SessionRecord, userId: string): void {
+    this.part = r.part
     this.sessionId = r.sessionId
     this.userId = userId
     this.status = r.status
@@ -65,6 +69,24 @@ export class Session {
     this.processedAt = r.processedAt ? new Date(r.processedAt) : null
     this.error = r.error ?? null
     this.summary = r.summary ?? null
+  }
+
+  /**
+   * A write to this session's part only (the user document is not loaded). If the session moved
+   * since this handle last looked (an older session moved into its part on open), the write is
+   * made again where the session is now.
+   */
+  private async write<T>(fn: (user: UserView) => T, scope: Omit<WriteScope, 'parts' | 'userDoc'> = {}): Promise<T> {
+    const run = () => writeUser(this.ctx, this.uid, this.userId, fn, { ...scope, parts: [this.part], userDoc: false })
+    try {
+      return await run()
+    } catch (e) {
+      if (!(e instanceof SessionNotFoundError)) throw e
+      const now = await this.ctx.db.sessions.get(this.sessionId)
+      if (!now || now.uid !== this.uid || now.part === this.part) throw e
+      this.part = now.part
+      return run()
+    }
   }
 
   private async record(): Promise<SessionRecord> {
@@ -86,7 +108,7 @@ export class Session {
     const r = validateRole(role)
     const text = requireText(content, 'content', LIMITS.messageLength)
     const at = options.timestamp !== undefined ? parseZonedDate(options.timestamp, 'timestamp').toISOString() : nowIso(this.ctx)
-    const rec = await writeUser(this.ctx, this.uid, this.userId, (user) => {
+    const rec = await this.write((user) => {
       const s = user.sessions.require(this.sessionId)
       const status = s.status
       if (status === 'processing' || status === 'processed') {
@@ -98,7 +120,7 @@ export class Session {
       // only the per-message counters change in the common case: no session row is rewritten
       user.sessions.patch(this.sessionId, { messageCount: seq + 1, lastMessageAt: at, status: 'pending', error: null })
       return message
-    }, ['messageBlocks', 'sessions'])
+    }, { tables: ['messageBlocks', 'sessions'] })
     this.status = 'pending'
     this.error = null
     this.lastMessageAt = new Date(at)
@@ -116,7 +138,7 @@ export class Session {
   async update(options: { newMetadata?: JsonObject }): Promise<this> {
     if (options.newMetadata === undefined) return this
     const metadata = validateMetadata(options.newMetadata, 'newMetadata')
-    await writeUser(this.ctx, this.uid, this.userId, (user) => {
+    await this.write((user) => {
       user.sessions.require(this.sessionId)
       user.sessions.patch(this.sessionId, { metadata, updatedAt: nowIso(this.ctx) })
     })
@@ -131,13 +153,13 @@ export class Session {
    */
   async delete(): Promise<void> {
     const write = () =>
-      writeUser(this.ctx, this.uid, this.userId, (user) => {
+      this.write((user) => {
         user.sessions.require(this.sessionId)
         // every message stored for the session goes, also those that fail their schema
         for (const id of user.messages.idsOfSession(this.sessionId)) user.messages.delete(id)
         user.sessions.delete(this.sessionId)
       })
-    await this.ctx.store.deleting(write, [userDocName(this.uid)])
+    await this.ctx.store.deleting(write, [sessionDocName(this.uid, this.part)])
   }
 
   /**
@@ -177,6 +199,7 @@ export function newSessionRecord(
   }
   const createdAt = options.customCreatedAtUtc !== undefined ? parseZonedDate(options.customCreatedAtUtc, 'customCreatedAtUtc').toISOString() : nowIso(ctx)
   return {
+    part: partKeyOf(createdAt),
     sessionId: ctx.newId(),
     uid,
     status: 'pending',

@@ -160,7 +160,7 @@ export class User {
         space.directory.markDeleted(this.uid, nowIso(this.ctx))
       })
     await this.ctx.store.deleting(write)
-    await this.ctx.store.deleteDoc(userDocName(this.uid))
+    await this.ctx.store.deleteUser(this.uid)
     // the room the user's document held: the reserve is whole again
     await this.ctx.store.ensureReserve()
   }
@@ -169,7 +169,7 @@ export class User {
 
   async createSession(options: { autoProcessAfterSeconds?: number; metadata?: JsonObject; customCreatedAtUtc?: Date | string } = {}): Promise<Session> {
     const rec = newSessionRecord(this.ctx, this.uid, options)
-    await writeUser(this.ctx, this.uid, this.userId, (user) => user.sessions.set(rec.sessionId, { ...rec, messageCount: 0 }))
+    await writeUser(this.ctx, this.uid, this.userId, (user) => user.sessions.set(rec.sessionId, { ...rec, messageCount: 0 }), { parts: [rec.part], userDoc: false })
     return new Session(this.ctx, rec, this.userId, this.processor)
   }
 

@@ -88,6 +88,11 @@ export interface SessionRecord {
   claimId?: string | null
   /** The device that created the session: the one that auto-processes it. */
   ownerDevice?: string | null
+  /**
+   * Projection only (not stored in the document): the history part (`YYYY-MM`) whose document holds
+   * the session; absent for a session still in its user document from before the split.
+   */
+  part?: string
   /** What processing changed (for the app's "Memory updated" notice). */
   summary?: ProcessingSummary | null
 }

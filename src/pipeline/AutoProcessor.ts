@@ -64,7 +64,7 @@ export class AutoProcessor {
       await writeUser(this.ctx, s.uid, userId, (user) => {
         const m = user.sessions.require(s.sessionId)
         if (m.status === 'processing' && m.updatedAt === s.updatedAt) user.sessions.patch(s.sessionId, { status: 'pending' })
-      }).catch(() => undefined)
+      }, { parts: [s.part], userDoc: false }).catch(() => undefined)
     }
   }
 

@@ -2,7 +2,7 @@ import { UserNotFoundError } from '../core/errors'
 import type { MemoryEngine } from '../engine/types'
 import type { KeepsakeDB } from '../store/db'
 import type { ReplicatedStore } from '../sync/ReplicatedStore'
-import { SPACE_DOC, userDocName, type TableName } from '../sync/layout'
+import { SPACE_DOC, userWriteDocs, type TableName } from '../sync/layout'
 import type { SpaceView, UserView } from '../sync/schema/views'
 
 /** What every handle (User, Session, MergeConflict) shares with the client that made it. */
@@ -23,17 +23,31 @@ export function nowIso(ctx: ClientContext): string {
   return ctx.now().toISOString()
 }
 
+/** What a write to one user loads and writes. */
+export interface WriteScope {
+  /** the only tables it changes (a smaller IndexedDB transaction; see ReplicatedStore.write) */
+  tables?: TableName[]
+  /**
+   * the history parts of the sessions it touches (a session row's `part`; null or undefined: a
+   * session from before the split, still in the user document); a new session's is `partKeyOf(createdAt)`
+   */
+  parts?: (string | null | undefined)[]
+  /** false: it touches only sessions and messages, so the user document is not loaded (the hot path) */
+  userDoc?: boolean
+}
+
+
 /**
- * A write to one user's document, refused with UserNotFoundError when the user was deleted
+ * A write to one user's documents, refused with UserNotFoundError when the user was deleted
  * (by this tab, another tab or another device).
  */
-export function writeUser<T>(ctx: ClientContext, uid: string, userId: string, fn: (user: UserView, space: SpaceView) => T, tables?: TableName[]): Promise<T> {
+export function writeUser<T>(ctx: ClientContext, uid: string, userId: string, fn: (user: UserView, space: SpaceView) => T, scope: WriteScope = {}): Promise<T> {
   return ctx.store.write(
-    [SPACE_DOC, userDocName(uid)],
+    [SPACE_DOC, ...userWriteDocs(uid, scope.parts ?? [], scope.userDoc !== false)],
     (tx) => {
       if (!tx.space.directory.live(uid)) throw new UserNotFoundError(userId)
       return fn(tx.user(uid), tx.space)
     },
-    { tables },
+    { tables: scope.tables },
   )
 }

@@ -1,3 +1,4 @@
+import Dexie from 'dexie'
 import { groupChains, isLive } from '../core/chains'
 import { isOpenConflictStatus, type MemoryRecord } from '../core/types'
 import { applyOpsToState, emptyOps, mergeOps, splitChainOps, type MemoryOps } from '../core/versions'
@@ -85,12 +86,51 @@ function hasWork(ops: MemoryOps): boolean {
   return Object.values(ops).some((list: unknown[]) => list.length > 0)
 }
 
+/**
+ * The history parts rule 1 has to read: those holding a session whose claim differs from a claim
+ * that memory versions or conflicts carry (a race between devices), or whose claim expired a
+ * version. Read from the projection, which mirrors the parts; every other session's claim agrees
+ * with what it wrote, so its part need not be loaded (a session not loaded counts as no loser).
+ */
+async function partsToReconcile(ctx: ClientContext, uid: string): Promise<(string | undefined)[]> {
+  const range = [
+    [uid, Dexie.minKey],
+    [uid, Dexie.maxKey],
+  ] as const
+  const [sessions, memories, conflicts] = await Promise.all([
+    ctx.db.sessions.where('[uid+createdAt]').between(...range, true, true).toArray(),
+    ctx.db.memories.where('[uid+createdAt]').between(...range, true, true).toArray(),
+    ctx.db.conflicts.where('[uid+createdAt]').between(...range, true, true).toArray(),
+  ])
+  const byId = new Map(sessions.map((s) => [s.sessionId, s]))
+  const byClaim = new Map(sessions.filter((s) => s.claimId).map((s) => [s.claimId!, s]))
+  const parts = new Set<string | undefined>()
+  const claimed = (claimId: string | null | undefined, sessionId: string | null | undefined) => {
+    const s = sessionId ? byId.get(sessionId) : undefined
+    if (claimId && s && s.claimId !== claimId) parts.add(s.part)
+  }
+  for (const m of memories) {
+    claimed(m.claimId, m.sessionId)
+    const expiredBy = m.expiredByClaim ? byClaim.get(m.expiredByClaim) : undefined
+    if (expiredBy) parts.add(expiredBy.part)
+  }
+  for (const c of conflicts) claimed(c.claimId, c.sessionId)
+  return [...parts]
+}
+
 /** Applies the cross-device rules to a user's document, writing only when something is off. */
 export async function reconcileUser(ctx: ClientContext, uid: string, userId: string): Promise<boolean> {
-  return writeUser(ctx, uid, userId, (user) => {
-    const ops = reconcileOps(user, uid)
-    if (!hasWork(ops)) return false
-    user.applyOps(ops)
-    return true
-  })
+  const parts = await partsToReconcile(ctx, uid)
+  return writeUser(
+    ctx,
+    uid,
+    userId,
+    (user) => {
+      const ops = reconcileOps(user, uid)
+      if (!hasWork(ops)) return false
+      user.applyOps(ops)
+      return true
+    },
+    { parts },
+  )
 }

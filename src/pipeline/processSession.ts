@@ -81,13 +81,13 @@ function storedFact(f: ExtractedFact, messages: MessageRecord[], allowed: Set<st
   }
 }
 
-function setStatus(ctx: ClientContext, uid: string, userId: string, sessionId: string, expect: SessionStatus, fields: Record<string, unknown>) {
+function setStatus(ctx: ClientContext, uid: string, userId: string, sessionId: string, part: string | undefined, expect: SessionStatus, fields: Record<string, unknown>) {
   return writeUser(ctx, uid, userId, (user) => {
     const s = user.sessions.require(sessionId)
     const status = s.status
     if (status !== expect) throw new InvalidSessionStateError(`Session ${sessionId} is ${status}, not ${expect}`)
     user.sessions.patch(sessionId, { ...fields, updatedAt: nowIso(ctx) })
-  })
+  }, { parts: [part], userDoc: false })
 }
 
 /**
@@ -96,9 +96,11 @@ function setStatus(ctx: ClientContext, uid: string, userId: string, sessionId: s
  */
 export async function processSession(ctx: ClientContext, uid: string, userId: string, sessionId: string): Promise<ProcessingSummary | null> {
   const claimId = ctx.newId()
-  await setStatus(ctx, uid, userId, sessionId, 'pending', { status: 'processing', error: null, processingBy: ctx.deviceId, claimId })
+  // the history part that holds the session: every write below loads only it (and the user document for the memories)
+  const part = (await ctx.db.sessions.get(sessionId))?.part
+  await setStatus(ctx, uid, userId, sessionId, part, 'pending', { status: 'processing', error: null, processingBy: ctx.deviceId, claimId })
   try {
-    const summary = await runPipeline(ctx, uid, userId, sessionId, claimId)
+    const summary = await runPipeline(ctx, uid, userId, sessionId, part, claimId)
     return summary
   } catch (e) {
     const message = e instanceof KeepsakeError || e instanceof Error ? e.message : String(e)
@@ -107,12 +109,12 @@ export async function processSession(ctx: ClientContext, uid: string, userId: st
       // Only our own claim is failed: another device's processing of it goes on.
       if (s.status !== 'processing' || s.claimId !== claimId) return
       user.sessions.patch(sessionId, { status: 'failed', error: message || 'Processing failed', updatedAt: nowIso(ctx) })
-    }).catch(() => undefined)
+    }, { parts: [part], userDoc: false }).catch(() => undefined)
     return null
   }
 }
 
-async function runPipeline(ctx: ClientContext, uid: string, userId: string, sessionId: string, claimId: string): Promise<ProcessingSummary> {
+async function runPipeline(ctx: ClientContext, uid: string, userId: string, sessionId: string, part: string | undefined, claimId: string): Promise<ProcessingSummary> {
   const [session, messages, profile, settings, state] = await Promise.all([
     ctx.db.sessions.get(sessionId),
     sessionMessages(ctx.db, sessionId),
@@ -161,6 +163,6 @@ async function runPipeline(ctx: ClientContext, uid: string, userId: string, sess
     if (!opsStillApply(user, all, readState)) throw new InvalidSessionStateError('Memories changed while this session was processed; process it again')
     user.applyOps(all)
     user.sessions.patch(sessionId, { status: 'processed', processedAt: nowIso(ctx), updatedAt: nowIso(ctx), error: null, summary })
-  })
+  }, { parts: [part] })
   return summary
 }

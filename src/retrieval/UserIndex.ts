@@ -4,7 +4,6 @@ import type { ConflictRecord, ConnectionRecord, DocRecord, MemoryRecord, Message
 import type { MemoryEngine } from '../engine/types'
 import type { KeepsakeDB } from '../store/db'
 import { pkOfSig } from '../store/messageBlocks'
-import { userDocName } from '../sync/layout'
 import { SearchIndex, type IndexEntry, type SearchTuning } from './SearchIndex'
 
 /** What retrieval needs from the client: the read model, the engine (for `embed`) and the clock. */
@@ -82,9 +81,9 @@ export class UserIndex {
     const range = [[uid, Dexie.minKey], [uid, Dexie.maxKey]] as const
     const tables = [db.updates, db.users, db.sessions, db.messageBlocks, db.memories, db.docs, db.connections, db.conflicts]
     await db.transaction('r', tables, async () => {
-      const docName = userDocName(uid)
+      // (the log's last entry: a user's messages are in the parts of its history, not its document)
       const [lastSeq, memCount, blockCount, docCount] = await Promise.all([
-        db.updates.where('[doc+seq]').between([docName, Dexie.minKey], [docName, Dexie.maxKey]).reverse().limit(1).primaryKeys(),
+        db.updates.orderBy(':id').reverse().limit(1).primaryKeys(),
         db.memories.where('[uid+createdAt]').between(...range).count(),
         db.messageBlocks.where('[uid+sig]').between(...range).count(),
         db.docs.where('[uid+createdAt]').between(...range).count(),

@@ -6,6 +6,7 @@
  */
 import { timingSafeEqual } from 'node:crypto'
 import { createSpaceCredentials, hashToken, isValidSpaceId, type SpaceCredentials } from '../core/spaceToken'
+import { uidOfDocName, userDocName } from '../sync/layout'
 import type { SqliteDb } from './db'
 
 export type SpaceOrigin = 'cli' | 'api' | 'first-use'
@@ -115,8 +116,9 @@ export class SpaceRegistry {
   }
 
   /**
-   * Records that a document is gone for good (its user was deleted): it no longer counts towards
-   * the space's cap, and isDeleted says so from now on, also after a restart.
+   * Records that a user's document is gone for good (its user was deleted), with every part of its
+   * history (the names under it): they no longer count towards the space's cap, and isDeleted says
+   * so from now on, also after a restart.
    */
   async markDeleted(spaceId: string, docName: string): Promise<void> {
     await this.withLock(spaceId, async () => {
@@ -125,13 +127,21 @@ export class SpaceRegistry {
         docName,
         new Date().toISOString(),
       ])
-      await this.db.run('DELETE FROM keepsake_space_documents WHERE space_id = ? AND doc_name = ?', [spaceId, docName])
+      await this.db.run('DELETE FROM keepsake_space_documents WHERE space_id = ? AND (doc_name = ? OR substr(doc_name, 1, ?) = ?)', [
+        spaceId,
+        docName,
+        docName.length + 1,
+        `${docName}/`,
+      ])
       this.docCounts.delete(spaceId)
       this.deleted.add(`${spaceId}/${docName}`)
     })
   }
 
-  async isDeleted(spaceId: string, docName: string): Promise<boolean> {
+  /** Whether the document, or the user document it is a part of, was deleted. */
+  async isDeleted(spaceId: string, name: string): Promise<boolean> {
+    const uid = uidOfDocName(name)
+    const docName = uid ? userDocName(uid) : name
     if (this.deleted.has(`${spaceId}/${docName}`)) return true
     const row = await this.db.get('SELECT 1 AS x FROM keepsake_deleted_documents WHERE space_id = ? AND doc_name = ?', [spaceId, docName])
     if (row) this.deleted.add(`${spaceId}/${docName}`)

@@ -8,13 +8,18 @@ import type { SqliteDb } from './db'
 
 /**
  * The extension's upsert, unless the document is one of a deleted user (keepsake_deleted_documents,
- * see SpaceRegistry): checked in the same statement, so a store that races the deletion cannot
- * bring the row back.
+ * see SpaceRegistry): its user document, or a part of its history (`user/<uid>/<key>`, a name under
+ * the deleted one). Checked in the same statement, so a store that races the deletion cannot bring
+ * the row back.
  */
 export const storeUnlessDeletedQuery = `
   INSERT INTO "documents" ("name", "data")
   SELECT $name, $data
-  WHERE NOT EXISTS (SELECT 1 FROM keepsake_deleted_documents WHERE space_id || '/' || doc_name = $name)
+  WHERE NOT EXISTS (
+    SELECT 1 FROM keepsake_deleted_documents
+    WHERE space_id || '/' || doc_name = $name
+       OR substr($name, 1, length(space_id || '/' || doc_name) + 1) = space_id || '/' || doc_name || '/'
+  )
   ON CONFLICT(name) DO UPDATE SET data = $data
 `
 

@@ -150,8 +150,9 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
       },
 
       // A user deleted on a device leaves a tombstone in the space's directory: the server then
-      // forgets that user's document (its row, and its slot in the space's cap) and never stores
-      // it again, even if a device that has not heard of the deletion yet sends it.
+      // forgets that user's documents, the user document and the parts of its history (their rows,
+      // and their slots in the space's cap) and never stores them again, even if a device that has
+      // not heard of the deletion yet sends them.
       async onChange({ documentName, document }) {
         const name = parseSyncDocumentName(documentName)
         if (!name || name.docName !== SPACE_DOC) return
@@ -169,8 +170,9 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
           try {
             // recorded first: from then on no store writes it (the store checks in the same statement)
             await registry.markDeleted(name.spaceId, docName)
-            await sqlite.run('DELETE FROM documents WHERE name = ?', [full])
-            log('info', `deleted the document of a deleted user: ${full}`)
+            // the user document and every part of its history (the names under it)
+            await sqlite.run('DELETE FROM documents WHERE name = ? OR substr(name, 1, ?) = ?', [full, full.length + 1, `${full}/`])
+            log('info', `deleted the documents of a deleted user: ${full} and its parts`)
           } catch (error) {
             done.delete(uid) // tried again with the next change of the space document
             log('error', `could not delete ${full}: ${error instanceof Error ? error.message : String(error)}`)

@@ -89,6 +89,17 @@ export class KeepsakeDB extends Dexie {
     this.version(3)
       .stores({ problems: 'key, doc' })
       .upgrade((tx) => quarantineProjectedRows(tx))
+    // Version 4: a user's sessions and messages live in parts of its history (a document per month,
+    // src/sync/layout.ts); a session row says which (`part`). Rows without one are sessions still in
+    // their user document, which MemoryClient.open moves into parts (src/sync/migrateParts.ts);
+    // the index finds them by count, without a scan.
+    this.version(4).stores({ sessions: 'sessionId, [uid+createdAt], status, part' })
+  }
+
+  /** Whether some session rows have no part: sessions still in their user document, from before the split. */
+  async hasLegacySessions(): Promise<boolean> {
+    const [all, inParts] = await Promise.all([this.sessions.count(), this.sessions.where('part').above('').count()])
+    return all > inParts
   }
 
   /** Deletes every row projected from one user's document. Call inside a rw transaction. */
@@ -106,5 +117,6 @@ export class KeepsakeDB extends Dexie {
     await this.connections.where('uid').equals(uid).delete()
     await this.users.delete(uid)
     await this.problems.where('doc').equals(`user/${uid}`).delete()
+    await this.problems.where('doc').startsWith(`user/${uid}/`).delete()
   }
 }

@@ -29,6 +29,8 @@ export interface MessageBlockRow {
   sig: string
   /** ordered by seq, then messageId */
   messages: MessageRecord[]
+  /** the history part whose document holds these messages (absent: the user document, from before the split) */
+  part?: string
 }
 
 export function blockNumber(seq: unknown): number {

@@ -2,8 +2,9 @@ import Dexie, { type IndexableType, type Transaction } from 'dexie'
 import * as Y from 'yjs'
 import { QuotaExceededError } from '../core/errors'
 import type { KeepsakeDB, ProblemRow, UpdateRow } from '../store/db'
+import type { MessageBlockRow } from '../store/messageBlocks'
 import { problemKey } from '../core/schema'
-import { mapsOf, SPACE_DOC, uidOfDocName, userDocName, type MapSpec, type TableName } from './layout'
+import { mapsOf, partOfDocName, SPACE_DOC, uidOfDocName, userDocName, type MapSpec, type TableName } from './layout'
 import { SpaceView, UserView } from './schema/views'
 import { checkFieldMap, checkStored } from './schema/check'
 import { MessageBlockIndex } from './messageIndex'
@@ -35,6 +36,8 @@ interface LoadedDoc {
   remoteChanges: Map<MapSpec, Set<string>>
   /** the bytes of a large update a provider is applying right now (see expectRemoteUpdate) */
   incoming: Uint8Array | null
+  /** when a write or a load last used it (Date.now()): idle documents are released from memory */
+  usedAt: number
   /** ids of the messages that local / remote transactions changed (for the change feed) */
   localMessages: Set<string>
   remoteMessages: Set<string>
@@ -95,28 +98,38 @@ export interface StoreEvents {
  * a write is one Y transaction per document, done before its IndexedDB transaction commits.
  */
 export interface WriteTx {
-  /** The space document (settings, directory); throws if the write did not name it. */
+  /** The space document (settings, directory, parts); throws if the write did not name it. */
   readonly space: SpaceView
-  /** A user's document; throws if the write did not name it. */
+  /**
+   * A user's records across the documents the write named: the user document and the parts
+   * (docs/DESIGN.md, "History in parts"); reaching one it did not name throws.
+   */
   user(uid: string): UserView
 }
 
 function writeTx(docs: { name: string; doc: Y.Doc }[]): WriteTx {
   const byName = new Map(docs.map((d) => [d.name, d.doc]))
-  const named = (name: string) => {
-    const doc = byName.get(name)
-    if (!doc) throw new Error(`This write did not name the document ${name}`)
-    return doc
-  }
   let space: SpaceView | undefined
+  const spaceView = () => {
+    const doc = byName.get(SPACE_DOC)
+    if (!doc) throw new Error(`This write did not name the document ${SPACE_DOC}`)
+    return (space ??= new SpaceView(doc))
+  }
   const users = new Map<string, UserView>()
   return {
     get space() {
-      return (space ??= new SpaceView(named(SPACE_DOC)))
+      return spaceView()
     },
     user(uid) {
       let u = users.get(uid)
-      if (!u) users.set(uid, (u = new UserView(named(userDocName(uid)), uid)))
+      if (!u) {
+        const parts = new Map<string, Y.Doc>()
+        for (const [name, doc] of byName) {
+          const key = partOfDocName(name)
+          if (key && uidOfDocName(name) === uid) parts.set(key, doc)
+        }
+        users.set(uid, (u = new UserView({ uid, user: byName.get(userDocName(uid)), parts, space: spaceView })))
+      }
       return u
     },
   }
@@ -146,6 +159,9 @@ export class ReplicatedStore {
   private queue: Promise<unknown> = Promise.resolve()
   private closed = false
   private readonly listeners = new Set<StoreEvents>()
+  /** documents a sync driver holds attached: never released as idle */
+  private readonly pinned = new Set<string>()
+  private idleTimer: ReturnType<typeof setInterval> | undefined
   /** How many optimistic writes found that another tab had written first, and were tried again. */
   staleRetries = 0
   /** Every loaded document has applied every log entry of its own up to this seq. */
@@ -157,8 +173,10 @@ export class ReplicatedStore {
     readonly db: KeepsakeDB,
     private readonly policy: CompactionPolicy = { maxUpdates: 500, maxBytes: 1024 * 1024 },
     /** clientId: where new documents take their Yjs client id from (default: Yjs's random one); a run that replays exactly (the sync fuzz) sets it */
-    private readonly seams: { clientId?: () => number } = {},
+    private readonly seams: { clientId?: () => number; releaseIdleAfterMs?: number } = {},
   ) {
+    const idle = seams.releaseIdleAfterMs ?? RELEASE_IDLE_AFTER_MS
+    if (idle > 0 && typeof setInterval !== 'undefined') this.idleTimer = setInterval(() => void this.releaseIdle(idle), Math.max(idle / 2, 10))
     this.channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(`keepsake-store:${db.name}`)
     if (this.channel) this.channel.onmessage = (e: MessageEvent<{ docs?: string[]; changes?: ChangeSummary[] }>) => this.onTabMessage(e.data)
   }
@@ -258,13 +276,19 @@ export class ReplicatedStore {
     let docs: LoadedDoc[] = []
     try {
       await this.db.transaction('rw', scope, async () => {
+        // read before any projection is written, so that the documents' rows are written in the
+        // order the write named them (a user document's deletes before a part's puts of the same
+        // rows, when sessions move into parts)
+        if (!this.problemKeys) this.problemKeys = new Set(await this.db.problems.toCollection().primaryKeys())
         if (optimistic && docNames.every((n) => this.loaded.has(n))) {
           const tail = this.db.updates.where(':id').above(this.globalSeq).toArray()
           // when mutate refuses (a typed error), the aborted read must not surface as unhandled
           tail.catch(() => undefined)
           docs = docNames.map((n) => this.loaded.get(n)!)
+          const now = Date.now()
+          for (const d of docs) d.usedAt = now
           result = mutate(writeTx(docs))
-          const persisted = Promise.all(docs.map((d) => this.persist(d, d.localUpdates, d.localChanges)))
+          const persisted = this.persistAll(docs)
           const rows = await tail
           if (rows.some((r) => this.loaded.has(r.doc))) {
             persisted.catch(() => undefined) // aborted with the transaction
@@ -276,7 +300,7 @@ export class ReplicatedStore {
         } else {
           docs = await this.catchUp(docNames)
           result = mutate(writeTx(docs))
-          await Promise.all(docs.map((d) => this.persist(d, d.localUpdates, d.localChanges)))
+          await this.persistAll(docs)
         }
       })
     } catch (e) {
@@ -298,6 +322,17 @@ export class ReplicatedStore {
     this.announce(docNames, summary)
     await this.compactIfDue(docs)
     return result
+  }
+
+  /**
+   * Persists the local changes of the documents in the order the write named them, one after the
+   * other: a user document's projection (which may read rows first, see `persist`) is written before
+   * a part's, so when sessions move into a part the part's rows are the ones that stay.
+   */
+  private async persistAll(docs: LoadedDoc[]): Promise<void> {
+    const changed = docs.filter((d) => d.localUpdates.length)
+    if (changed.length === 1) return this.persist(changed[0], changed[0].localUpdates, changed[0].localChanges)
+    for (const d of changed) await this.persist(d, d.localUpdates, d.localChanges)
   }
 
   /**
@@ -327,6 +362,39 @@ export class ReplicatedStore {
     return new Promise<void>((r) => setTimeout(r, 0)).then(() => this.serial(async () => undefined))
   }
 
+  /**
+   * Drops documents from memory (they are read from the log again when next needed). The sync
+   * driver detaches them (onDocUnloaded). Writes queued before this call are stored first.
+   */
+  release(names: string[]): Promise<void> {
+    return this.serial(async () => {
+      for (const n of names) this.unload(n)
+    })
+  }
+
+  /** Keeps a document loaded while it is attached to sync (`pin`), or lets it be released when idle again. */
+  pin(name: string, pinned: boolean): void {
+    if (pinned) this.pinned.add(name)
+    else this.pinned.delete(name)
+  }
+
+  /**
+   * Releases the documents no write or load used for `idleMs`: a part of the history that was
+   * written once after a reload does not stay in memory. The space document and pinned ones stay.
+   */
+  private releaseIdle(idleMs: number): Promise<void> {
+    const cutoff = Date.now() - idleMs
+    const idle = [...this.loaded.values()].filter((d) => d.name !== SPACE_DOC && !this.pinned.has(d.name) && d.usedAt < cutoff).map((d) => d.name)
+    if (!idle.length) return Promise.resolve()
+    return this.serial(async () => {
+      // (checked again in the queue: a write may have used one meanwhile)
+      for (const n of idle) {
+        const d = this.loaded.get(n)
+        if (d && d.usedAt < cutoff && !this.pinned.has(n) && !d.remoteUpdates.length) this.unload(n)
+      }
+    })
+  }
+
   /** Names of documents currently loaded in memory. */
   loadedDocNames(): string[] {
     return [...this.loaded.keys()]
@@ -339,23 +407,27 @@ export class ReplicatedStore {
     return [...names]
   }
 
-  /** Deletes a document for good: its log entries and every row projected from it, in one transaction. */
-  deleteDoc(docName: string): Promise<void> {
+  /**
+   * Deletes a user's documents for good (the user document and every part of its history): their
+   * log entries and every row projected from them, in one transaction that only deletes.
+   */
+  deleteUser(uid: string): Promise<void> {
+    const name = userDocName(uid)
     return this.serial(async () => {
       try {
         await this.db.transaction('rw', this.db.tables, async () => {
-          await this.db.updates.where('[doc+seq]').between([docName, Dexie.minKey], [docName, Dexie.maxKey]).delete()
-          const uid = uidOfDocName(docName)
-          if (uid) await this.db.deleteUserRows(uid)
+          await this.db.updates.where('[doc+seq]').between([name, Dexie.minKey], [name, Dexie.maxKey]).delete()
+          await this.db.updates.where('[doc+seq]').between([`${name}/`, Dexie.minKey], [`${name}/\uffff`, Dexie.maxKey]).delete()
+          await this.db.deleteUserRows(uid)
         })
       } catch (e) {
         throw isQuotaError(e) ? new QuotaExceededError() : e
       }
-      this.unload(docName)
-      const uid = uidOfDocName(docName)
-      const gone: ChangeSummary[] = uid ? [{ doc: docName, table: 'users', uid, ids: [uid] }] : []
+      const names = [...this.loaded.keys()].filter((n) => uidOfDocName(n) === uid)
+      for (const n of names) this.unload(n)
+      const gone: ChangeSummary[] = [{ doc: name, table: 'users', uid, ids: [uid] }]
       for (const c of gone) this.emitChange({ ...c, origin: 'local' })
-      this.announce([docName], gone)
+      this.announce([name, ...names], gone)
     })
   }
 
@@ -502,6 +574,7 @@ export class ReplicatedStore {
 
   close(): void {
     this.closed = true
+    if (this.idleTimer) clearInterval(this.idleTimer)
     this.channel?.close()
     for (const name of [...this.loaded.keys()]) this.unload(name)
   }
@@ -544,7 +617,12 @@ export class ReplicatedStore {
     }
     for (const [name, rows] of byDoc) this.apply(this.loaded.get(name)!, rows, true)
     for (const d of fresh) this.emit('onDocLoaded', d.name, d.doc)
-    return names.map((n) => this.loaded.get(n)!)
+    const now = Date.now()
+    return names.map((n) => {
+      const d = this.loaded.get(n)!
+      d.usedAt = now
+      return d
+    })
   }
 
   /** Applies log entries to a document; `report`: they are another tab's news (not a first load), reported as 'tab' changes. */
@@ -588,7 +666,7 @@ export class ReplicatedStore {
         blocks = { spec, map, index: new MessageBlockIndex(map, check) }
       }
     }
-    const d: LoadedDoc = { name, doc, specs, blocks, lastSeq: 0, tailCount: 0, tailBytes: 0, localUpdates: [], localChanges: new Map(), remoteUpdates: [], remoteChanges: new Map(), incoming: null, localMessages: new Set(), remoteMessages: new Set(), logChanges: null }
+    const d: LoadedDoc = { name, doc, specs, blocks, lastSeq: 0, tailCount: 0, tailBytes: 0, localUpdates: [], localChanges: new Map(), remoteUpdates: [], remoteChanges: new Map(), incoming: null, usedAt: Date.now(), localMessages: new Set(), remoteMessages: new Set(), logChanges: null }
     const remote = (update: Uint8Array) => {
       d.remoteUpdates.push(update)
       if (d.remoteUpdates.length === 1) queueMicrotask(() => void this.flushRemote(d))
@@ -681,6 +759,7 @@ export class ReplicatedStore {
     if (!updates.length) return
     const data = updates.length === 1 ? updates[0] : Y.mergeUpdates(updates)
     const uid = uidOfDocName(d.name)
+    const part = partOfDocName(d.name)
     const logged = this.db.updates.add(snapshot ? { doc: d.name, data, snapshot } : { doc: d.name, data })
     const writes: Promise<unknown>[] = [logged]
     const known = this.problemKeys ?? (this.problemKeys = new Set(await this.db.problems.toCollection().primaryKeys()))
@@ -705,16 +784,19 @@ export class ReplicatedStore {
         for (const key of ids) {
           const row = d.blocks!.index.row(key, uid!)
           if (Array.isArray(row)) dels.push(row)
-          else puts.push(row)
+          else puts.push(part ? { ...row, part } : row)
         }
       } else {
         for (const id of ids) {
           const raw = ymap.get(id)
           const rec = raw === undefined ? undefined : checkStored(spec, id, raw, uid)
           if (rec === undefined || !rec.ok) dels.push(id) // a record that fails is not projected
-          else puts.push(projectRow(spec, id, rec.value, uid))
+          else puts.push(projectRow(spec, id, rec.value, uid, part))
           problems.set(spec, id, rec && !rec.ok ? rec.problem : null)
         }
+      }
+      if (uid && !part && (spec.table === 'sessions' || spec.shape === 'blocks') && (puts.length || dels.length)) {
+        await keepPartRows(table, spec, puts, dels, problems)
       }
       if (puts.length) writes.push(putAll(table, puts))
       if (dels.length) writes.push(table.bulkDelete(dels))
@@ -735,6 +817,13 @@ export class ReplicatedStore {
     }
   }
 }
+
+/**
+ * How long a document no write used stays in memory (a part of the history written once after a
+ * reload, the user document after processing): then it is released, and read from the log when
+ * needed again (a month's part loads in tens of milliseconds).
+ */
+export const RELEASE_IDLE_AFTER_MS = 60_000
 
 /** The `meta` row that holds room for deletions on a full disk (see ReplicatedStore.deleting). */
 const RESERVE_KEY = 'deletionReserve'
@@ -779,12 +868,15 @@ class Quarantine {
     return this.puts.length + this.dels.length > 0
   }
 
+  /** Records the problem of a record (null: it has none); the last call for a record wins. */
   set(spec: MapSpec, recordId: string, problem: string | null): void {
     const key = problemKey(this.doc, spec.ymap, recordId)
     if (problem === null) {
       if (this.known.delete(key)) this.dels.push(key)
       return
     }
+    const del = this.dels.indexOf(key)
+    if (del >= 0) this.dels.splice(del, 1)
     this.known.add(key)
     this.puts.push({ key, doc: this.doc, ymap: spec.ymap, kind: spec.kind, recordId, problem, seenAt: this.seenAt })
   }
@@ -795,6 +887,29 @@ class Quarantine {
     if (this.dels.length) out.push(db.problems.bulkDelete(this.dels))
     return out
   }
+}
+
+/**
+ * A user document's sessions and messages from before the split never override a part's: the rows
+ * a part projected (they carry `part`) are neither rewritten nor deleted from the user document.
+ * That keeps the move into parts right in any order of arrival (another device's move: the part may
+ * arrive before the user document's deletions), and a peer that writes a session or message into
+ * the user document for one that lives in a part changes nothing shown (a session is reported).
+ * Filters `puts` and `dels` in place.
+ */
+async function keepPartRows(table: Dexie.Table, spec: MapSpec, puts: object[], dels: IndexableType[], problems: Quarantine): Promise<void> {
+  const keyOf = (r: object): IndexableType => (spec.shape === 'blocks' ? [(r as MessageBlockRow).sessionId, (r as MessageBlockRow).block] : (r as Record<string, string>)[spec.idField])
+  const putKeys = puts.map(keyOf)
+  const existing = (await table.bulkGet([...putKeys, ...dels])) as ({ part?: string } | undefined)[]
+  const owned = (i: number) => !!existing[i]?.part
+  const keptPuts = puts.filter((r, i) => {
+    if (!owned(i)) return true
+    if (spec.table === 'sessions') problems.set(spec, String(putKeys[i]), 'this session is in a part of the history; an older copy in the user document is not shown')
+    return false
+  })
+  const keptDels = dels.filter((_, i) => !owned(puts.length + i))
+  puts.splice(0, puts.length, ...keptPuts)
+  dels.splice(0, dels.length, ...keptDels)
 }
 
 /** Batches at least this large skip Dexie's per-row work (see putAll). */
@@ -817,10 +932,15 @@ function putAll(table: Dexie.Table, rows: object[]): Promise<unknown> {
   })
 }
 
-function projectRow(spec: MapSpec, id: string, rec: Record<string, unknown>, uid: string | null): object {
+function projectRow(spec: MapSpec, id: string, rec: Record<string, unknown>, uid: string | null, part: string | null): object {
   const row: Record<string, unknown> = { ...rec, [spec.idField]: id }
   for (const f of spec.unprojected ?? []) delete row[f]
   if (uid) row.uid = uid
+  // where the record lives (a session's part), never what the record says of itself
+  if (spec.table === 'sessions') {
+    if (part) row.part = part
+    else delete row.part
+  }
   return row
 }
 

@@ -1,7 +1,7 @@
 import type * as Y from 'yjs'
 import { QuotaExceededError, SyncError } from '../core/errors'
 import { isValidSpaceId, isWellFormedSecret } from '../core/spaceToken'
-import { SPACE_DOC } from './layout'
+import { PARTS_YMAP, SPACE_DOC, uidOfDocName } from './layout'
 import type { ReplicatedStore } from './ReplicatedStore'
 import { directoryRules } from './transport/directory'
 import type { SyncTransport } from './transport/types'
@@ -60,6 +60,8 @@ export class SyncProvider {
   private directoryObserver: (() => void) | undefined
   /** the space's directory, once followed (the space document was in step with the other end) */
   private directory: Y.Map<unknown> | undefined
+  /** the space's list of history parts (followed with the directory) */
+  private parts: Y.Map<unknown> | undefined
   private readonly timers = new Set<ReturnType<typeof setTimeout>>()
   /** deleted users whose local copy this driver dropped (or found gone) */
   private readonly dropped = new Set<string>()
@@ -160,9 +162,15 @@ export class SyncProvider {
     if (this.directory !== directory) {
       this.directoryObserver?.()
       this.directory = directory
+      this.parts = space.getMap(PARTS_YMAP)
+      const parts = this.parts
       const observer = () => this.attachUsers()
       directory.observeDeep(observer)
-      this.directoryObserver = () => directory.unobserveDeep(observer)
+      parts.observe(observer)
+      this.directoryObserver = () => {
+        directory.unobserveDeep(observer)
+        parts.unobserve(observer)
+      }
     }
     // also on every later sync of the space document: an attach that failed is tried again
     this.attachUsers()
@@ -171,18 +179,21 @@ export class SyncProvider {
   private attachUsers(): void {
     const directory = this.directory
     if (this.stopped || !directory) return
-    const { live, gone } = directoryRules.split(directory)
-    for (const name of gone) {
-      this.detach(name)
-      this.clearFailures(name)
-      // and its local copy goes (also when the entry is malformed, so the client's projection of
-      // the directory does not name it deleted: MemoryClient.finishInterruptedDeletes misses it)
-      if (!this.dropped.has(name)) {
-        this.dropped.add(name)
+    const { live, gone } = directoryRules.split(directory, this.parts)
+    for (const uid of gone) {
+      for (const name of [...this.attached.keys()]) {
+        if (uidOfDocName(name) !== uid) continue
+        this.detach(name)
+        this.clearFailures(name)
+      }
+      // and its local copy goes, every part of it (also when the entry is malformed, so the client's
+      // projection of the directory does not name it deleted: MemoryClient.finishInterruptedDeletes misses it)
+      if (!this.dropped.has(uid)) {
+        this.dropped.add(uid)
         void this.store
           .storedDocNames()
-          .then((stored) => (stored.includes(name) && !this.stopped ? this.store.deleteDoc(name) : undefined))
-          .catch(() => this.dropped.delete(name))
+          .then((stored) => (stored.some((n) => uidOfDocName(n) === uid) && !this.stopped ? this.store.deleteUser(uid) : undefined))
+          .catch(() => this.dropped.delete(uid))
       }
     }
     for (const name of live) if (!this.attached.has(name)) void this.ensure(name).catch(() => undefined)
@@ -203,12 +214,14 @@ export class SyncProvider {
 
   private attach(name: string, doc: Y.Doc): void {
     this.attached.set(name, doc)
+    this.store.pin(name, true)
     this.transport.attach(name, doc)
     this.recompute()
   }
 
   private detach(name: string): void {
     if (!this.attached.delete(name)) return
+    this.store.pin(name, false)
     this.transport.detach(name)
     this.recompute()
   }
@@ -252,7 +265,7 @@ export class SyncProvider {
   /** Every live user of the followed directory is attached (attaching is asynchronous). */
   private everyUserAttached(): boolean {
     if (!this.directory) return false
-    return directoryRules.split(this.directory).live.every((name) => this.attached.has(name))
+    return directoryRules.split(this.directory, this.parts).live.every((name) => this.attached.has(name))
   }
 
   private whenSyncedState(timeoutMs: number): Promise<void> {

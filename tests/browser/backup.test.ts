@@ -3,7 +3,8 @@ import { ImportError, MemoryClient, UserNotFoundError, type MemoryClientOptions,
 import { checkBackup, type BackupFile, type ImportResult } from '../../src/index'
 import type { ClarifyingQuestion, Decision, ExtractedFact, MemoryCandidate, ResolvedMemory } from '../../src/core/types'
 import type { ClarifyInput, DecideInput, ExtractInput, ResolveInput } from '../../src/engine/types'
-import { USER_MAPS, userDocName } from '../../src/sync/layout'
+import { PART_MAPS, partDocName, PARTS_YMAP, SPACE_DOC, USER_MAPS, userDocName } from '../../src/sync/layout'
+import { partsOf } from '../../src/sync/schema/views'
 import { plainCopy } from '../support/hostilePeer'
 import type { MessageBlockRow } from '../../src/store/messageBlocks'
 import { dumpDatabase } from './rawIndexedDB'
@@ -214,6 +215,9 @@ async function expectProjectionMatchesY(c: MemoryClient) {
   const dir = await internals(c).db.directory.toArray()
   for (const e of dir.filter((x) => x.userId)) {
     const udoc = await internals(c).store.getDoc(userDocName(e.uid))
+    // sessions and messages are in the parts of the user's history that the space lists
+    const space = await internals(c).store.getDoc(SPACE_DOC)
+    const parts = await Promise.all(partsOf(space.getMap(PARTS_YMAP), e.uid).map(async (key) => ({ key, doc: await internals(c).store.getDoc(partDocName(e.uid, key)) })))
     for (const spec of USER_MAPS) {
       const table = internals(c).db.table(spec.table)
       if (spec.shape === 'fields') {
@@ -221,11 +225,15 @@ async function expectProjectionMatchesY(c: MemoryClient) {
         continue
       }
       const fromY: Record<string, unknown> = {}
-      udoc.getMap(spec.ymap).forEach((v, id) => {
-        const rec: Record<string, unknown> = { ...plainCopy(v), [spec.idField]: id, uid: e.uid }
-        for (const f of spec.unprojected ?? []) delete rec[f] // kept in Y, read from the messages index
-        fromY[id] = rec
-      })
+      const holders = PART_MAPS.includes(spec) ? [{ key: null, doc: udoc }, ...parts] : [{ key: null, doc: udoc }]
+      for (const h of holders) {
+        h.doc.getMap(spec.ymap).forEach((v, id) => {
+          const rec: Record<string, unknown> = { ...plainCopy(v), [spec.idField]: id, uid: e.uid }
+          for (const f of spec.unprojected ?? []) delete rec[f] // kept in Y, read from the messages index
+          if (spec.table === 'sessions' && h.key) rec.part = h.key // the projection says where it is
+          fromY[id] = rec
+        })
+      }
       let rows = (await table.toArray()) as Record<string, unknown>[]
       // messages are stored in blocks of a session: compare the messages they hold
       if (spec.shape === 'blocks') rows = (rows as unknown as MessageBlockRow[]).flatMap((b) => b.messages) as unknown as Record<string, unknown>[]

@@ -50,8 +50,9 @@ async function userWithMarker(c: MemoryClient, userId: string, marker: string): 
     metadata: { note: marker },
     docs: [{ title: `doc ${marker}`, content: `content ${marker}`, metadata: { m: marker } }],
   })
+  // sessions in three months: three parts of the history, each a document of its own
   for (let i = 0; i < 3; i++) {
-    const s = await u.createSession({ metadata: { topic: marker } })
+    const s = await u.createSession({ metadata: { topic: marker }, customCreatedAtUtc: new Date(Date.UTC(2024, i * 5, 10)) })
     await s.addMessage('user', `I said ${marker} #${i}`)
     await s.addMessage('assistant', `You said ${marker} #${i}`)
     await s.process()

@@ -115,7 +115,7 @@ describe('the read model of version 1 (a row per message) is migrated', () => {
     const db = new KeepsakeDB(name)
     open.push(db)
     await db.open()
-    expect(db.verno).toBe(3)
+    expect(db.verno).toBe(4)
     expect(db.tables.map((t) => t.name)).not.toContain('messages')
     const rows = await db.messageBlocks.toArray()
     expect(rows.map((r) => [r.sessionId, r.block, r.messages.length])).toEqual([

@@ -51,7 +51,7 @@ test('opening a version-2 database quarantines the malformed rows it holds and k
   const db = new KeepsakeDB(name)
   open.push(db)
   await db.open()
-  expect(db.verno).toBe(3)
+  expect(db.verno).toBe(4)
   expect((await db.memories.toArray()).map((m) => m.memoryId)).toEqual(['good'])
   expect((await db.messageBlocks.toArray()).flatMap((b) => b.messages.map((m) => m.messageId))).toEqual(['m0'])
   expect((await db.directory.toArray()).map((d) => d.uid)).toEqual([UID])

@@ -2,7 +2,7 @@ import Dexie from 'dexie'
 import { afterEach, describe, expect, test } from 'vitest'
 import * as Y from 'yjs'
 import { MemoryClient, QuotaExceededError, SessionNotFoundError, type MemoryClientOptions, type Session, type User } from '../../src/index'
-import { userDocName } from '../../src/sync/layout'
+import { sessionDocName, userDocName } from '../../src/sync/layout'
 import { plainCopy } from '../support/hostilePeer'
 import { DELETION_RESERVE_BYTES, MIN_RESERVE_BYTES, ReplicatedStore } from '../../src/sync/ReplicatedStore'
 import { KeepsakeDB } from '../../src/store/db'
@@ -44,7 +44,10 @@ async function expectConsistentAfter(c: MemoryClient, user: User, session: Sessi
     [0, 'first message'],
     [1, 'second message'],
   ])
-  const udoc = await internals(c).store.getDoc(userDocName(user.uid))
+  // the session and its messages are in the part of its month
+  const part = sessionDocName(user.uid, session.part)
+  expect(part).not.toBe(userDocName(user.uid))
+  const udoc = await internals(c).store.getDoc(part)
   expect(JSON.stringify(udoc.getMap('messages').toJSON())).not.toContain(refused)
   expect(plainCopy(udoc.getMap('sessions').get(session.sessionId)).messageCount).toBe(2)
   expect(await databaseContains(internals(c).db.name, refused)).toBe(false)
@@ -53,8 +56,7 @@ async function expectConsistentAfter(c: MemoryClient, user: User, session: Sessi
   const other = await client({ dbName: internals(c).db.name })
   const again = await (await other.getUser('alice')).getSession(session.sessionId)
   expect((await again.getMessages()).messages.map((m) => m.content)).toEqual(['first message', 'second message'])
-  const otherDoc = await internals(other).store.getDoc(userDocName(user.uid))
-  expect(JSON.stringify(otherDoc.toJSON())).not.toContain(refused)
+  for (const name of [userDocName(user.uid), part]) expect(JSON.stringify((await internals(other).store.getDoc(name)).toJSON())).not.toContain(refused)
 }
 
 describe('a write refused for quota', () => {
@@ -526,8 +528,8 @@ describe('deleting on a full disk (a storage bucket at its real quota)', () => {
     const s = await alice.createSession()
     for (let i = 0; i < 20; i++) await s.addMessage('user', `${mark} ${i}`)
     await fillDisk(bucket)
-    // the crash: the second step (deleteDoc, delete-only) never runs
-    internals(c).store.deleteDoc = () => Promise.reject(new Error('crashed'))
+    // the crash: the second step (deleteUser, delete-only) never runs
+    internals(c).store.deleteUser = () => Promise.reject(new Error('crashed'))
     await expect(alice.delete()).rejects.toThrow('crashed')
     const name = internals(c).db.name
     c.close()

@@ -5,7 +5,7 @@ import { freshDbName, refuseAtIndexedDB } from './helpers'
 import { STORAGE_FULL } from '../../src/sync/SyncProvider'
 import Dexie from 'dexie'
 import { countMessages } from '../../src/store/messageBlocks'
-import { userDocName } from '../../src/sync/layout'
+import { partDocName, partKeyOf, userDocName } from '../../src/sync/layout'
 import { internals } from '../support/internals'
 
 const open: MemoryClient[] = []
@@ -92,12 +92,14 @@ describe('sync through the real Hocuspocus server', () => {
       const want = (await s.getMessages({ limit: 200 })).messages.map((m) => m.content)
       await expect.poll(async () => (await (await ul.getSession(s.sessionId)).getMessages({ limit: 200 })).messages.map((m) => m.content), { timeout: 10_000 }).toEqual(want)
     }
-    // far over the size that is stored as received: one entry, a snapshot, so no compaction follows
-    const entries = await internals(late).db.updates.where('[doc+seq]').between([userDocName(u.uid), Dexie.minKey], [userDocName(u.uid), Dexie.maxKey]).toArray()
+    // the messages are in the part of this month's sessions; far over the size that is stored as
+    // received: one entry, a snapshot, so no compaction follows
+    const part = partDocName(u.uid, partKeyOf(sessions[0].createdAt.toISOString()))
+    const entries = await internals(late).db.updates.where('[doc+seq]').between([part, Dexie.minKey], [part, Dexie.maxKey]).toArray()
     expect(entries).toHaveLength(1)
     expect(entries[0].snapshot).toBe(true)
     expect(entries[0].data.byteLength).toBeGreaterThan(64 * 1024)
-    expect(handed.map(([name]) => name)).toEqual([userDocName(u.uid)])
+    expect(handed.map(([name]) => name)).toEqual([part])
     expect(entries[0].data).toEqual(handed[0][1])
     expect((await ul.getLastNMessages(3)).messages.map((m) => m.content.slice(0, 12))).toEqual(['message 237:', 'message 238:', 'message 239:'])
   })

@@ -219,7 +219,7 @@ describe('sync server persistence', () => {
     expect(await readMap(again.url, `${space.spaceId}/user/u1`, space.token)).toEqual({ b: '2' })
   })
 
-  it("forgets a deleted user's document: its row goes, it is never stored again, also after a restart", async () => {
+  it("forgets a deleted user's documents (its user document and every part of its history): their rows go, they are never stored again, also after a restart", async () => {
     const dataDir = tempDir()
     const server = await start({ dataDir, storeDebounceMs: 10, storeMaxDebounceMs: 50 })
     const space = await server.createSpace()
@@ -227,7 +227,9 @@ describe('sync server persistence', () => {
     const dir = connect(server.url, `${space.spaceId}/space`, space.token, socket)
     const user = connect(server.url, `${space.spaceId}/user/u1`, space.token, socket)
     const other = connect(server.url, `${space.spaceId}/user/u2`, space.token, socket)
-    for (const c of [dir, user, other]) expect(await c.outcome).toEqual({ ok: true })
+    const part = connect(server.url, `${space.spaceId}/user/u1/2025-03`, space.token, socket)
+    const otherPart = connect(server.url, `${space.spaceId}/user/u2/2025-03`, space.token, socket)
+    for (const c of [dir, user, other, part, otherPart]) expect(await c.outcome).toEqual({ ok: true })
     const entry = (uid: string) => {
       const e = new Y.Map<unknown>()
       e.set('uid', uid)
@@ -242,26 +244,34 @@ describe('sync server persistence', () => {
     await waitFor(() => !dir.provider.hasUnsyncedChanges)
     await write(user, 'words', 'SECRET-ALICE')
     await write(other, 'words', 'bob stays')
+    await write(part, 'words', 'SECRET-ALICE-PART')
+    await write(otherPart, 'words', 'bob part stays')
     const peek = await openSqlite(server.sqlitePath)
     cleanups.push(() => peek.close())
     const rows = async () => (await new Promise<{ name: string }[]>((resolve, reject) => peek.raw.all('SELECT name FROM documents ORDER BY name', (err, r) => (err ? reject(err) : resolve(r as { name: string }[]))))).map((r) => r.name)
     await expect.poll(rows, { timeout: 5000 }).toContain(`${space.spaceId}/user/u1`)
+    await expect.poll(rows, { timeout: 5000 }).toContain(`${space.spaceId}/user/u1/2025-03`)
 
     // a device deletes alice: her directory entry gets its tombstone
     ;(dir.doc.getMap('directory').get('u1') as Y.Map<unknown>).set('deletedAt', new Date().toISOString())
     await waitFor(() => !dir.provider.hasUnsyncedChanges)
     await expect.poll(rows, { timeout: 5000 }).not.toContain(`${space.spaceId}/user/u1`)
-    expect(server.logs.some((l) => l.message.includes(`deleted the document of a deleted user: ${space.spaceId}/user/u1`))).toBe(true)
+    expect(await rows()).not.toContain(`${space.spaceId}/user/u1/2025-03`)
+    expect(server.logs.some((l) => l.message.includes(`deleted the documents of a deleted user: ${space.spaceId}/user/u1`))).toBe(true)
 
-    // a device that has not heard of it yet writes to her document: accepted, never stored
+    // a device that has not heard of it yet writes to her document and a part: accepted, never stored
     await write(user, 'late', 'SECRET-LATE')
+    await write(part, 'late', 'SECRET-LATE-PART')
+    const newPart = connect(server.url, `${space.spaceId}/user/u1/2025-04`, space.token, socket)
+    expect(await newPart.outcome).toEqual({ ok: true })
+    await write(newPart, 'late', 'SECRET-NEW-PART')
     await new Promise((r) => setTimeout(r, 300))
-    expect(await rows()).not.toContain(`${space.spaceId}/user/u1`)
+    expect((await rows()).filter((n) => n.startsWith(`${space.spaceId}/user/u1`))).toEqual([])
     await server.stop()
     const file = await openSqlite(server.sqlitePath)
     const all = await new Promise<{ name: string; data: Buffer }[]>((resolve, reject) => file.raw.all('SELECT name, data FROM documents', (err, r) => (err ? reject(err) : resolve(r as { name: string; data: Buffer }[]))))
     await file.close()
-    expect(all.map((r) => r.name).sort()).toEqual([`${space.spaceId}/space`, `${space.spaceId}/user/u2`])
+    expect(all.map((r) => r.name).sort()).toEqual([`${space.spaceId}/space`, `${space.spaceId}/user/u2`, `${space.spaceId}/user/u2/2025-03`])
     expect(all.some((r) => r.data.toString('latin1').includes('SECRET'))).toBe(false)
 
     // after a restart it stays forgotten, and a late device opening it takes no slot of the cap; bob is there
@@ -274,7 +284,8 @@ describe('sync server persistence', () => {
     await again.stop()
     const end = await openSqlite(again.sqlitePath)
     expect(await end.get('SELECT COUNT(*) AS n FROM documents WHERE name = ?', [`${space.spaceId}/user/u1`])).toEqual({ n: 0 })
-    expect(await end.get('SELECT COUNT(*) AS n FROM keepsake_space_documents WHERE space_id = ? AND doc_name = ?', [space.spaceId, 'user/u1'])).toEqual({ n: 0 })
+    expect(await end.get("SELECT COUNT(*) AS n FROM documents WHERE name LIKE ?", [`${space.spaceId}/user/u1/%`])).toEqual({ n: 0 })
+    expect(await end.get("SELECT COUNT(*) AS n FROM keepsake_space_documents WHERE space_id = ? AND doc_name LIKE 'user/u1%'", [space.spaceId])).toEqual({ n: 0 })
     await end.close()
   })
 

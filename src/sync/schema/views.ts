@@ -13,7 +13,7 @@ import type {
 } from '../../core/types'
 import type { MemoryOps } from '../../core/versions'
 import { LOCAL_ORIGIN } from '../origins'
-import { SPACE_MAPS, USER_MAPS, type MapSpec } from '../layout'
+import { isPartKey, PART_MAPS, partDocName, partKeyOf, PARTS_YMAP, SPACE_MAPS, USER_MAPS, userDocName, type MapSpec } from '../layout'
 import { checkFieldMap, checkStored } from './check'
 
 /**
@@ -171,44 +171,167 @@ class FieldsView<T extends object> {
   }
 }
 
-/** The space document: settings and the user directory. */
+/** The space document's list of history parts: which part documents each user has. */
+class PartsView {
+  constructor(private readonly doc: Y.Doc) {}
+
+  private get map(): Y.Map<unknown> {
+    return this.doc.getMap(PARTS_YMAP)
+  }
+
+  /** Lists the part (idempotent: a plain value, the same on every device, so concurrent adds agree). */
+  ensure(uid: string, key: string): void {
+    const id = `${uid}/${key}`
+    if (!this.map.has(id)) local(this.doc, () => this.map.set(id, { uid, key }))
+  }
+
+  /** The part keys listed for a user, oldest first (entries that are not well-formed are skipped). */
+  of(uid: string): string[] {
+    return partsOf(this.map, uid)
+  }
+}
+
+/** The valid part keys the space document's `parts` map lists for a user, oldest first. */
+export function partsOf(map: Y.Map<unknown>, uid: string): string[] {
+  const out: string[] = []
+  map.forEach((v, id) => {
+    const e = v as { uid?: unknown; key?: unknown } | null
+    if (e && typeof e === 'object' && e.uid === uid && isPartKey(e.key) && id === `${uid}/${e.key}`) out.push(e.key)
+  })
+  return out.sort()
+}
+
+/** The space document: settings, the user directory, and the list of history parts. */
 export class SpaceView {
   readonly directory: DirectoryView
   readonly settings: FieldsView<SpaceSettings>
+  readonly parts: PartsView
   constructor(readonly doc: Y.Doc) {
     this.directory = new DirectoryView(doc, spec(SPACE_MAPS, 'directory'), null)
     this.settings = new FieldsView(doc, spec(SPACE_MAPS, 'settings'))
+    this.parts = new PartsView(doc)
   }
 }
 
 /** A session as its document holds it: `messageCount` gives the next message its seq. */
 export type StoredSession = SessionRecord & { messageCount?: number }
 
-class SessionsView extends RecordMap<StoredSession> {
+/** A message as stored: the map key is its id and the document its user's, so neither is stored again. */
+export type StoredMessage = Omit<MessageRecord, 'messageId' | 'uid'>
+
+/** One document that holds sessions and messages: a part (`key`), or a user document from before the split (`key` null). */
+interface Holder {
+  key: string | null
+  doc: Y.Doc
+  sessions: RecordMap<StoredSession>
+  messages: RecordMap<MessageRecord>
+}
+
+/**
+ * The sessions of a user across the documents this write loaded (its parts, and the user document
+ * when it still holds sessions from before the split). A write names the parts it touches
+ * (`sessionDocName`); a session in a part it did not name is not found here.
+ */
+class SessionsView {
+  constructor(
+    private readonly holders: Holder[],
+    private readonly partDoc: (key: string) => Holder,
+    private readonly space: () => SpaceView,
+    private readonly uid: string,
+  ) {}
+
+  /** The document holding the session (any value under the id, valid or not). */
+  holderOf(id: string): Holder | undefined {
+    return this.holders.find((h) => h.sessions.has(id))
+  }
+
+  get(id: string): StoredSession | undefined {
+    const h = this.holderOf(id)
+    const s = h?.sessions.get(id)
+    return s && h!.key ? { ...s, part: h!.key } : s
+  }
+
+  has(id: string): boolean {
+    return !!this.holderOf(id)
+  }
+
   /** The session, or SessionNotFoundError (also for one that is malformed). */
   require(id: string): StoredSession {
     const s = this.get(id)
     if (!s) throw new SessionNotFoundError(id)
     return s
   }
-}
 
-/** A message as stored: the map key is its id and the document its user's, so neither is stored again. */
-export type StoredMessage = Omit<MessageRecord, 'messageId' | 'uid'>
-
-class MessagesView extends RecordMap<MessageRecord> {
-  append(m: MessageRecord): void {
-    const stored: StoredMessage = { sessionId: m.sessionId, seq: m.seq, role: m.role, content: m.content, timestamp: m.timestamp }
-    local(this.doc, () => this.map.set(m.messageId, stored))
+  /** Every valid session of the loaded documents. */
+  all(): StoredSession[] {
+    return this.holders.flatMap((h) => h.sessions.all().map((s) => (h.key ? { ...s, part: h.key } : s)))
   }
 
-  /** The ids of every message stored for a session, valid or not (a deleted session takes them all). */
+  /** Stores a new session in the part of its month (which the write must have named), listing the part in the space. */
+  set(id: string, record: StoredSession): void {
+    const key = partKeyOf(record.createdAt)
+    const h = this.partDoc(key)
+    const { part: _part, ...stored } = record as StoredSession & { part?: string }
+    this.space().parts.ensure(this.uid, key)
+    h.sessions.set(id, stored as StoredSession)
+  }
+
+  /** Changes some fields of a valid session where it is stored; false when there is none. */
+  patch(id: string, fields: Partial<StoredSession>): boolean {
+    return this.holderOf(id)?.sessions.patch(id, fields) ?? false
+  }
+
+  delete(id: string): void {
+    this.holderOf(id)?.sessions.delete(id)
+  }
+}
+
+/** The messages of a user across the loaded documents; a message lives where its session does. */
+class MessagesView {
+  constructor(
+    private readonly holders: Holder[],
+    private readonly sessions: SessionsView,
+  ) {}
+
+  append(m: MessageRecord): void {
+    const h = this.sessions.holderOf(m.sessionId)
+    if (!h) throw new SessionNotFoundError(m.sessionId)
+    const stored: StoredMessage = { sessionId: m.sessionId, seq: m.seq, role: m.role, content: m.content, timestamp: m.timestamp }
+    local(h.doc, () => h.doc.getMap('messages').set(m.messageId, stored))
+  }
+
+  /** Stores a message as given (without its id and uid) where its session is. */
+  set(id: string, stored: StoredMessage): void {
+    const h = this.sessions.holderOf(stored.sessionId)
+    if (!h) throw new SessionNotFoundError(stored.sessionId)
+    local(h.doc, () => h.doc.getMap('messages').set(id, stored))
+  }
+
+  get(id: string): MessageRecord | undefined {
+    for (const h of this.holders) {
+      const m = h.messages.get(id)
+      if (m) return m
+    }
+    return undefined
+  }
+
+  has(id: string): boolean {
+    return this.holders.some((h) => h.messages.has(id))
+  }
+
+  delete(id: string): void {
+    for (const h of this.holders) h.messages.delete(id)
+  }
+
+  /** The ids of every message stored for a session in the loaded documents, valid or not (a deleted session takes them all). */
   idsOfSession(sessionId: string): string[] {
     const ids: string[] = []
-    this.map.forEach((m, id) => {
-      const s = m instanceof Y.Map ? m.get('sessionId') : (m as { sessionId?: unknown } | null)?.sessionId
-      if (s === sessionId) ids.push(id)
-    })
+    for (const h of this.holders) {
+      h.doc.getMap('messages').forEach((m, id) => {
+        const s = m instanceof Y.Map ? m.get('sessionId') : (m as { sessionId?: unknown } | null)?.sessionId
+        if (s === sessionId) ids.push(id)
+      })
+    }
     return ids
   }
 }
@@ -220,33 +343,98 @@ class MemoriesView extends RecordMap<MemoryRecord> {
   }
 }
 
-/** A user's document: profile, docs, sessions, messages, memory versions, connections, conflicts. */
+/** What imports need of any kind of record: whether an id is taken, the record under it, and adding one. */
+export interface RecordAccess {
+  has(id: string): boolean
+  get(id: string): object | undefined
+  set(id: string, record: object): void
+}
+
+/** The documents of one user that a write loaded: the user document (if named) and parts by key. */
+export interface UserDocs {
+  uid: string
+  user: Y.Doc | undefined
+  parts: Map<string, Y.Doc>
+  space: () => SpaceView
+}
+
+function notNamed(name: string): never {
+  throw new Error(`This write did not name the document ${name}`)
+}
+
+/**
+ * A user's records: the profile, docs, memory versions, connections and conflicts of the user
+ * document, and the sessions and messages of the parts the write loaded. Reaching a document the
+ * write did not name throws (a programming error, found by the tests).
+ */
 export class UserView {
-  readonly profile: FieldsView<Omit<ProfileRecord, 'uid'>>
-  readonly docs: RecordMap<DocRecord>
   readonly sessions: SessionsView
   readonly messages: MessagesView
-  readonly memories: MemoriesView
-  readonly connections: RecordMap<ConnectionRecord>
-  readonly conflicts: RecordMap<ConflictRecord>
+  private readonly holders: Holder[] = []
+  private userMaps: {
+    profile: FieldsView<Omit<ProfileRecord, 'uid'>>
+    docs: RecordMap<DocRecord>
+    memories: MemoriesView
+    connections: RecordMap<ConnectionRecord>
+    conflicts: RecordMap<ConflictRecord>
+  } | null = null
 
-  constructor(
-    readonly doc: Y.Doc,
-    readonly uid: string,
-  ) {
-    const s = (ymap: string) => spec(USER_MAPS, ymap)
-    this.profile = new FieldsView(doc, s('profile'))
-    this.docs = new RecordMap(doc, s('docs'), uid)
-    this.sessions = new SessionsView(doc, s('sessions'), uid)
-    this.messages = new MessagesView(doc, s('messages'), uid)
-    this.memories = new MemoriesView(doc, s('memories'), uid)
-    this.connections = new RecordMap(doc, s('connections'), uid)
-    this.conflicts = new RecordMap(doc, s('conflicts'), uid)
+  constructor(private readonly docs_: UserDocs) {
+    const uid = docs_.uid
+    const holder = (key: string | null, doc: Y.Doc): Holder => {
+      const maps = key ? PART_MAPS : USER_MAPS
+      return { key, doc, sessions: new RecordMap(doc, spec(maps, 'sessions'), uid), messages: new RecordMap(doc, spec(maps, 'messages'), uid) }
+    }
+    for (const [key, doc] of [...docs_.parts].sort(([a], [b]) => (a < b ? 1 : -1))) this.holders.push(holder(key, doc))
+    if (docs_.user) this.holders.push(holder(null, docs_.user))
+    const partDoc = (key: string) => this.holders.find((h) => h.key === key) ?? notNamed(partDocName(uid, key))
+    this.sessions = new SessionsView(this.holders, partDoc, docs_.space, uid)
+    this.messages = new MessagesView(this.holders, this.sessions)
   }
 
-  /** The map of records by its name in the document (for code that handles every kind alike: imports). */
-  records(ymap: 'docs' | 'sessions' | 'messages' | 'memories' | 'connections' | 'conflicts'): RecordMap<object> {
-    return this[ymap] as RecordMap<object>
+  get uid(): string {
+    return this.docs_.uid
+  }
+
+  /** The user document (profile, docs, memories, connections, conflicts). */
+  get doc(): Y.Doc {
+    return this.docs_.user ?? notNamed(userDocName(this.uid))
+  }
+
+  private get maps() {
+    if (this.userMaps) return this.userMaps
+    const doc = this.doc
+    const s = (ymap: string) => spec(USER_MAPS, ymap)
+    return (this.userMaps = {
+      profile: new FieldsView(doc, s('profile')),
+      docs: new RecordMap(doc, s('docs'), this.uid),
+      memories: new MemoriesView(doc, s('memories'), this.uid),
+      connections: new RecordMap(doc, s('connections'), this.uid),
+      conflicts: new RecordMap(doc, s('conflicts'), this.uid),
+    })
+  }
+
+  get profile() {
+    return this.maps.profile
+  }
+  get docs() {
+    return this.maps.docs
+  }
+  get memories() {
+    return this.maps.memories
+  }
+  get connections() {
+    return this.maps.connections
+  }
+  get conflicts() {
+    return this.maps.conflicts
+  }
+
+  /** The records of a kind by its map's name (for code that handles every kind alike: imports). */
+  records(ymap: 'docs' | 'sessions' | 'messages' | 'memories' | 'connections' | 'conflicts'): RecordAccess {
+    if (ymap === 'sessions') return this.sessions as unknown as RecordAccess
+    if (ymap === 'messages') return this.messages as unknown as RecordAccess
+    return this.maps[ymap] as unknown as RecordAccess
   }
 
   /** Writes memory operations (the version rules' output) in one local transaction. */
@@ -272,10 +460,61 @@ export class UserView {
     })
   }
 
-  /** Empties the document (a deleted user): every record, valid or not. */
+  /**
+   * Moves the sessions from before the split (in the user document) into the parts of their months
+   * that this write named, each with every message stored for it (valid or not, as stored), and
+   * lists the parts in the space. A session that fails its schema stays where it is (quarantined).
+   * Returns how many sessions moved.
+   */
+  moveLegacySessions(): number {
+    const legacy = this.holders.find((h) => h.key === null)
+    if (!legacy) return 0
+    const sessions = legacy.doc.getMap('sessions')
+    const messages = legacy.doc.getMap('messages')
+    const bySession = new Map<string, string[]>()
+    messages.forEach((m, id) => {
+      const s = m instanceof Y.Map ? m.get('sessionId') : (m as { sessionId?: unknown } | null)?.sessionId
+      if (typeof s !== 'string') return
+      const list = bySession.get(s)
+      if (list) list.push(id)
+      else bySession.set(s, [id])
+    })
+    const plain = (v: unknown) => (v instanceof Y.AbstractType ? v.toJSON() : v)
+    let moved = 0
+    for (const s of legacy.sessions.all()) {
+      let key: string
+      try {
+        key = partKeyOf(s.createdAt)
+      } catch {
+        continue
+      }
+      const part = this.holders.find((h) => h.key === key)
+      const raw = sessions.get(s.sessionId)
+      if (!part || !(raw instanceof Y.Map)) continue
+      const ids = bySession.get(s.sessionId) ?? []
+      local(part.doc, () => {
+        part.doc.getMap('sessions').set(s.sessionId, nestedMap(raw.toJSON()))
+        const into = part.doc.getMap('messages')
+        for (const id of ids) into.set(id, plain(messages.get(id)))
+      })
+      this.docs_.space().parts.ensure(this.uid, key)
+      local(legacy.doc, () => {
+        for (const id of ids) messages.delete(id)
+        sessions.delete(s.sessionId)
+      })
+      moved++
+    }
+    return moved
+  }
+
+  /**
+   * Empties the user document (a deleted user): every record, valid or not, also sessions and
+   * messages from before the split. The parts are dropped whole by ReplicatedStore.deleteUser.
+   */
   clear(): void {
     local(this.doc, () => {
-      for (const m of [this.messages, this.memories, this.connections, this.conflicts, this.sessions, this.docs]) m.clear()
+      const legacy = this.holders.find((h) => h.key === null)
+      for (const m of [legacy?.messages, this.memories, this.connections, this.conflicts, legacy?.sessions, this.docs]) m?.clear()
       this.profile.clear()
     })
   }

@@ -1,5 +1,6 @@
 import * as Y from 'yjs'
-import { SPACE_DOC, uidOfDocName, userDocName } from '../layout'
+import { partDocName, SPACE_DOC, uidOfDocName, userDocName } from '../layout'
+import { partsOf } from '../schema/views'
 
 /**
  * The directory rules of sync, in one place: the sync driver applies them over any transport
@@ -9,7 +10,8 @@ import { SPACE_DOC, uidOfDocName, userDocName } from '../layout'
  * - user documents are attached only once the directory is followed, that is once the space
  *   document is in step with the other end: a device back from a long time offline learns that a
  *   user was deleted elsewhere before it would send that user's document again;
- * - a user is attached while the directory names it; a deleted user is never attached: when the
+ * - a user is attached while the directory names it, with every part of its history that the
+ *   space's `parts` map lists (a part goes with its user: attached, detached and dropped together); a deleted user is never attached: when the
  *   deletion arrives it is detached and its local copy dropped. Deleted means an entry (a Y.Map)
  *   with `deletedAt` set, whatever else it holds: the mark the sync server forgets a document by,
  *   so devices and server agree on which users are gone even when the entry is malformed (a
@@ -27,11 +29,18 @@ export const directoryRules = {
     return !!uid && !!directory && directory.has(uid) && !isDeletionMark(uid, directory.get(uid))
   },
 
-  /** The user documents the directory names, split into those to attach and those to drop (deleted). */
-  split(directory: Y.Map<unknown>): { live: string[]; gone: string[] } {
+  /**
+   * The documents the directory names: those to attach (each live user's document and its parts,
+   * as `parts` lists them) and the deleted users whose documents are to be dropped.
+   */
+  split(directory: Y.Map<unknown>, parts?: Y.Map<unknown>): { live: string[]; gone: string[] } {
     const live: string[] = []
     const gone: string[] = []
-    directory.forEach((entry, uid) => (isDeletionMark(uid, entry) ? gone : live).push(userDocName(uid)))
+    directory.forEach((entry, uid) => {
+      if (isDeletionMark(uid, entry)) return gone.push(uid)
+      live.push(userDocName(uid))
+      if (parts) for (const key of partsOf(parts, uid)) live.push(partDocName(uid, key))
+    })
     return { live, gone }
   },
 

@@ -1,5 +1,5 @@
 import * as Y from 'yjs'
-import { SPACE_DOC, userDocName } from '../layout'
+import { SPACE_DOC, uidOfDocName } from '../layout'
 import { isDeletionMark } from './directory'
 import type { ConnectionState, SyncTransport, TransportEvents } from './types'
 
@@ -22,12 +22,13 @@ export interface MemoryHubOptions {
 /**
  * An in-process sync server: it holds each document as the Hocuspocus server does, answers a
  * transport's attach with the two sync steps, acknowledges and broadcasts updates, and, like the
- * real server (src/server/SyncServer.ts), forgets the document of a user the space's directory
+ * real server (src/server/SyncServer.ts), forgets the documents (user document and parts) of a user the space's directory
  * marks deleted and never stores it again. Each connection (MemoryTransport) is a pair of ordered
  * queues, as a WebSocket is; in manual delivery the test decides which connection moves next.
  */
 export class MemoryHub {
   private readonly docs = new Map<string, Y.Doc>()
+  /** uids of deleted users: their documents are never stored again */
   private readonly deleted = new Set<string>()
   private readonly subscribers = new Map<string, Set<MemoryTransport>>()
   readonly connections: MemoryTransport[] = []
@@ -57,8 +58,10 @@ export class MemoryHub {
     return [...this.docs.keys()]
   }
 
+  /** Whether the document is a deleted user's (its user document or a part of its history). */
   isDeleted(name: string): boolean {
-    return this.deleted.has(name)
+    const uid = uidOfDocName(name)
+    return !!uid && this.deleted.has(uid)
   }
 
   /** Switches delivery; to 'auto' delivers what is queued on the next macrotask. */
@@ -113,11 +116,11 @@ export class MemoryHub {
     if (m.kind === 'hello') {
       subs.add(from)
       // (a document is created by its first update, as the server stores one)
-      const doc = (!this.deleted.has(m.name) && this.docs.get(m.name)) || new Y.Doc()
+      const doc = (!this.isDeleted(m.name) && this.docs.get(m.name)) || new Y.Doc()
       from.push({ kind: 'welcome', name: m.name, epoch: m.epoch, update: Y.encodeStateAsUpdate(doc, m.sv), sv: Y.encodeStateVector(doc) })
       return
     }
-    if (!this.deleted.has(m.name)) {
+    if (!this.isDeleted(m.name)) {
       // a malformed update is refused as the real server does: the connection's message is dropped
       let applied = true
       try {
@@ -142,12 +145,13 @@ export class MemoryHub {
   private forgetDeletedUsers(): void {
     const space = this.docs.get(SPACE_DOC)
     space?.getMap('directory').forEach((entry, uid) => {
-      if (!isDeletionMark(uid, entry)) return
-      const name = userDocName(uid)
-      if (this.deleted.has(name)) return
-      this.deleted.add(name)
-      this.docs.get(name)?.destroy()
-      this.docs.delete(name)
+      if (!isDeletionMark(uid, entry) || this.deleted.has(uid)) return
+      this.deleted.add(uid)
+      for (const [name, doc] of [...this.docs]) {
+        if (uidOfDocName(name) !== uid) continue
+        doc.destroy()
+        this.docs.delete(name)
+      }
     })
   }
 }

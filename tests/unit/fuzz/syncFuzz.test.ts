@@ -82,6 +82,12 @@ async function pickSession(u: User, rng: RandomSource, status?: 'pending'): Prom
   return sessions.length ? rng.pick(sessions) : undefined
 }
 
+/** A session's date: now (the current part) or one of three earlier months (older parts). */
+function pastMonth(rng: RandomSource): Date | undefined {
+  const back = rng.int(4)
+  return back === 0 ? undefined : new Date(Date.UTC(2024, 12 - back * 3, 15, 12))
+}
+
 /** One random operation of a client; errors a real user could meet (a deleted session...) are fine. */
 async function step(c: MemoryClient, rng: RandomSource, n: number): Promise<void> {
   const op = rng.int(1000)
@@ -94,9 +100,10 @@ async function step(c: MemoryClient, rng: RandomSource, n: number): Promise<void
   try {
     if (op < 80) await u.update({ name: `name${n}`, newMetadata: { v: n, nested: { k: rng.int(3) } } })
     else if (op < 90) await u.update({ newUserId: `user${rng.int(3)}` })
-    else if (op < 150) await u.createSession({ metadata: { s: n } })
+    // sessions of this month and of older months: writes to new and old parts of the history
+    else if (op < 150) await u.createSession({ metadata: { s: n }, customCreatedAtUtc: pastMonth(rng) })
     else if (op < 500) {
-      const s = (await pickSession(u, rng, 'pending')) ?? (await u.createSession())
+      const s = (await pickSession(u, rng, 'pending')) ?? (await u.createSession({ customCreatedAtUtc: pastMonth(rng) }))
       await s.addMessage(rng.chance(0.9) ? 'user' : 'assistant', sentence(rng))
     } else if (op < 700) {
       const s = await pickSession(u, rng, 'pending')
