@@ -120,6 +120,10 @@ export interface SettingsUpdate {
 }
 
 
+
+/** The tables whose remote changes the cross-device rules read (src/pipeline/crossDevice.ts). */
+const RECONCILED_TABLES = new Set<string>(['memories', 'connections', 'conflicts', 'sessions'])
+
 /** The entry point of the library: one per database (per space). */
 export class MemoryClient {
   private readonly ctx: ClientContext
@@ -142,26 +146,36 @@ export class MemoryClient {
     this.autoProcessor = new AutoProcessor(this.ctx, async (uid) => (await db.directory.get(uid))?.userId ?? null)
     registerInternals(this, { db, store, ctx: this.ctx, autoProcessor: this.autoProcessor })
     // Changes from other devices may leave what only two devices together can do wrong: repair it.
-    store.listen({ onRemoteProjected: (name) => this.scheduleReconcile(name) })
+    // Only what the rules read counts: memory versions, connections, conflicts and sessions' claims
+    // (not messages, docs or the profile, which most of a new device's data is).
+    store.listen({
+      onRemoteProjected: (name) => {
+        // another device may have deleted a user: drop this device's copy too
+        if (name === SPACE_DOC) void this.finishInterruptedDeletes().catch(() => undefined)
+      },
+      onChanged: (c) => {
+        if (c.origin === 'remote' && c.uid && RECONCILED_TABLES.has(c.table)) this.scheduleReconcile(c.uid)
+      },
+    })
   }
 
-  private reconcileTimers = new Map<string, ReturnType<typeof setTimeout>>()
+  private reconcileTimers = new Map<string, { timer: ReturnType<typeof setTimeout>; since: number }>()
 
-  private scheduleReconcile(docName: string): void {
-    if (docName === SPACE_DOC) {
-      // another device may have deleted a user: drop this device's copy too
-      void this.finishInterruptedDeletes().catch(() => undefined)
-      return
-    }
-    const uid = uidOfDocName(docName)
-    if (!uid || this.reconcileTimers.has(uid)) return
-    this.reconcileTimers.set(
-      uid,
-      setTimeout(() => {
-        this.reconcileTimers.delete(uid)
-        void this.reconcile(uid).catch(() => undefined)
-      }, 50),
-    )
+  /**
+   * Runs the cross-device rules for a user once its remote changes pause (300 ms), or at the latest
+   * 2 s after the first: a new device receiving dozens of parts repairs a few times, not once a part
+   * (each run reads the user's memory versions).
+   */
+  private scheduleReconcile(uid: string): void {
+    const pending = this.reconcileTimers.get(uid)
+    const since = pending?.since ?? Date.now()
+    if (pending) clearTimeout(pending.timer)
+    const wait = Math.max(0, Math.min(300, since + 2000 - Date.now()))
+    const timer = setTimeout(() => {
+      this.reconcileTimers.delete(uid)
+      void this.reconcile(uid).catch(() => undefined)
+    }, wait)
+    this.reconcileTimers.set(uid, { timer, since })
   }
 
   /** Applies the cross-device rules to one user now (see src/pipeline/crossDevice.ts). */
@@ -479,7 +493,7 @@ export class MemoryClient {
 
   /** Closes the database; handles made by this client stop working. */
   close(): void {
-    for (const t of this.reconcileTimers.values()) clearTimeout(t)
+    for (const t of this.reconcileTimers.values()) clearTimeout(t.timer)
     this.disconnectSync()
     this.autoProcessor.stop()
     this.store.close()

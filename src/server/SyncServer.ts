@@ -15,7 +15,7 @@ import {
   type SyncRejectCode,
 } from '../core/spaceToken'
 import { SPACE_DOC, userDocName } from '../sync/layout'
-import { isDeletionMark } from '../sync/transport/directory'
+import { deletedUids } from '../sync/transport/directory'
 import { ConnectionTracker } from './ConnectionTracker'
 import { openSqlite } from './db'
 import { resolveLimits, wsMaxPayload, type SyncLimits } from './limits'
@@ -159,10 +159,8 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
         let done = purged.get(name.spaceId)
         if (!done) purged.set(name.spaceId, (done = new Set()))
         const gone: string[] = []
-        document.getMap('directory').forEach((entry, uid) => {
-          // (the devices' own deletion mark: src/sync/transport/directory.ts)
-          if (isDeletionMark(uid, entry) && !done.has(uid)) gone.push(uid)
-        })
+        // (the devices' own deletion marks and tombstones: src/sync/transport/directory.ts)
+        for (const uid of deletedUids(document)) if (!done.has(uid)) gone.push(uid)
         for (const uid of gone) {
           done.add(uid)
           const docName = userDocName(uid)

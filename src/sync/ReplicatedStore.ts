@@ -289,6 +289,8 @@ export class ReplicatedStore {
           for (const d of docs) d.usedAt = now
           result = mutate(writeTx(docs))
           const persisted = this.persistAll(docs)
+          // (a refused write may reject before the tail is read: it is awaited below, not lost)
+          persisted.catch(() => undefined)
           const rows = await tail
           if (rows.some((r) => this.loaded.has(r.doc))) {
             persisted.catch(() => undefined) // aborted with the transaction
@@ -716,6 +718,15 @@ export class ReplicatedStore {
   }
 
   /**
+   * The tables a document's projection writes (its log, the quarantine, the tables of its maps): a
+   * transaction over these only leaves reads of the other tables free to run meanwhile (a new
+   * device shows the profile while the parts of the history are still being stored).
+   */
+  private scopeOf(name: string): Dexie.Table[] {
+    return [...new Set(['updates', 'problems', ...mapsOf(name).map((s) => s.table)])].map((t) => this.db.table(t))
+  }
+
+  /**
    * Stores updates a provider applied to a document (from another device), with their projection.
    * If that fails, the document is reloaded from the log; the provider's next sync step brings the
    * update again, so nothing is lost and nothing is held only in memory.
@@ -730,7 +741,7 @@ export class ReplicatedStore {
       d.remoteChanges = new Map()
       d.remoteMessages = new Set()
       try {
-        await this.db.transaction('rw', this.db.tables, async () => {
+        await this.db.transaction('rw', this.scopeOf(d.name), async () => {
           await this.catchUp([d.name])
           // A document with no log entry yet (a new device receiving it) holds only these updates:
           // their merge is the whole document, a snapshot, so no compaction has to follow.

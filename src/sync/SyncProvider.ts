@@ -1,7 +1,7 @@
 import type * as Y from 'yjs'
 import { QuotaExceededError, SyncError } from '../core/errors'
 import { isValidSpaceId, isWellFormedSecret } from '../core/spaceToken'
-import { PARTS_YMAP, SPACE_DOC, uidOfDocName } from './layout'
+import { partOfDocName, PARTS_YMAP, SPACE_DOC, TOMBSTONES_YMAP, uidOfDocName, userDocName } from './layout'
 import type { ReplicatedStore } from './ReplicatedStore'
 import { directoryRules } from './transport/directory'
 import type { SyncTransport } from './transport/types'
@@ -26,6 +26,11 @@ export interface SyncStatus {
   url?: string
   spaceId?: string
   lastSyncedAt?: Date
+  /**
+   * How many of the documents this device is to hold are in step with the other end: the space,
+   * each user document and each part of their history (a new device fills in behind this figure).
+   */
+  progress?: { synced: number; total: number }
 }
 
 export interface SyncProviderOptions {
@@ -145,6 +150,8 @@ export class SyncProvider {
     if (this.stopped) return
     const doc = this.attached.get(name)
     if (name === SPACE_DOC && doc) this.followDirectory(doc)
+    // a user's document is in step: the older parts of its history may come now
+    else if (doc && !partOfDocName(name)) this.attachUsers()
     // In step with the other end: once what this sync brought is stored (or there was nothing),
     // earlier failures are over. A failure to store it counts on, so the backoff keeps growing.
     const failures = this.remoteFailures.get(name)
@@ -164,12 +171,15 @@ export class SyncProvider {
       this.directory = directory
       this.parts = space.getMap(PARTS_YMAP)
       const parts = this.parts
+      const tombstones = space.getMap(TOMBSTONES_YMAP)
       const observer = () => this.attachUsers()
       directory.observeDeep(observer)
       parts.observe(observer)
+      tombstones.observe(observer)
       this.directoryObserver = () => {
         directory.unobserveDeep(observer)
         parts.unobserve(observer)
+        tombstones.unobserve(observer)
       }
     }
     // also on every later sync of the space document: an attach that failed is tried again
@@ -196,7 +206,21 @@ export class SyncProvider {
           .catch(() => this.dropped.delete(uid))
       }
     }
-    for (const name of live) if (!this.attached.has(name)) void this.ensure(name).catch(() => undefined)
+    for (const name of live) if (!this.attached.has(name) && this.attachNow(name, live)) void this.ensure(name).catch(() => undefined)
+  }
+
+  /**
+   * A new device first receives what its first screen shows: each user's document (profile,
+   * memories) and the newest part of its history; older parts follow once the user's document is in
+   * step (the history fills in behind; measured in bench/newDevice.bench.test.ts).
+   */
+  private attachNow(name: string, live: string[]): boolean {
+    const key = partOfDocName(name)
+    if (!key) return true
+    const uid = uidOfDocName(name)!
+    const newest = live.find((n) => uidOfDocName(n) === uid && partOfDocName(n))
+    if (newest === name) return true
+    return !!this.transport.documentStatus(userDocName(uid))?.synced
   }
 
   private async ensureIfLive(name: string): Promise<void> {
@@ -304,8 +328,16 @@ export class SyncProvider {
     else state = 'syncing'
     const next: SyncStatus = { state, pendingChanges: pending, url: this.transport.url, spaceId: this.transport.spaceId }
     if (error) next.error = error
+    const wanted = this.directory ? [SPACE_DOC, ...directoryRules.split(this.directory, this.parts).live] : [SPACE_DOC]
+    const synced = wanted.filter((n) => this.attached.has(n) && this.transport.documentStatus(n)?.synced).length
+    next.progress = { synced, total: wanted.length }
     next.lastSyncedAt = state === 'synced' ? new Date() : this.status.lastSyncedAt
-    const changed = next.state !== this.status.state || next.pendingChanges !== this.status.pendingChanges || next.error !== this.status.error
+    const changed =
+      next.state !== this.status.state ||
+      next.pendingChanges !== this.status.pendingChanges ||
+      next.error !== this.status.error ||
+      next.progress?.synced !== this.status.progress?.synced ||
+      next.progress?.total !== this.status.progress?.total
     this.status = next
     if (changed) for (const l of this.listeners) l(this.getStatus())
   }

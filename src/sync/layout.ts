@@ -79,6 +79,9 @@ export const USER_MAPS: MapSpec[] = [
 /** A part of a user's history: the sessions of one month and their messages. */
 export const PART_MAPS: MapSpec[] = [SESSIONS_SPEC, MESSAGES_SPEC]
 
+/** The space document's map of deleted users' tombstones (uid -> { deletedAt }); see transport/directory.ts. */
+export const TOMBSTONES_YMAP = 'deleted'
+
 /** The space document's map of history parts (`<uid>/<key>` -> { uid, key }); read by views and the sync driver. */
 export const PARTS_YMAP = 'parts'
 

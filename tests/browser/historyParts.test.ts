@@ -5,6 +5,7 @@ import { createSpaceCredentials, MemoryClient, type MemoryClientOptions, type Sy
 import { partDocName, PARTS_YMAP, SPACE_DOC, userDocName } from '../../src/sync/layout'
 import { LOCAL_ORIGIN } from '../../src/sync/origins'
 import { partsOf } from '../../src/sync/schema/views'
+import { MemoryHub } from '../../src/sync/transport/memory'
 import { ScriptedEngine } from '../testDoubles'
 import { internals } from '../support/internals'
 import { freshDbName } from './helpers'
@@ -77,6 +78,40 @@ describe('history in parts', () => {
     await s.addMessage('user', 'again')
     expect(internals(c).store.loadedDocNames()).toContain(part)
     expect((await s.getMessages()).messages.map((m) => m.content)).toEqual(['hello', 'again'])
+  })
+})
+
+describe('a new device', () => {
+  test('receives the user document and the newest part first, the older parts after, and reports its progress', async () => {
+    const hub = new MemoryHub()
+    const a = await client({ syncTransport: () => hub.connect('a') })
+    const u = await a.createUser('alice', { name: 'Alice' })
+    for (const m of MONTHS) {
+      const s = await u.createSession({ customCreatedAtUtc: `${m}-10T09:00:00Z` })
+      await s.addMessage('user', `${m} hello`)
+    }
+    await a.whenSynced(10_000)
+    const transport = hub.connect('b')
+    const attached: string[] = []
+    const attach = transport.attach.bind(transport)
+    transport.attach = (name, doc) => {
+      attached.push(name)
+      attach(name, doc)
+    }
+    const seen: { synced: number; total: number }[] = []
+    const b = await client({ syncTransport: () => transport })
+    b.onSyncStatus((st) => st.progress && seen.push(st.progress))
+    await b.whenSynced(10_000)
+    const parts = [...MONTHS].reverse().map((m) => partDocName(u.uid, m))
+    expect(attached).toEqual([SPACE_DOC, userDocName(u.uid), ...parts])
+    expect(seen.at(-1)).toEqual({ synced: 2 + MONTHS.length, total: 2 + MONTHS.length })
+    // the figure only grows once the directory is known, and it was seen short of the end
+    const known = seen.filter((p) => p.total === 2 + MONTHS.length)
+    expect(known.some((p) => p.synced < p.total)).toBe(true)
+    for (let i = 1; i < known.length; i++) expect(known[i].synced).toBeGreaterThanOrEqual(known[i - 1].synced)
+    expect(b.syncStatus.progress).toEqual({ synced: 6, total: 6 })
+    const alice = await b.getUser('alice')
+    await expect.poll(async () => (await alice.getLastNMessages(10)).messages.map((m) => m.content), { timeout: 5000 }).toEqual(MONTHS.map((m) => `${m} hello`))
   })
 })
 

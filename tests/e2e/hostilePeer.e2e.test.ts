@@ -4,6 +4,8 @@ import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { deriveSpaceToken, parsePairingLink } from '../../src/core/spaceToken'
 import { uuidv7 } from '../../src/core/ids'
+import { partDocName, PARTS_YMAP } from '../../src/sync/layout'
+import { partsOf } from '../../src/sync/schema/views'
 import { HostilePeer, plainCopy, uidOf, waitUntil } from '../support/hostilePeer'
 import { createFirstProfile, launch, PHONE, sendMessage, shot } from './harness'
 import { closeSettings, openDevice, openSyncSettings, processNow, scrollToSync, startSyncing, waitSynced, type Device } from './syncDevices'
@@ -68,9 +70,13 @@ test(
     const peer = new HostilePeer(url, spaceId, await deriveSpaceToken(spaceId, secret), WebSocket)
     try {
       const space = await peer.open('space')
-      const samDoc = await peer.open(`user/${uidOf(space.doc, 'sam')}`)
+      const sam = uidOf(space.doc, 'sam')
+      const samDoc = await peer.open(`user/${sam}`)
       const alexDoc = await peer.open(`user/${uidOf(space.doc, 'alex')}`)
-      const messages = samDoc.doc.getMap('messages')
+      // Sam's chat and its messages are in the part of the month it was started in
+      const [samPart] = partsOf(space.doc.getMap(PARTS_YMAP), sam)
+      const samHistory = await peer.open(partDocName(sam, samPart))
+      const messages = samHistory.doc.getMap('messages')
       const memories = samDoc.doc.getMap('memories')
       await waitUntil(() => messages.size > 0 && memories.size > 0, "Sam's message and memory on the server")
       const validMessage = plainCopy([...messages.values()][0])
@@ -78,15 +84,17 @@ test(
       const seq = Number(validMessage.seq) || 0
 
       const badIds = { date: uuidv7(), content: uuidv7(), memory: uuidv7() }
-      samDoc.doc.transact(() => {
+      samHistory.doc.transact(() => {
         messages.set(badIds.date, { ...validMessage, messageId: badIds.date, seq: seq + 1, content: 'A message from an old phone', timestamp: 'not-a-date' })
         messages.set(badIds.content, { ...validMessage, messageId: badIds.content, seq: seq + 2, content: { $$typeof: 'react.element', text: 'an object' } })
+      })
+      samDoc.doc.transact(() => {
         const memory = new Y.Map<unknown>()
         for (const [k, v] of Object.entries({ ...validMemory, memoryId: badIds.memory, chainId: badIds.memory, content: 'Likes spicy food', categories: 'food' })) memory.set(k, v)
         memories.set(badIds.memory, memory)
       })
       alexDoc.doc.getMap('profile').set('name', 42)
-      await Promise.all([samDoc.flush(), alexDoc.flush()])
+      await Promise.all([samDoc.flush(), samHistory.flush(), alexDoc.flush()])
 
       // The app learns of it without a reload: the sync pill counts the records it could not read.
       const pill = a.page.getByRole('button', { name: /^Sync: .*4 records from another device could not be read/ })

@@ -195,9 +195,9 @@ test('a device with no room for what arrives says what to do, and catches up onc
   const link = await startSyncing(a.page)
   await closeSettings(a.page)
 
-  // F's IndexedDB refuses new message rows as a full disk does, until the page lifts it.
+  // F's IndexedDB refuses new profile rows as a full disk does, until the page lifts it.
   const f = await openDevice(browser, 'F')
-  await fillDiskFor(f.context, 'messageBlocks')
+  await fillDiskFor(f.context, 'users')
   await f.page.reload() // init scripts run in new documents; the link below only changes the hash
   await joinWithLink(f.page, link)
   // The profile cannot be stored, so the welcome card stays, and says why and what to do.

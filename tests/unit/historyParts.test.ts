@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest'
 import * as Y from 'yjs'
 import { mapsOf, PART_MAPS, partDocName, partKeyOf, partOfDocName, PARTS_YMAP, sessionDocName, SPACE_DOC, uidOfDocName, USER_MAPS, userDocName, userWriteDocs } from '../../src/sync/layout'
 import { partsOf, SpaceView, UserView } from '../../src/sync/schema/views'
-import { directoryRules } from '../../src/sync/transport/directory'
+import { deletedUids, directoryRules, isDeletionMark } from '../../src/sync/transport/directory'
 import type { SessionRecord } from '../../src/core/types'
 
 // The split of a user's history into parts (docs/DESIGN.md, "History in parts"): which part a
@@ -136,9 +136,31 @@ describe('which documents sync attaches', () => {
     parts.set('u1/2025-05', { uid: 'u3', key: '2025-05' })
     expect(partsOf(parts, 'u1')).toEqual(['2024-11', '2025-03'])
     const { live, gone } = directoryRules.split(dir, parts)
-    expect(live).toEqual(['user/u1', 'user/u1/2024-11', 'user/u1/2025-03'])
+    // the user document, then its parts newest first (recent sessions arrive first on a new device)
+    expect(live).toEqual(['user/u1', 'user/u1/2025-03', 'user/u1/2024-11'])
     expect(gone).toEqual(['u2'])
     expect(directoryRules.wanted('user/u1/2025-03', dir)).toBe(true)
     expect(directoryRules.wanted('user/u2/2025-03', dir)).toBe(false)
+  })
+
+  test('a deletion holds when another device overwrites the directory entry: the tombstone says deleted', () => {
+    const space = new Y.Doc()
+    const view = new SpaceView(space)
+    view.directory.add('u1', { userId: 'alice', createdAt: '2025-01-01T00:00:00.000Z' })
+    view.directory.add('u2', { userId: 'bob', createdAt: '2025-01-01T00:00:00.000Z' })
+    view.directory.markDeleted('u1', '2025-05-01T00:00:00.000Z')
+    expect(deletedUids(space)).toEqual(['u1'])
+    // a hostile or buggy peer writes over the entry: no deletion mark is left in it
+    space.getMap('directory').set('u1', true)
+    expect(isDeletionMark('u1', space.getMap('directory').get('u1'))).toBe(false)
+    expect(deletedUids(space)).toEqual(['u1'])
+    expect(directoryRules.split(space.getMap('directory')).gone).toEqual(['u1'])
+    expect(directoryRules.wanted('user/u1', space.getMap('directory'))).toBe(false)
+    // or removes it altogether
+    space.getMap('directory').delete('u1')
+    expect(directoryRules.split(space.getMap('directory'))).toEqual({ live: ['user/u2'], gone: ['u1'] })
+    // and a write through the views finds the user gone
+    expect(view.directory.live('u1')).toBeUndefined()
+    expect(view.directory.live('u2')).toMatchObject({ userId: 'bob' })
   })
 })

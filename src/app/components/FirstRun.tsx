@@ -2,6 +2,7 @@ import { useSyncStore } from '../stores/syncStore'
 import { ImportBackup } from './ImportBackup'
 import { NewProfileForm } from './NewProfileForm'
 import { SyncProblemBox } from './SyncProblemBox'
+import { receivedPercent } from './SyncPill'
 
 /**
  * On a device that joined a space and has no profile yet: what is arriving from the other devices,
@@ -9,7 +10,8 @@ import { SyncProblemBox } from './SyncProblemBox'
  */
 function JoinStatus() {
   const config = useSyncStore((s) => s.config)
-  const state = useSyncStore((s) => s.status.state)
+  const status = useSyncStore((s) => s.status)
+  const state = status.state
   if (!config) return null
   if (state === 'synced') {
     return (
@@ -20,10 +22,14 @@ function JoinStatus() {
   }
   if (state === 'syncing' || state === 'connecting') {
     const text = state === 'connecting' ? 'Connecting to your synced devices…' : 'Receiving your data from your other devices…'
+    const received = receivedPercent(status)
     return (
       <div className="join-status" role="status">
-        <p>{text}</p>
-        <progress aria-label={text} />
+        <p>
+          {text}
+          {received !== null && ` ${received}%`}
+        </p>
+        {received !== null ? <progress aria-label={text} value={status.progress!.synced} max={status.progress!.total} /> : <progress aria-label={text} />}
       </div>
     )
   }

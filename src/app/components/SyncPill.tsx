@@ -15,8 +15,11 @@ function describe(s: SyncStatus, unreachable: boolean): { text: string; title: s
         : { text: 'Offline', icon: 'cloudOff', tone: 'warn', title: 'This device is offline. Everything still works here; changes sync when you are back online.' }
     case 'connecting':
       return { text: 'Connecting…', icon: 'cloud', tone: '', title: `Connecting to ${s.url ?? 'the sync server'}` }
-    case 'syncing':
+    case 'syncing': {
+      const received = receivedPercent(s)
+      if (received !== null) return { text: `Receiving ${received}%`, icon: 'cloud', tone: '', title: `Receiving your history from your other devices: ${s.progress!.synced} of ${s.progress!.total} parts are here. Everything already here works.` }
       return { text: s.pendingChanges ? `Syncing ${plural(s.pendingChanges, 'change')}` : 'Syncing…', icon: 'cloud', tone: '', title: 'Sending and receiving changes' }
+    }
     case 'synced':
       return { text: 'Synced', icon: 'cloud', tone: 'ok', title: s.lastSyncedAt ? `Up to date (last synced ${s.lastSyncedAt.toLocaleString()})` : 'Up to date' }
     case 'error': {
@@ -24,6 +27,13 @@ function describe(s: SyncStatus, unreachable: boolean): { text: string; title: s
       return { text: 'Sync error', icon: 'cloudOff', tone: 'bad', title: `${problem?.title ?? 'Sync stopped'}. Your data is safe on this device. Open Settings to see what to do.` }
     }
   }
+}
+
+/** How much of what this device is to hold has arrived, in percent, while more than one document is still on its way (a device that joined, or was away long). */
+export function receivedPercent(s: SyncStatus): number | null {
+  const p = s.progress
+  if (!p || p.total < 2 || p.total - p.synced < 2) return null
+  return Math.floor((100 * p.synced) / p.total)
 }
 
 /** Opens Settings at the Sync section. */

@@ -13,7 +13,7 @@ import type {
 } from '../../core/types'
 import type { MemoryOps } from '../../core/versions'
 import { LOCAL_ORIGIN } from '../origins'
-import { isPartKey, PART_MAPS, partDocName, partKeyOf, PARTS_YMAP, SPACE_MAPS, USER_MAPS, userDocName, type MapSpec } from '../layout'
+import { isPartKey, PART_MAPS, partDocName, partKeyOf, PARTS_YMAP, SPACE_MAPS, TOMBSTONES_YMAP, USER_MAPS, userDocName, type MapSpec } from '../layout'
 import { checkFieldMap, checkStored } from './check'
 
 /**
@@ -119,7 +119,7 @@ export class DirectoryView extends RecordMap<DirectoryRecord> {
   /** The entry of a user that is not deleted. */
   live(uid: string): DirectoryRecord | undefined {
     const e = this.get(uid)
-    return e && e.userId !== null && !e.deletedAt ? e : undefined
+    return e && e.userId !== null && !e.deletedAt && !this.tombstoned(uid) ? e : undefined
   }
 
   /** The uid of the live user with this userId (the lowest uid when two devices made a clash). */
@@ -137,9 +137,19 @@ export class DirectoryView extends RecordMap<DirectoryRecord> {
     this.patch(uid, { userId })
   }
 
-  /** Marks the user deleted: the entry stays so that other devices learn of the delete. */
+  /**
+   * Marks the user deleted: the entry stays so that other devices learn of the delete, and a
+   * tombstone is written beside it (an overwritten entry cannot undo the deletion).
+   */
   markDeleted(uid: string, at: string): void {
     this.patch(uid, { userId: null, deletedAt: at })
+    const tombstones = this.doc.getMap(TOMBSTONES_YMAP)
+    if (!tombstones.has(uid)) local(this.doc, () => tombstones.set(uid, { deletedAt: at }))
+  }
+
+  /** Whether the user has a tombstone (deleted, whatever its entry says now). */
+  tombstoned(uid: string): boolean {
+    return this.doc.getMap(TOMBSTONES_YMAP).has(uid)
   }
 }
 

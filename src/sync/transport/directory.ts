@@ -1,5 +1,5 @@
 import * as Y from 'yjs'
-import { partDocName, SPACE_DOC, uidOfDocName, userDocName } from '../layout'
+import { partDocName, SPACE_DOC, TOMBSTONES_YMAP, uidOfDocName, userDocName } from '../layout'
 import { partsOf } from '../schema/views'
 
 /**
@@ -26,7 +26,7 @@ export const directoryRules = {
   wanted(name: string, directory: Y.Map<unknown> | undefined): boolean {
     if (name === SPACE_DOC) return true
     const uid = uidOfDocName(name)
-    return !!uid && !!directory && directory.has(uid) && !isDeletionMark(uid, directory.get(uid))
+    return !!uid && !!directory && directory.has(uid) && !isDeleted(uid, directory)
   },
 
   /**
@@ -36,10 +36,15 @@ export const directoryRules = {
   split(directory: Y.Map<unknown>, parts?: Y.Map<unknown>): { live: string[]; gone: string[] } {
     const live: string[] = []
     const gone: string[] = []
-    directory.forEach((entry, uid) => {
-      if (isDeletionMark(uid, entry)) return gone.push(uid)
+    directory.forEach((_entry, uid) => {
+      if (isDeleted(uid, directory)) return gone.push(uid)
       live.push(userDocName(uid))
-      if (parts) for (const key of partsOf(parts, uid)) live.push(partDocName(uid, key))
+      // newest first: a new device receives the recent sessions before the old ones
+      if (parts) for (const key of partsOf(parts, uid).reverse()) live.push(partDocName(uid, key))
+    })
+    // a tombstone whose directory entry was overwritten (or removed) still deletes its user
+    tombstonesOf(directory)?.forEach((_v, uid) => {
+      if (!directory.has(uid)) gone.push(uid)
     })
     return { live, gone }
   },
@@ -50,4 +55,30 @@ export const directoryRules = {
 /** Whether a directory entry says its user is deleted: a Y.Map entry with `deletedAt` set. */
 export function isDeletionMark(_uid: string, entry: unknown): boolean {
   return entry instanceof Y.Map && !!entry.get('deletedAt')
+}
+
+/**
+ * The space document's tombstones (`deleted`: uid -> { deletedAt }), written with every deletion
+ * mark. Any value under a uid means deleted: an entry overwritten by another device (a malformed
+ * directory record written over the mark) cannot bring a deleted user back on the devices that
+ * had not heard of the deletion yet, while the others and the server have dropped it.
+ */
+export function tombstonesOf(directory: Y.Map<unknown>): Y.Map<unknown> | undefined {
+  return directory.doc?.getMap(TOMBSTONES_YMAP)
+}
+
+/** Whether the user is deleted: its directory entry's mark, or its tombstone. */
+export function isDeleted(uid: string, directory: Y.Map<unknown>): boolean {
+  return isDeletionMark(uid, directory.get(uid)) || !!tombstonesOf(directory)?.has(uid)
+}
+
+/** The deleted users a space document names (by mark or by tombstone). */
+export function deletedUids(space: Y.Doc): string[] {
+  const directory = space.getMap('directory')
+  const out = new Set<string>()
+  directory.forEach((entry, uid) => {
+    if (isDeletionMark(uid, entry)) out.add(uid)
+  })
+  space.getMap(TOMBSTONES_YMAP).forEach((_v, uid) => out.add(uid))
+  return [...out]
 }

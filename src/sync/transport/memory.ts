@@ -1,6 +1,6 @@
 import * as Y from 'yjs'
 import { SPACE_DOC, uidOfDocName } from '../layout'
-import { isDeletionMark } from './directory'
+import { deletedUids } from './directory'
 import type { ConnectionState, SyncTransport, TransportEvents } from './types'
 
 type Up = { kind: 'hello'; name: string; epoch: number; sv: Uint8Array } | { kind: 'update'; name: string; epoch: number; update: Uint8Array }
@@ -144,15 +144,16 @@ export class MemoryHub {
 
   private forgetDeletedUsers(): void {
     const space = this.docs.get(SPACE_DOC)
-    space?.getMap('directory').forEach((entry, uid) => {
-      if (!isDeletionMark(uid, entry) || this.deleted.has(uid)) return
+    if (!space) return
+    for (const uid of deletedUids(space)) {
+      if (this.deleted.has(uid)) continue
       this.deleted.add(uid)
       for (const [name, doc] of [...this.docs]) {
         if (uidOfDocName(name) !== uid) continue
         doc.destroy()
         this.docs.delete(name)
       }
-    })
+    }
   }
 }
 

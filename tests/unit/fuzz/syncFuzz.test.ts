@@ -28,7 +28,9 @@ import { internals } from '../../support/internals'
  */
 const SEEDS = Number(process.env.FUZZ_SEEDS ?? 200)
 const FIRST_SEED = Number(process.env.FUZZ_FIRST_SEED ?? 1)
-const PINNED_SEEDS: number[] = []
+// 42: a user deleted on one device while another was away, then its directory entry overwritten by
+// the hostile peer: the away device must still drop the user (the space's tombstones)
+const PINNED_SEEDS: number[] = [42]
 
 const PLACES = ['Paris', 'Berlin', 'Rome', 'Oslo']
 const LIKES = ['jazz', 'tea', 'chess', 'hiking', 'sushi']
