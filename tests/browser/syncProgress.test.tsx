@@ -1,0 +1,62 @@
+import { act } from 'react'
+import { createRoot, type Root } from 'react-dom/client'
+import { afterEach, beforeEach, expect, test } from 'vitest'
+import { FirstRun } from '../../src/app/components/FirstRun'
+import { receivedPercent, SyncPill } from '../../src/app/components/SyncPill'
+import { useSyncStore } from '../../src/app/stores/syncStore'
+import type { SyncStatus } from '../../src/index'
+
+;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true
+
+// While a device fills in its history (a new device, or one back from long away), the sync pill and
+// the welcome card say how much has arrived: SyncStatus.progress, documents in step of those to hold.
+
+let host: HTMLDivElement
+let root: Root
+const initial = useSyncStore.getState()
+
+beforeEach(() => {
+  host = document.createElement('div')
+  document.body.append(host)
+  root = createRoot(host)
+})
+
+afterEach(() => {
+  act(() => root.unmount())
+  host.remove()
+  useSyncStore.setState({ status: initial.status, config: initial.config })
+})
+
+const syncing = (synced: number, total: number): SyncStatus => ({ state: 'syncing', pendingChanges: 0, progress: { synced, total } })
+
+test('the percent is shown while more than one document is on its way, and not for ordinary syncing', () => {
+  expect(receivedPercent(syncing(4, 10))).toBe(40)
+  expect(receivedPercent(syncing(0, 3))).toBe(0)
+  expect(receivedPercent(syncing(9, 10))).toBeNull() // one document: an ordinary sync step
+  expect(receivedPercent(syncing(1, 1))).toBeNull()
+  expect(receivedPercent({ state: 'syncing', pendingChanges: 2 })).toBeNull()
+})
+
+test('the sync pill says how much of the history has arrived', () => {
+  act(() => root.render(<SyncPill />))
+  act(() => useSyncStore.setState({ status: syncing(4, 10) }))
+  const pill = host.querySelector('button')!
+  expect(pill.getAttribute('aria-label')).toBe('Sync: Receiving 40%')
+  expect(pill.title).toMatch(/4 of 10 parts are here/)
+  act(() => useSyncStore.setState({ status: syncing(10, 10) }))
+  expect(pill.getAttribute('aria-label')).toBe('Sync: Syncing…')
+})
+
+test('the welcome card of a device that joined shows the figure on its progress bar', () => {
+  act(() => useSyncStore.setState({ config: { url: 'ws://127.0.0.1:1', spaceId: 'a'.repeat(22), secret: 'b'.repeat(43) }, status: syncing(3, 12) }))
+  act(() => root.render(<FirstRun />))
+  const status = host.querySelector('.join-status')!
+  expect(status.textContent).toContain('Receiving your data from your other devices… 25%')
+  const bar = status.querySelector('progress')!
+  expect(bar.value).toBe(3)
+  expect(bar.max).toBe(12)
+  // before the directory is known there is no figure: the bar is indeterminate
+  act(() => useSyncStore.setState({ status: syncing(0, 1) }))
+  expect(host.querySelector('.join-status')!.textContent).toBe('Receiving your data from your other devices…')
+  expect(host.querySelector('.join-status progress')!.hasAttribute('value')).toBe(false)
+})
