@@ -5,6 +5,10 @@ import { FirstRun } from '../../src/app/components/FirstRun'
 import { receivedPercent, SyncPill } from '../../src/app/components/SyncPill'
 import { useSyncStore } from '../../src/app/stores/syncStore'
 import type { SyncStatus } from '../../src/index'
+import { page } from 'vitest/browser'
+
+/** The app's stylesheets, as src/app/main.tsx loads them. */
+const STYLES = ['tokens', 'base', 'layout', 'controls', 'components', 'chat', 'drawer', 'memories', 'conflicts', 'settings', 'assistant', 'models', 'data', 'sync', 'boundary'].map((n) => `../../src/app/styles/${n}.css`)
 
 ;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true
 
@@ -59,4 +63,18 @@ test('the welcome card of a device that joined shows the figure on its progress 
   act(() => useSyncStore.setState({ status: syncing(0, 1) }))
   expect(host.querySelector('.join-status')!.textContent).toBe('Receiving your data from your other devices…')
   expect(host.querySelector('.join-status progress')!.hasAttribute('value')).toBe(false)
+})
+
+test('screenshots of the welcome card while a new device receives its history, at desktop and phone widths', async () => {
+  await Promise.all(STYLES.map((s) => import(/* @vite-ignore */ s)))
+  act(() => useSyncStore.setState({ config: { url: 'ws://127.0.0.1:1', spaceId: 'a'.repeat(22), secret: 'b'.repeat(43) }, status: syncing(7, 19) }))
+  act(() => root.render(<FirstRun />))
+  expect(host.querySelector('.join-status')!.textContent).toContain('36%')
+  for (const [w, h] of [
+    [1280, 800],
+    [390, 844],
+  ]) {
+    await page.viewport(w, h)
+    await page.screenshot({ path: `../e2e/__screenshots__/join-receiving-${w}x${h}.png` })
+  }
 })
