@@ -35,8 +35,10 @@ export class AutoProcessor {
 
   start(intervalMs: number): void {
     this.stop()
-    void this.runOnce()
-    if (intervalMs > 0) this.timer = setInterval(() => void this.runOnce(), intervalMs)
+    // (a background run that meets a closed database just ends: the client was closed under it)
+    const run = () => void this.runOnce().catch(() => undefined)
+    run()
+    if (intervalMs > 0) this.timer = setInterval(run, intervalMs)
   }
 
   stop(): void {
@@ -77,7 +79,7 @@ export class AutoProcessor {
     } catch {
       return 0 // the database was closed under us
     }
-    await this.releaseStaleClaims(now)
+    await this.releaseStaleClaims(now).catch(() => undefined)
     pending.sort((a, b) => (a.lastMessageAt ?? '').localeCompare(b.lastMessageAt ?? ''))
     for (const s of pending) {
       if (!isDue(s, now, this.ctx.deviceId)) continue
