@@ -1,28 +1,20 @@
 import { act, useState } from 'react'
-import { createRoot, type Root } from 'react-dom/client'
 import { afterEach, beforeEach, expect, test, vi } from 'vitest'
+import { reactHost } from './reactHost'
 import { PanelBoundary } from '../../src/app/components/PanelBoundary'
 
-// React renders for real in Chromium; act() flushes its work before each assertion.
-;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true
-
-let host: HTMLDivElement
-let root: Root
-
 beforeEach(() => {
-  host = document.createElement('div')
-  document.body.append(host)
-  root = createRoot(host)
   // React reports caught render errors on the console; they are the point of these tests.
   vi.spyOn(console, 'error').mockImplementation(() => undefined)
   vi.spyOn(console, 'warn').mockImplementation(() => undefined)
 })
 
 afterEach(() => {
-  act(() => root.unmount())
-  host.remove()
   vi.restoreAllMocks()
 })
+
+// (registered after the hooks above, so that it unmounts before they run: hooks run in reverse)
+const dom = reactHost()
 
 /** Renders what a message whose content arrived as an object would: React refuses it. */
 function Throws({ message }: { message: string }): never {
@@ -30,7 +22,7 @@ function Throws({ message }: { message: string }): never {
 }
 
 function render(node: React.ReactNode): void {
-  act(() => root.render(node))
+  act(() => dom.root.render(node))
 }
 
 function buttonNamed(scope: ParentNode, name: string): HTMLButtonElement {
@@ -61,13 +53,13 @@ test('a panel that throws shows a card with the message, Reload and Export backu
     </div>,
   )
 
-  const card = host.querySelector<HTMLElement>('[role="alert"]')
+  const card = dom.host.querySelector<HTMLElement>('[role="alert"]')
   expect(card).not.toBeNull()
   expect(card!.textContent).toContain('Your memories could not be shown')
   expect(card!.querySelector('.panel-error-message')!.textContent).toBe('e.categories.map is not a function')
 
   // The rest of the app is still there and still reacts.
-  const counter = host.querySelector<HTMLButtonElement>('#beside button')!
+  const counter = dom.host.querySelector<HTMLButtonElement>('#beside button')!
   act(() => counter.click())
   expect(counter.textContent).toBe('Clicked 1')
 
@@ -90,7 +82,7 @@ test('the error text is shown as text, never as HTML', () => {
       <Throws message={'<img src=x onerror="window.__pwned=1"><b>bold</b>'} />
     </PanelBoundary>,
   )
-  const message = host.querySelector('.panel-error-message')!
+  const message = dom.host.querySelector('.panel-error-message')!
   expect(message.textContent).toBe('<img src=x onerror="window.__pwned=1"><b>bold</b>')
   expect(message.querySelector('img, b')).toBeNull()
 })
@@ -104,9 +96,9 @@ test('a backup that cannot be made says why, in the card', async () => {
       <Throws message="boom" />
     </PanelBoundary>,
   )
-  await act(async () => buttonNamed(host, 'Export backup').click())
+  await act(async () => buttonNamed(dom.host, 'Export backup').click())
   expect(exportBackup).toHaveBeenCalledTimes(1)
-  const alerts = [...host.querySelectorAll('[role="alert"]')].map((e) => e.textContent)
+  const alerts = [...dom.host.querySelectorAll('[role="alert"]')].map((e) => e.textContent)
   expect(alerts).toContain('The backup could not be made: The database is closed')
 })
 
@@ -120,8 +112,8 @@ test('a new resetKey tries the panel again, and healthy children render untouche
       <Panel broken />
     </PanelBoundary>,
   )
-  expect(host.textContent).toContain('Invalid time value')
-  expect(host.querySelector('#fine')).toBeNull()
+  expect(dom.host.textContent).toContain('Invalid time value')
+  expect(dom.host.querySelector('#fine')).toBeNull()
 
   // Same key: the card stays even though the child would now render.
   render(
@@ -129,15 +121,15 @@ test('a new resetKey tries the panel again, and healthy children render untouche
       <Panel broken={false} />
     </PanelBoundary>,
   )
-  expect(host.querySelector('#fine')).toBeNull()
+  expect(dom.host.querySelector('#fine')).toBeNull()
 
   render(
     <PanelBoundary what="Your memories" actions={actions} resetKey={2}>
       <Panel broken={false} />
     </PanelBoundary>,
   )
-  expect(host.querySelector('#fine')!.textContent).toBe('All memories')
-  expect(host.querySelector('[role="alert"]')).toBeNull()
+  expect(dom.host.querySelector('#fine')!.textContent).toBe('All memories')
+  expect(dom.host.querySelector('[role="alert"]')).toBeNull()
 })
 
 test('focus lost with the failed panel lands on the card title, not nowhere', () => {
@@ -153,9 +145,9 @@ test('focus lost with the failed panel lands on the card title, not nowhere', ()
       <Composer />
     </PanelBoundary>,
   )
-  host.querySelector('textarea')!.focus()
+  dom.host.querySelector('textarea')!.focus()
   act(() => breakIt())
-  const title = host.querySelector('.panel-error-title')!
+  const title = dom.host.querySelector('.panel-error-title')!
   expect(document.activeElement).toBe(title)
 })
 
@@ -166,7 +158,7 @@ test('the inline variant (top bar) names what failed and offers Reload', () => {
       <Throws message="(e.name || e.userId).trim is not a function" />
     </PanelBoundary>,
   )
-  const alert = host.querySelector('[role="alert"]')!
+  const alert = dom.host.querySelector('[role="alert"]')!
   expect(alert.textContent).toContain('The profile switcher could not be shown')
   expect(alert.textContent).toContain('(e.name || e.userId).trim is not a function')
   act(() => buttonNamed(alert, 'Reload').click())

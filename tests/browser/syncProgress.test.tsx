@@ -1,6 +1,6 @@
 import { act } from 'react'
-import { createRoot, type Root } from 'react-dom/client'
-import { afterEach, beforeEach, expect, test } from 'vitest'
+import { afterEach, expect, test } from 'vitest'
+import { reactHost } from './reactHost'
 import { FirstRun } from '../../src/app/components/FirstRun'
 import { receivedPercent, SyncPill } from '../../src/app/components/SyncPill'
 import { useSyncStore } from '../../src/app/stores/syncStore'
@@ -10,26 +10,17 @@ import { page } from 'vitest/browser'
 /** The app's stylesheets, as src/app/main.tsx loads them. */
 const STYLES = ['tokens', 'base', 'layout', 'controls', 'components', 'chat', 'drawer', 'memories', 'conflicts', 'settings', 'assistant', 'models', 'data', 'sync', 'boundary'].map((n) => `../../src/app/styles/${n}.css`)
 
-;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true
-
 // While a device fills in its history (a new device, or one back from long away), the sync pill and
 // the welcome card say how much has arrived: SyncStatus.progress, documents in step of those to hold.
 
-let host: HTMLDivElement
-let root: Root
 const initial = useSyncStore.getState()
 
-beforeEach(() => {
-  host = document.createElement('div')
-  document.body.append(host)
-  root = createRoot(host)
-})
-
 afterEach(() => {
-  act(() => root.unmount())
-  host.remove()
   useSyncStore.setState({ status: initial.status, config: initial.config })
 })
+
+// (registered after the hooks above, so that it unmounts before they run: hooks run in reverse)
+const dom = reactHost()
 
 const syncing = (synced: number, total: number): SyncStatus => ({ state: 'syncing', pendingChanges: 0, progress: { synced, total } })
 
@@ -42,9 +33,9 @@ test('the percent is shown while more than one document is on its way, and not f
 })
 
 test('the sync pill says how much of the history has arrived', () => {
-  act(() => root.render(<SyncPill />))
+  act(() => dom.root.render(<SyncPill />))
   act(() => useSyncStore.setState({ status: syncing(4, 10) }))
-  const pill = host.querySelector('button')!
+  const pill = dom.host.querySelector('button')!
   expect(pill.getAttribute('aria-label')).toBe('Sync: Receiving 40%')
   expect(pill.title).toMatch(/4 of 10 parts are here/)
   act(() => useSyncStore.setState({ status: syncing(10, 10) }))
@@ -53,23 +44,23 @@ test('the sync pill says how much of the history has arrived', () => {
 
 test('the welcome card of a device that joined shows the figure on its progress bar', () => {
   act(() => useSyncStore.setState({ config: { url: 'ws://127.0.0.1:1', spaceId: 'a'.repeat(22), secret: 'b'.repeat(43) }, status: syncing(3, 12) }))
-  act(() => root.render(<FirstRun />))
-  const status = host.querySelector('.join-status')!
+  act(() => dom.root.render(<FirstRun />))
+  const status = dom.host.querySelector('.join-status')!
   expect(status.textContent).toContain('Receiving your data from your other devices… 25%')
   const bar = status.querySelector('progress')!
   expect(bar.value).toBe(3)
   expect(bar.max).toBe(12)
   // before the directory is known there is no figure: the bar is indeterminate
   act(() => useSyncStore.setState({ status: syncing(0, 1) }))
-  expect(host.querySelector('.join-status')!.textContent).toBe('Receiving your data from your other devices…')
-  expect(host.querySelector('.join-status progress')!.hasAttribute('value')).toBe(false)
+  expect(dom.host.querySelector('.join-status')!.textContent).toBe('Receiving your data from your other devices…')
+  expect(dom.host.querySelector('.join-status progress')!.hasAttribute('value')).toBe(false)
 })
 
 test('screenshots of the welcome card while a new device receives its history, at desktop and phone widths', async () => {
   await Promise.all(STYLES.map((s) => import(/* @vite-ignore */ s)))
   act(() => useSyncStore.setState({ config: { url: 'ws://127.0.0.1:1', spaceId: 'a'.repeat(22), secret: 'b'.repeat(43) }, status: syncing(7, 19) }))
-  act(() => root.render(<FirstRun />))
-  expect(host.querySelector('.join-status')!.textContent).toContain('36%')
+  act(() => dom.root.render(<FirstRun />))
+  expect(dom.host.querySelector('.join-status')!.textContent).toContain('36%')
   for (const [w, h] of [
     [1280, 800],
     [390, 844],
