@@ -4,8 +4,6 @@
  */
 import { resolve as resolvePath } from 'node:path'
 import { Server } from '@hocuspocus/server'
-import { schema as documentsSchema } from '@hocuspocus/extension-sqlite'
-import * as Y from 'yjs'
 import {
   hashToken,
   isWellFormedToken,
@@ -18,11 +16,12 @@ import { SPACE_DOC, userDocName } from '../sync/layout'
 import { deletedUids } from '../sync/transport/directory'
 import { ConnectionTracker } from './ConnectionTracker'
 import { openSqlite } from './db'
+import { SqliteDocumentStore } from './DocumentStore'
+import { DurablePersistence, storeDocument } from './DurablePersistence'
 import { resolveLimits, wsMaxPayload, type SyncLimits } from './limits'
 import { consoleLogger, type SyncLogger } from './log'
 import { checkIncomingMessage, RejectedMessage } from './messageGuard'
 import { sameHash, SpaceRegistry } from './SpaceRegistry'
-import { SqlitePersistence, storeUnlessDeletedQuery } from './SqlitePersistence'
 
 export const DEFAULT_PORT = 1234
 export const DEFAULT_HOST = '127.0.0.1'
@@ -77,6 +76,11 @@ export function resolveSqlitePath(options: Pick<SyncServerOptions, 'dataDir' | '
   return resolvePath(options.dataDir ?? DEFAULT_DATA_DIR, SQLITE_FILE_NAME)
 }
 
+/** A Yjs update that adds nothing and deletes nothing (no clients, empty delete set). */
+function isEmptyUpdate(update: Uint8Array): boolean {
+  return update.byteLength === 2 && update[0] === 0 && update[1] === 0
+}
+
 export async function startSyncServer(options: SyncServerOptions = {}): Promise<SyncServerHandle> {
   const limits = resolveLimits(options.limits)
   const host = options.host ?? DEFAULT_HOST
@@ -86,10 +90,12 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
   const sqlitePath = resolveSqlitePath(options)
 
   const sqlite = await openSqlite(sqlitePath)
-  await sqlite.exec(documentsSchema)
   const registry = await SpaceRegistry.open(sqlite)
+  const store = await SqliteDocumentStore.open(sqlite)
   const tracker = new ConnectionTracker()
-  const persistence = new SqlitePersistence(sqlite)
+  const persistence = new DurablePersistence(store)
+  /** per socket and document: the last message's turn, so messages are applied in arrival order */
+  const turns = new Map<string, Promise<unknown>>()
   /** per space: the uids whose deletion was already carried out here */
   const purged = new Map<string, Set<string>>()
   let stopping = false
@@ -168,8 +174,11 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
           try {
             // recorded first: from then on no store writes it (the store checks in the same statement)
             await registry.markDeleted(name.spaceId, docName)
-            // the user document and every part of its history (the names under it)
-            await sqlite.run('DELETE FROM documents WHERE name = ? OR substr(name, 1, ?) = ?', [full, full.length + 1, `${full}/`])
+            // The space document as it is now (its entry for the user emptied) replaces its logged
+            // updates, which still hold the entry as it was; then the user document and every part of
+            // its history (the names under it) go, and purge takes the old bytes off the disk.
+            await storeDocument(store, documentName, document)
+            await store.purge(full)
             log('info', `deleted the documents of a deleted user: ${full} and its parts`)
           } catch (error) {
             done.delete(uid) // tried again with the next change of the space document
@@ -178,14 +187,33 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
         }
       },
 
-      async beforeHandleMessage({ update, documentName, socketId }) {
+      // Durable acknowledgement: an update is appended to the update log, on disk, before Hocuspocus
+      // applies it and answers the client's provider with its SyncStatus message (which is what
+      // makes the provider count the change as synced). A message also waits for the one before it
+      // on the same socket and document, so they are applied in the order they came.
+      async beforeHandleMessage({ update: message, documentName, socketId }) {
+        let update: Uint8Array | null
         try {
-          checkIncomingMessage(update, limits)
+          update = checkIncomingMessage(message, limits)
         } catch (error) {
           if (error instanceof RejectedMessage) {
             log('warn', `refused a message for "${documentName}" from socket ${socketId}: ${error.reason}`)
           }
           throw error
+        }
+        // (appended at once, so consecutive updates share a commit; applied after the one before)
+        const appended = update && !isEmptyUpdate(update) ? store.append(documentName, update) : null
+        const key = `${socketId}\n${documentName}`
+        const previous = turns.get(key)
+        const turn = (async () => {
+          if (previous) await previous.catch(() => undefined)
+          await appended
+        })()
+        turns.set(key, turn)
+        try {
+          await turn
+        } finally {
+          if (turns.get(key) === turn) turns.delete(key)
         }
       },
     },
@@ -230,10 +258,11 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
     if (timedOut) log('warn', `documents were still loaded after ${timeoutMs} ms; storing them directly`)
     for (const document of server.hocuspocus.documents.values()) {
       if (document.isLoading) continue // a deleted user's document is refused by the statement itself
-      await sqlite.run(storeUnlessDeletedQuery, { $name: document.name, $data: Buffer.from(Y.encodeStateAsUpdate(document)) })
+      await storeDocument(store, document.name, document)
     }
     for (const client of server.webSocketServer.clients) client.terminate()
     server.httpServer.closeAllConnections()
+    await store.close()
     await sqlite.close()
     log('info', 'stopped; every document is stored')
   }

@@ -11,6 +11,7 @@ export interface SqliteDb {
   readonly raw: sqlite3.Database
   run(sql: string, params?: SqlParams): Promise<{ changes: number }>
   get<T>(sql: string, params?: SqlParams): Promise<T | undefined>
+  all<T>(sql: string, params?: SqlParams): Promise<T[]>
   exec(sql: string): Promise<void>
   close(): Promise<void>
 }
@@ -35,6 +36,10 @@ export async function openSqlite(path: string, { busyTimeoutMs = 5000 } = {}): P
     get: <T>(sql: string, params: SqlParams = []) =>
       new Promise<T | undefined>((resolve, reject) => {
         raw.get(sql, params, (err: Error | null, row: unknown) => (err ? reject(err) : resolve(row as T | undefined)))
+      }),
+    all: <T>(sql: string, params: SqlParams = []) =>
+      new Promise<T[]>((resolve, reject) => {
+        raw.all(sql, params, (err: Error | null, rows: unknown[]) => (err ? reject(err) : resolve(rows as T[])))
       }),
     exec: (sql) => new Promise((resolve, reject) => raw.exec(sql, (err) => (err ? reject(err) : resolve()))),
     close: () =>

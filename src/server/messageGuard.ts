@@ -18,8 +18,11 @@ export class RejectedMessage extends Error {
   }
 }
 
-/** Throws RejectedMessage when the message must not be applied. */
-export function checkIncomingMessage(data: Uint8Array, limits: SyncLimits): void {
+/**
+ * Throws RejectedMessage when the message must not be applied. Returns the Yjs update the message
+ * carries (sync step 2 or update), null for any other message.
+ */
+export function checkIncomingMessage(data: Uint8Array, limits: SyncLimits): Uint8Array | null {
   if (data.byteLength > limits.maxMessageBytes) {
     throw new RejectedMessage(
       syncRejectReason(
@@ -35,6 +38,7 @@ export function checkIncomingMessage(data: Uint8Array, limits: SyncLimits): void
     throw new RejectedMessage(syncRejectReason('malformed-update', `unreadable message (${(error as Error).message})`))
   }
   if (update) checkUpdate(update)
+  return update
 }
 
 function checkUpdate(update: Uint8Array): void {
