@@ -4,9 +4,9 @@
  * into the row. The logging itself is not here: SyncServer's beforeHandleMessage appends each
  * accepted update before Hocuspocus applies it, which is what makes the acknowledgement durable.
  */
-import type { Extension, onLoadDocumentPayload, onStoreDocumentPayload } from '@hocuspocus/server'
+import type { connectedPayload, Extension, onLoadDocumentPayload, onStoreDocumentPayload } from '@hocuspocus/server'
 import * as Y from 'yjs'
-import { containedIn, type DocumentStore } from './DocumentStore'
+import type { DocumentStore } from './DocumentStore'
 
 export class DurablePersistence implements Extension {
   constructor(private readonly store: DocumentStore) {}
@@ -17,13 +17,15 @@ export class DurablePersistence implements Extension {
   }
 
   async onStoreDocument({ documentName, document }: onStoreDocumentPayload): Promise<void> {
-    await storeDocument(this.store, documentName, document)
+    await this.store.fold(documentName, document)
   }
-}
 
-/** The document's state as its row; the logged updates it holds are deleted from the log. */
-export function storeDocument(store: DocumentStore, name: string, document: Y.Doc): Promise<void> {
-  // (both taken at the same instant: what the row holds is what the snapshot says it holds)
-  const state = Y.encodeStateAsUpdate(document)
-  return store.fold(name, state, containedIn(document))
+  /**
+   * A device that opens a document this server already has loaded gets what other servers logged
+   * and this one has not heard of (through Redis, normally, within milliseconds; not after one of
+   * them was killed mid-publish).
+   */
+  async connected({ documentName, connection }: connectedPayload): Promise<void> {
+    await this.store.catchUp?.(documentName, connection.document)
+  }
 }

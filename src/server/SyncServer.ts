@@ -16,8 +16,8 @@ import { SPACE_DOC, userDocName } from '../sync/layout'
 import { deletedUids } from '../sync/transport/directory'
 import { ConnectionTracker } from './ConnectionTracker'
 import { openSqlite } from './db'
-import { SqliteDocumentStore } from './DocumentStore'
-import { DurablePersistence, storeDocument } from './DurablePersistence'
+import { DurablePersistence } from './DurablePersistence'
+import { SqliteDocumentStore } from './SqliteDocumentStore'
 import { resolveLimits, wsMaxPayload, type SyncLimits } from './limits'
 import { consoleLogger, type SyncLogger } from './log'
 import { checkIncomingMessage, RejectedMessage } from './messageGuard'
@@ -177,7 +177,7 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
             // The space document as it is now (its entry for the user emptied) replaces its logged
             // updates, which still hold the entry as it was; then the user document and every part of
             // its history (the names under it) go, and purge takes the old bytes off the disk.
-            await storeDocument(store, documentName, document)
+            await store.fold(documentName, document)
             await store.purge(full)
             log('info', `deleted the documents of a deleted user: ${full} and its parts`)
           } catch (error) {
@@ -258,7 +258,7 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
     if (timedOut) log('warn', `documents were still loaded after ${timeoutMs} ms; storing them directly`)
     for (const document of server.hocuspocus.documents.values()) {
       if (document.isLoading) continue // a deleted user's document is refused by the statement itself
-      await storeDocument(store, document.name, document)
+      await store.fold(document.name, document)
     }
     for (const client of server.webSocketServer.clients) client.terminate()
     server.httpServer.closeAllConnections()
