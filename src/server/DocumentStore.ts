@@ -111,23 +111,24 @@ export class GroupCommit {
   }
 }
 
+/** A test of which updates the document already holds (structs and deletions), as it is now. */
+export function heldBy(document: Y.Doc): (update: Uint8Array) => boolean {
+  const snapshot = Y.snapshot(document)
+  return (update) => {
+    try {
+      return Y.snapshotContainsUpdate(snapshot, update)
+    } catch {
+      return false // kept in the log; the next fold looks again
+    }
+  }
+}
+
 /**
- * The document's state and a test of which updates it already holds (structs and deletions), taken
- * at the same instant: what the row will hold is what the test says it holds.
+ * The document's state and the test of what it holds, taken at the same instant: what the row
+ * will hold is what the test says it holds.
  */
 export function snapshotOf(document: Y.Doc): { state: Uint8Array; contains(update: Uint8Array): boolean } {
-  const state = Y.encodeStateAsUpdate(document)
-  const snapshot = Y.snapshot(document)
-  return {
-    state,
-    contains(update) {
-      try {
-        return Y.snapshotContainsUpdate(snapshot, update)
-      } catch {
-        return false // kept in the log; the next fold looks again
-      }
-    },
-  }
+  return { state: Y.encodeStateAsUpdate(document), contains: heldBy(document) }
 }
 
 export const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)

@@ -7,7 +7,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import { createSpaceCredentials, hashToken, isValidSpaceId, type SpaceCredentials } from '../core/spaceToken'
 import { uidOfDocName, userDocName } from '../sync/layout'
-import type { SqliteDb } from './db'
+import type { SqlDb } from './db'
 
 export type SpaceOrigin = 'cli' | 'api' | 'first-use'
 
@@ -40,9 +40,9 @@ export class SpaceRegistry {
   /** `<spaceId>/<docName>` of deleted documents seen so far */
   private readonly deleted = new Set<string>()
 
-  private constructor(private readonly db: SqliteDb) {}
+  private constructor(private readonly db: SqlDb) {}
 
-  static async open(db: SqliteDb): Promise<SpaceRegistry> {
+  static async open(db: SqlDb): Promise<SpaceRegistry> {
     await db.exec(SCHEMA)
     return new SpaceRegistry(db)
   }

@@ -15,13 +15,12 @@ import {
 import { SPACE_DOC, userDocName } from '../sync/layout'
 import { deletedUids } from '../sync/transport/directory'
 import { ConnectionTracker } from './ConnectionTracker'
-import { openSqlite } from './db'
 import { DurablePersistence } from './DurablePersistence'
-import { SqliteDocumentStore } from './SqliteDocumentStore'
+import { openStorage, redisExtension } from './storage'
 import { resolveLimits, wsMaxPayload, type SyncLimits } from './limits'
 import { consoleLogger, type SyncLogger } from './log'
 import { checkIncomingMessage, RejectedMessage } from './messageGuard'
-import { sameHash, SpaceRegistry } from './SpaceRegistry'
+import { sameHash } from './SpaceRegistry'
 
 export const DEFAULT_PORT = 1234
 export const DEFAULT_HOST = '127.0.0.1'
@@ -42,6 +41,13 @@ export interface SyncServerOptions {
    */
   openRegistration?: boolean
   limits?: Partial<SyncLimits>
+  /**
+   * A PostgreSQL URL: keep the registry and documents there instead of the SQLite file, so that
+   * several servers can share them (with `redis`). Durability is the same: acknowledged = committed.
+   */
+  postgres?: string
+  /** A Redis URL: servers on the same Redis pass each other's updates (scale-out; use with `postgres`). */
+  redis?: string
   /** Only errors are logged. */
   quiet?: boolean
   /** Replaces console logging (tests use it to see rejections). */
@@ -89,9 +95,7 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
   const log = options.log ?? consoleLogger(options.quiet ?? false)
   const sqlitePath = resolveSqlitePath(options)
 
-  const sqlite = await openSqlite(sqlitePath)
-  const registry = await SpaceRegistry.open(sqlite)
-  const store = await SqliteDocumentStore.open(sqlite)
+  const { db, registry, store, where } = await openStorage({ sqlitePath, postgres: options.postgres })
   const tracker = new ConnectionTracker()
   const persistence = new DurablePersistence(store)
   /** per socket and document: the last message's turn, so messages are applied in arrival order */
@@ -114,7 +118,7 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
       stopOnSignals: false,
       debounce: options.storeDebounceMs ?? 2000,
       maxDebounce: options.storeMaxDebounceMs ?? 10_000,
-      extensions: [persistence],
+      extensions: options.redis ? [redisExtension(options.redis), persistence] : [persistence],
 
       async onAuthenticate({ token, documentName, socketId, request }) {
         const where = `"${documentName}"`
@@ -231,7 +235,7 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
       (error: unknown) => rejectListen(error),
     )
   }).catch(async (error: unknown) => {
-    await sqlite.close().catch(() => undefined)
+    await db.close().catch(() => undefined)
     throw error
   })
 
@@ -240,7 +244,7 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
   const url = `ws://${urlHost.includes(':') ? `[${urlHost}]` : urlHost}:${port}`
   log(
     'info',
-    `listening on ${url}; data in ${sqlitePath}; open registration ${openRegistration ? 'ON' : 'off'}; ` +
+    `listening on ${url}; data in ${where}${options.redis ? '; with Redis' : ''}; open registration ${openRegistration ? 'ON' : 'off'}; ` +
       `limits: ${limits.maxMessageBytes} bytes/message, ${limits.maxConnectionsPerSpace} connections/space, ` +
       `${limits.maxDocumentsPerSpace} documents/space`,
   )
@@ -263,7 +267,7 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
     for (const client of server.webSocketServer.clients) client.terminate()
     server.httpServer.closeAllConnections()
     await store.close()
-    await sqlite.close()
+    await db.close()
     log('info', 'stopped; every document is stored')
   }
 

@@ -6,9 +6,8 @@
  */
 import { parseArgs } from 'node:util'
 import { pairingLink } from '../core/spaceToken'
-import { openSqlite } from './db'
 import { DEFAULT_LIMITS, type SyncLimits } from './limits'
-import { SpaceRegistry } from './SpaceRegistry'
+import { openStorage } from './storage'
 import { DEFAULT_HOST, DEFAULT_PORT, resolveSqlitePath, startSyncServer } from './SyncServer'
 
 const HELP = `Keepsake sync server
@@ -26,6 +25,10 @@ Options:
   --max-message-bytes N       default ${DEFAULT_LIMITS.maxMessageBytes}
   --max-connections-per-space N   default ${DEFAULT_LIMITS.maxConnectionsPerSpace}
   --max-documents-per-space N     default ${DEFAULT_LIMITS.maxDocumentsPerSpace}
+  --postgres URL              keep the registry and documents in PostgreSQL instead of the SQLite
+                              file (env KEEPSAKE_SYNC_POSTGRES), e.g. postgres://user@127.0.0.1/keepsake
+  --redis URL                 pass updates between servers through Redis (env KEEPSAKE_SYNC_REDIS),
+                              e.g. redis://127.0.0.1:6379; several servers on one --postgres scale out
   --quiet                     log errors only
   --create-space              register a space, print its pairing link, exit
   --app-url URL               with --create-space: the app's address (default http://localhost:5173)
@@ -53,6 +56,8 @@ async function main(argv: string[]): Promise<void> {
       'max-message-bytes': { type: 'string' },
       'max-connections-per-space': { type: 'string' },
       'max-documents-per-space': { type: 'string' },
+      postgres: { type: 'string' },
+      redis: { type: 'string' },
       quiet: { type: 'boolean' },
       'create-space': { type: 'boolean' },
       'app-url': { type: 'string' },
@@ -69,19 +74,21 @@ async function main(argv: string[]): Promise<void> {
   const host = values.host ?? env.KEEPSAKE_SYNC_HOST ?? DEFAULT_HOST
   const dataDir = values.data ?? env.KEEPSAKE_SYNC_DATA
   const sqlitePath = resolveSqlitePath({ dataDir })
+  const postgres = values.postgres ?? env.KEEPSAKE_SYNC_POSTGRES
+  const redis = values.redis ?? env.KEEPSAKE_SYNC_REDIS
 
   if (values['create-space']) {
-    const db = await openSqlite(sqlitePath)
+    const { db, registry, store, where } = await openStorage({ sqlitePath, postgres })
     try {
-      const registry = await SpaceRegistry.open(db)
       const { spaceId, secret } = await registry.createSpace('cli')
       const serverUrl = values['server-url'] ?? `ws://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`
       const link = pairingLink(values['app-url'] ?? 'http://localhost:5173', { serverUrl, spaceId, secret })
       process.stdout.write(
-        `Created space ${spaceId} in ${sqlitePath}\n` +
+        `Created space ${spaceId} in ${where}\n` +
           `Pairing link (open it on each device; it holds the space secret, keep it private):\n${link}\n`,
       )
     } finally {
+      await store.close()
       await db.close()
     }
     return
@@ -97,6 +104,8 @@ async function main(argv: string[]): Promise<void> {
     port,
     host,
     sqlitePath,
+    postgres,
+    redis,
     openRegistration: values['open-registration'] ?? (openEnv === '1' || openEnv === 'true'),
     limits,
     quiet: values.quiet ?? false,

@@ -5,15 +5,19 @@ import sqlite3 from 'sqlite3'
 
 export type SqlParams = Record<string, unknown> | unknown[]
 
-export interface SqliteDb {
-  readonly path: string
-  /** The driver's handle, handed to the Hocuspocus SQLite extension. */
-  readonly raw: sqlite3.Database
+/** What the registry needs of a database: SQLite here, PostgreSQL in postgres.ts (same SQL, `?` parameters). */
+export interface SqlDb {
   run(sql: string, params?: SqlParams): Promise<{ changes: number }>
   get<T>(sql: string, params?: SqlParams): Promise<T | undefined>
   all<T>(sql: string, params?: SqlParams): Promise<T[]>
   exec(sql: string): Promise<void>
   close(): Promise<void>
+}
+
+export interface SqliteDb extends SqlDb {
+  readonly path: string
+  /** The driver's own handle. */
+  readonly raw: sqlite3.Database
 }
 
 export async function openSqlite(path: string, { busyTimeoutMs = 5000 } = {}): Promise<SqliteDb> {
