@@ -1,4 +1,4 @@
-/** A promise wrapper around one `sqlite3` connection (the driver @hocuspocus/extension-sqlite uses). */
+/** A promise wrapper around one `sqlite3` connection. */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import sqlite3 from 'sqlite3'
