@@ -133,10 +133,10 @@ export async function spawnServer(dataDir: string, args: string[] = []): Promise
 }
 
 /** `npm run server -- --create-space`: a space registered in the folder's file, with its token. */
-export async function createSpaceIn(dataDir: string, args: string[] = []): Promise<{ spaceId: string; token: string }> {
+export async function createSpaceIn(dataDir: string, args: string[] = []): Promise<{ spaceId: string; secret: string; token: string }> {
   const run = spawnSync(process.execPath, [...NODE_ARGS, '--create-space', '--data', dataDir, ...args], { cwd: ROOT, encoding: 'utf8' })
   const link = /^https?:\/\/\S+$/m.exec(run.stdout)?.[0]
   if (run.status !== 0 || !link) throw new Error(`--create-space failed:\n${run.stdout}${run.stderr}`)
   const { spaceId, secret } = parsePairingLink(link)
-  return { spaceId, token: await deriveSpaceToken(spaceId, secret) }
+  return { spaceId, secret, token: await deriveSpaceToken(spaceId, secret) }
 }
