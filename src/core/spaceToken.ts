@@ -232,6 +232,7 @@ export const SYNC_REJECT_CODES = [
   'message-too-large',
   'malformed-update',
   'server-shutting-down',
+  'server-storage-failed',
 ] as const
 export type SyncRejectCode = (typeof SYNC_REJECT_CODES)[number]
 

@@ -9,15 +9,24 @@ import * as Y from 'yjs'
 import type { DocumentStore } from './DocumentStore'
 
 export class DurablePersistence implements Extension {
-  constructor(private readonly store: DocumentStore) {}
+  /** `onError` hears of a fold or catch-up that failed (they are retried; nothing is lost meanwhile). */
+  constructor(
+    private readonly store: DocumentStore,
+    private readonly onError: (what: string, error: unknown) => void,
+  ) {}
 
   async onLoadDocument({ documentName, document }: onLoadDocumentPayload): Promise<void> {
     const updates = await this.store.load(documentName)
     if (updates.length) Y.applyUpdate(document, updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates))
   }
 
+  /**
+   * A fold that fails is reported, not thrown: every acknowledged update is in the log already, the
+   * next store tries again, and Hocuspocus would rethrow it from a timer (an unhandled rejection,
+   * which ends a Node process).
+   */
   async onStoreDocument({ documentName, document }: onStoreDocumentPayload): Promise<void> {
-    await this.store.fold(documentName, document)
+    await this.store.fold(documentName, document).catch((error: unknown) => this.onError(`store "${documentName}"`, error))
   }
 
   /**
@@ -26,6 +35,6 @@ export class DurablePersistence implements Extension {
    * them was killed mid-publish).
    */
   async connected({ documentName, connection }: connectedPayload): Promise<void> {
-    await this.store.catchUp?.(documentName, connection.document)
+    await this.store.catchUp?.(documentName, connection.document).catch((error: unknown) => this.onError(`catch "${documentName}" up`, error))
   }
 }

@@ -97,7 +97,9 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
 
   const { db, registry, store, where } = await openStorage({ sqlitePath, postgres: options.postgres })
   const tracker = new ConnectionTracker()
-  const persistence = new DurablePersistence(store)
+  const persistence = new DurablePersistence(store, (what, error) =>
+    log('error', `could not ${what}: ${error instanceof Error ? error.message : String(error)}`),
+  )
   /** per socket and document: the last message's turn, so messages are applied in arrival order */
   const turns = new Map<string, Promise<unknown>>()
   /** per space: the uids whose deletion was already carried out here */
@@ -206,7 +208,16 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
           throw error
         }
         // (appended at once, so consecutive updates share a commit; applied after the one before)
-        const appended = update && !isEmptyUpdate(update) ? store.append(documentName, update) : null
+        const appended =
+          update && !isEmptyUpdate(update)
+            ? store.append(documentName, update).catch((error: unknown) => {
+                // not acknowledged: the connection closes and the device sends the change again
+                const why = error instanceof Error ? error.message : String(error)
+                log('error', `could not store an update of "${documentName}": ${why}`)
+                throw new RejectedMessage(syncRejectReason('server-storage-failed', 'the server could not store the change; it will be sent again'))
+              })
+            : null
+        appended?.catch(() => undefined) // (awaited below, after the message before it)
         const key = `${socketId}\n${documentName}`
         const previous = turns.get(key)
         const turn = (async () => {
@@ -262,7 +273,10 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
     if (timedOut) log('warn', `documents were still loaded after ${timeoutMs} ms; storing them directly`)
     for (const document of server.hocuspocus.documents.values()) {
       if (document.isLoading) continue // a deleted user's document is refused by the statement itself
-      await store.fold(document.name, document)
+      // (what is not folded is in the update log, acknowledged updates included)
+      await store.fold(document.name, document).catch((error: unknown) => {
+        log('error', `could not store "${document.name}" on stopping: ${error instanceof Error ? error.message : String(error)}`)
+      })
     }
     for (const client of server.webSocketServer.clients) client.terminate()
     server.httpServer.closeAllConnections()

@@ -7,9 +7,12 @@ import { readFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
+import { parseSyncRejectReason } from '../../src/core/spaceToken'
 import { startSyncServer } from '../../src/server'
 import { openSqlite } from '../../src/server/db'
-import { SqliteDocumentStore } from '../../src/server/SqliteDocumentStore'
+import type { DocumentStore } from '../../src/server/DocumentStore'
+import { DurablePersistence } from '../../src/server/DurablePersistence'
+import { SQLITE_DOCUMENT_SCHEMA, SqliteDocumentStore } from '../../src/server/SqliteDocumentStore'
 import { cleanups, connect, createSpaceIn, readMap, spawnServer, tempDir, waitFor, write, type Client } from './serverHarness'
 
 /** A device writing one message after another into a part document, as fast as it can send. */
@@ -102,6 +105,58 @@ describe('durable acknowledgement', () => {
     const again = await startSyncServer({ port: 0, dataDir, quiet: true })
     cleanups.push(() => again.stop())
     expect(await readMap(again.url, name, space.token)).toEqual({ k0: 'value 0', k1: 'value 1', k2: 'value 2', k3: 'value 3', k4: 'value 4' })
+  })
+})
+
+describe('a store that fails', () => {
+  it('does not acknowledge an update it could not store: the document closes with server-storage-failed, and the error is logged', async () => {
+    const logs: string[] = []
+    const server = await startSyncServer({
+      port: 0,
+      dataDir: tempDir(),
+      log: (level, message) => logs.push(`${level} ${message}`),
+      storeDebounceMs: 50,
+      storeMaxDebounceMs: 100,
+    })
+    cleanups.push(() => server.stop())
+    const space = await server.createSpace()
+    const client = connect(server.url, `${space.spaceId}/user/u1`, space.token)
+    expect(await client.outcome).toEqual({ ok: true })
+    await write(client, 'before', 'stored')
+    // the disk goes bad under the server: its update log cannot be written (nor read, to fold it)
+    const peek = await openSqlite(server.sqlitePath)
+    cleanups.push(() => peek.close())
+    const row = () => peek.get<{ data: Buffer }>('SELECT data FROM documents WHERE name = ?', [`${space.spaceId}/user/u1`])
+    await expect.poll(async () => (await row())?.data.toString('latin1') ?? '', { timeout: 5000 }).toContain('stored')
+    await peek.exec('DROP TABLE keepsake_updates')
+    client.doc.getMap('m').set('after', 'not stored')
+    expect(parseSyncRejectReason(await client.closed).code).toBe('server-storage-failed')
+    expect(client.provider.hasUnsyncedChanges).toBe(true)
+    expect(logs.some((l) => l.startsWith('error could not store an update of') && l.includes('keepsake_updates'))).toBe(true)
+    // the disk comes back: the server stops cleanly, and what was acknowledged is in the row
+    await peek.exec(SQLITE_DOCUMENT_SCHEMA)
+    client.destroy()
+    await server.stop()
+    expect((await row())?.data.toString('latin1')).toContain('stored')
+  })
+})
+
+describe('DurablePersistence', () => {
+  it('reports a fold that fails instead of throwing it (Hocuspocus would rethrow it from a timer and end the process)', async () => {
+    const failing: DocumentStore = {
+      load: async () => [],
+      append: async () => undefined,
+      fold: async () => {
+        throw new Error('disk I/O error')
+      },
+      purge: async () => undefined,
+      close: async () => undefined,
+    }
+    const errors: string[] = []
+    const persistence = new DurablePersistence(failing, (what, error) => errors.push(`${what}: ${(error as Error).message}`))
+    const payload = { documentName: 's/user/u1', document: new Y.Doc() } as unknown as Parameters<DurablePersistence['onStoreDocument']>[0]
+    await expect(persistence.onStoreDocument(payload)).resolves.toBeUndefined()
+    expect(errors).toEqual(['store "s/user/u1": disk I/O error'])
   })
 })
 

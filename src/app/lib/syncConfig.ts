@@ -100,6 +100,11 @@ const REJECTIONS: Record<string, Omit<SyncProblem, 'retry'> & { retry?: boolean;
   'message-too-large': { title: 'A change was too big for the server', text: 'Ask the server’s owner to raise its message limit (maxMessageBytes), then try again.', retry: true },
   'malformed-update': { title: 'The server refused a damaged change', text: 'Try again; if it keeps happening, export a backup and report the problem.', retry: true },
   'server-shutting-down': { title: 'The sync server is restarting', text: 'Try again in a moment.', retry: true },
+  'server-storage-failed': {
+    title: 'The sync server could not save a change',
+    text: 'Nothing is lost: this device keeps the change and sends it again. If it keeps happening, the server may be out of disk space; tell its owner.',
+    retry: true,
+  },
   'storage-full': {
     title: 'This device is out of storage',
     text: 'Changes from your other devices can’t be saved here until there is room. Free some space on this device (delete a downloaded AI model in Settings → AI model, or memories or a profile you no longer need); sync picks up again by itself.',
