@@ -439,6 +439,9 @@ async function main(): Promise<void> {
     `bottleneck: ${serverBound ? 'the server (one core nearly busy)' : clientBound ? 'the device processes (busy event loop): use more --workers' : 'neither process is near a full core'}; ` +
       `the machine was ${pct((machineCpu / (cpus().length * 100)) * 100)} busy`,
   )
+  if (r.slowAt.length && !serverBound && !clientBound) {
+    console.log('the deliveries over 100 ms are not CPU: an update is relayed after its fsynced commit; TMPDIR=/dev/shm takes the disk out to compare')
+  }
   if (r.disconnects) console.log(`note: ${r.disconnects} socket disconnects during the run`)
   if (r.problems.length) console.log(`device problems:\n  ${r.problems.slice(0, 10).join('\n  ')}`)
   const complaints = server.complaints.filter((l) => !l.includes('registered space'))
