@@ -2,11 +2,18 @@
  * Space credentials, sync tokens and pairing links: the contract between clients and the sync
  * server. WebCrypto only (globalThis.crypto), no Node imports: this file runs in browsers too.
  *
- * - A *space* is identified by `spaceId` (16 random bytes, base64url: 22 chars) and protected by
- *   a `secret` (32 random bytes, base64url: 43 chars) that never leaves the person's devices.
- * - The sync token is derived from the secret: base64url(HMAC-SHA256(key = UTF-8 bytes of the
- *   secret string, msg = 'keepsake-sync-token/v1:' + spaceId)), 43 chars. The server stores only
- *   hashToken(token) (hex SHA-256), so it never sees the secret.
+ * - A *space* is protected by a `secret` (32 random bytes, base64url: 43 chars) that never leaves
+ *   the person's devices, and identified by `spaceId` (16 bytes, base64url: 22 chars).
+ * - Self-certifying spaces (v2, every space created since open registration had to be proven):
+ *   token = base64url(HMAC-SHA256(key = UTF-8 bytes of the secret string, msg =
+ *   'keepsake-sync-token/v2')) and spaceId = base64url(first 16 bytes of SHA-256(
+ *   'keepsake-space-id/v2:' + token)). The id is a commitment to the token: a server that has never
+ *   seen the space checks the id against the presented token (spaceIdOfToken) before it registers
+ *   it, so nobody who knows only the id (or the token of another space) can register it first.
+ * - Legacy spaces (v1: random id, created before that): token = base64url(HMAC-SHA256(secret,
+ *   'keepsake-sync-token/v1:' + spaceId)). deriveSpaceToken picks the formula by checking whether
+ *   the id is the secret's own v2 id, so old pairing links and devices keep their tokens.
+ * - The server stores only hashToken(token) (hex SHA-256), so it never sees the secret.
  * - A pairing link carries everything in the URL fragment (never sent to any server):
  *   `<appUrl>/#pair=<base64url(JSON {v: 1, url, spaceId, secret})>`.
  * - Hocuspocus document names are `<spaceId>/<docName>` (docName e.g. `space` or `user/<uid>`).
@@ -15,7 +22,12 @@ import { ValidationError } from './errors'
 
 export const SPACE_ID_BYTES = 16
 export const SPACE_SECRET_BYTES = 32
+/** v1 (legacy, random space ids): the token's HMAC message is this + spaceId. */
 export const SYNC_TOKEN_CONTEXT = 'keepsake-sync-token/v1:'
+/** v2 (self-certifying space ids): the token's HMAC message. */
+export const SYNC_TOKEN_CONTEXT_V2 = 'keepsake-sync-token/v2'
+/** v2: spaceId = first SPACE_ID_BYTES of SHA-256(this + token). */
+export const SPACE_ID_CONTEXT = 'keepsake-space-id/v2:'
 
 export interface SpaceCredentials {
   spaceId: string
@@ -81,13 +93,7 @@ export function isWellFormedToken(value: unknown): value is string {
 
 // ---------------------------------------------------------------- tokens
 
-export async function deriveSpaceToken(spaceId: string, secret: string): Promise<string> {
-  if (!isValidSpaceId(spaceId)) {
-    throw new ValidationError('spaceId must be 22 base64url characters (16 random bytes)', 'spaceId')
-  }
-  if (!isWellFormedSecret(secret)) {
-    throw new ValidationError('secret must be 43 base64url characters (32 random bytes)', 'secret')
-  }
+async function hmac(secret: string, message: string): Promise<string> {
   const enc = new TextEncoder()
   const key = await globalThis.crypto.subtle.importKey(
     'raw',
@@ -96,8 +102,52 @@ export async function deriveSpaceToken(spaceId: string, secret: string): Promise
     false,
     ['sign'],
   )
-  const mac = await globalThis.crypto.subtle.sign('HMAC', key, enc.encode(SYNC_TOKEN_CONTEXT + spaceId))
-  return base64UrlEncode(new Uint8Array(mac))
+  return base64UrlEncode(new Uint8Array(await globalThis.crypto.subtle.sign('HMAC', key, enc.encode(message))))
+}
+
+function checkSecret(secret: string): void {
+  if (!isWellFormedSecret(secret)) {
+    throw new ValidationError('secret must be 43 base64url characters (32 random bytes)', 'secret')
+  }
+}
+
+/**
+ * The space id a v2 token certifies: base64url(first 16 bytes of SHA-256('keepsake-space-id/v2:' +
+ * token)). What the server checks before it registers an unknown space; null for a string not
+ * shaped like a token.
+ */
+export async function spaceIdOfToken(token: string): Promise<string | null> {
+  if (!isWellFormedToken(token)) return null
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(SPACE_ID_CONTEXT + token))
+  return base64UrlEncode(new Uint8Array(digest).slice(0, SPACE_ID_BYTES))
+}
+
+/** The v2 (self-certifying) credentials of a secret: its token and the space id that token proves. */
+export async function deriveSelfCertifyingSpace(secret: string): Promise<SpaceCredentials> {
+  checkSecret(secret)
+  const token = await hmac(secret, SYNC_TOKEN_CONTEXT_V2)
+  return { spaceId: (await spaceIdOfToken(token))!, secret, token }
+}
+
+/**
+ * The token a client presents for the space: the v2 token when spaceId is the secret's own
+ * self-certifying id, else the legacy v1 token (spaces created with random ids keep theirs).
+ */
+export async function deriveSpaceToken(spaceId: string, secret: string): Promise<string> {
+  if (!isValidSpaceId(spaceId)) {
+    throw new ValidationError('spaceId must be 22 base64url characters (16 random bytes)', 'spaceId')
+  }
+  checkSecret(secret)
+  const v2 = await deriveSelfCertifyingSpace(secret)
+  if (v2.spaceId === spaceId) return v2.token
+  return hmac(secret, SYNC_TOKEN_CONTEXT + spaceId)
+}
+
+/** The legacy v1 token (random space ids); deriveSpaceToken uses it for any id that is not self-certifying. */
+export async function deriveLegacySpaceToken(spaceId: string, secret: string): Promise<string> {
+  if (!isValidSpaceId(spaceId)) throw new ValidationError('spaceId is not a valid space id', 'spaceId')
+  checkSecret(secret)
+  return hmac(secret, SYNC_TOKEN_CONTEXT + spaceId)
 }
 
 /** Lowercase hex SHA-256 of the token's UTF-8 bytes: what the server stores. */
@@ -109,10 +159,9 @@ export async function hashToken(token: string): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
+/** A new space: a random secret and its self-certifying id and token (v2). */
 export async function createSpaceCredentials(): Promise<SpaceCredentials> {
-  const spaceId = randomBase64Url(SPACE_ID_BYTES)
-  const secret = randomBase64Url(SPACE_SECRET_BYTES)
-  return { spaceId, secret, token: await deriveSpaceToken(spaceId, secret) }
+  return deriveSelfCertifyingSpace(randomBase64Url(SPACE_SECRET_BYTES))
 }
 
 // ---------------------------------------------------------------- pairing links
@@ -226,6 +275,9 @@ export const SYNC_REJECT_CODES = [
   'malformed-token',
   'wrong-token',
   'unknown-space',
+  'unproven-space',
+  'too-many-spaces',
+  'registration-rate-limited',
   'invalid-document-name',
   'too-many-connections',
   'too-many-documents',

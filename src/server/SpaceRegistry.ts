@@ -71,14 +71,27 @@ export class SpaceRegistry {
     return stored
   }
 
+  /** Registers the space unless it exists; true when this call inserted it. */
+  async insertIfAbsent(spaceId: string, tokenHash: string, origin: SpaceOrigin): Promise<boolean> {
+    if (!isValidSpaceId(spaceId)) throw new Error(`Invalid space id "${spaceId}"`)
+    const { changes } = await this.db.run(
+      'INSERT OR IGNORE INTO keepsake_spaces (space_id, token_hash, origin, created_at) VALUES (?, ?, ?, ?)',
+      [spaceId, tokenHash, origin, new Date().toISOString()],
+    )
+    this.tokenHashes.delete(spaceId)
+    return changes > 0
+  }
+
   async createSpace(origin: SpaceOrigin): Promise<SpaceCredentials> {
     const credentials = await createSpaceCredentials()
     await this.register(credentials.spaceId, await hashToken(credentials.token), origin)
     return credentials
   }
 
-  async countSpaces(): Promise<number> {
-    const row = await this.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM keepsake_spaces')
+  async countSpaces(origin?: SpaceOrigin): Promise<number> {
+    const row = origin
+      ? await this.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM keepsake_spaces WHERE origin = ?', [origin])
+      : await this.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM keepsake_spaces')
     return row?.n ?? 0
   }
 

@@ -20,6 +20,7 @@ import { openStorage, redisExtension } from './storage'
 import { resolveLimits, wsMaxPayload, type SyncLimits } from './limits'
 import { consoleLogger, type SyncLogger } from './log'
 import { checkIncomingMessage, RejectedMessage } from './messageGuard'
+import { OpenRegistration } from './openRegistration'
 import { sameHash } from './SpaceRegistry'
 
 export const DEFAULT_PORT = 1234
@@ -36,8 +37,9 @@ export interface SyncServerOptions {
   dataDir?: string
   sqlitePath?: string
   /**
-   * Trust on first use: a well-formed token for an unknown space registers that space (the first
-   * token seen wins). Default false: only spaces created with createSpace / `--create-space`.
+   * A token for an unknown space registers that space when it proves the space's id (self-certifying
+   * ids, src/server/openRegistration.ts), within limits.maxOpenSpaces and the registration rate
+   * limits. Default false: only spaces created with createSpace / `--create-space`.
    */
   openRegistration?: boolean
   limits?: Partial<SyncLimits>
@@ -97,6 +99,7 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
 
   const { db, registry, store, where } = await openStorage({ sqlitePath, postgres: options.postgres })
   const tracker = new ConnectionTracker()
+  let registration: OpenRegistration | undefined
   const persistence = new DurablePersistence(store, (what, error) =>
     log('error', `could not ${what}: ${error instanceof Error ? error.message : String(error)}`),
   )
@@ -135,8 +138,10 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
         let expected = await registry.getTokenHash(spaceId)
         if (!expected) {
           if (!openRegistration) reject('unknown-space', `this server does not know space ${spaceId}`, where)
-          expected = await registry.register(spaceId, presented, 'first-use')
-          if (sameHash(expected, presented)) log('info', `registered space ${spaceId} on first use`)
+          registration ??= new OpenRegistration(registry, limits, log)
+          const outcome = await registration.register(spaceId, token, request.socket.remoteAddress)
+          if (!outcome.ok) reject(outcome.code, outcome.explanation, where)
+          expected = (outcome as { tokenHash: string }).tokenHash
         }
         if (!sameHash(expected, presented)) reject('wrong-token', 'the token is not the one for this space', where)
 
