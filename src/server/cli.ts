@@ -20,8 +20,13 @@ Options:
   --port N                    port (env KEEPSAKE_SYNC_PORT; default ${DEFAULT_PORT})
   --host H                    address to listen on (env KEEPSAKE_SYNC_HOST; default ${DEFAULT_HOST})
   --data DIR                  folder of keepsake-sync.sqlite (env KEEPSAKE_SYNC_DATA; default ./data)
-  --open-registration         admit unknown spaces on first connect (trust on first use; env
-                              KEEPSAKE_SYNC_OPEN_REGISTRATION=1). Off by default; npm start turns it on.
+  --open-registration         admit a new space on its first connection when its token proves its id
+                              (self-certifying ids: knowing an id is not enough to take it), within
+                              the limits below (env KEEPSAKE_SYNC_OPEN_REGISTRATION=1). Off by
+                              default; npm start turns it on.
+  --max-open-spaces N         spaces registered by first use, in total (default ${DEFAULT_LIMITS.maxOpenSpaces})
+  --registrations-per-minute-per-address N   new spaces per remote address a minute (default ${DEFAULT_LIMITS.registrationsPerMinutePerAddress})
+  --registrations-per-minute N               new spaces a minute, all addresses (default ${DEFAULT_LIMITS.registrationsPerMinute})
   --max-message-bytes N       default ${DEFAULT_LIMITS.maxMessageBytes}
   --max-connections-per-space N   default ${DEFAULT_LIMITS.maxConnectionsPerSpace}
   --max-documents-per-space N     default ${DEFAULT_LIMITS.maxDocumentsPerSpace}
@@ -56,6 +61,9 @@ async function main(argv: string[]): Promise<void> {
       'max-message-bytes': { type: 'string' },
       'max-connections-per-space': { type: 'string' },
       'max-documents-per-space': { type: 'string' },
+      'max-open-spaces': { type: 'string' },
+      'registrations-per-minute-per-address': { type: 'string' },
+      'registrations-per-minute': { type: 'string' },
       postgres: { type: 'string' },
       redis: { type: 'string' },
       quiet: { type: 'boolean' },
@@ -98,6 +106,9 @@ async function main(argv: string[]): Promise<void> {
     maxMessageBytes: wholeNumber('max-message-bytes', values['max-message-bytes']),
     maxConnectionsPerSpace: wholeNumber('max-connections-per-space', values['max-connections-per-space']),
     maxDocumentsPerSpace: wholeNumber('max-documents-per-space', values['max-documents-per-space']),
+    maxOpenSpaces: wholeNumber('max-open-spaces', values['max-open-spaces']),
+    registrationsPerMinutePerAddress: wholeNumber('registrations-per-minute-per-address', values['registrations-per-minute-per-address']),
+    registrationsPerMinute: wholeNumber('registrations-per-minute', values['registrations-per-minute']),
   }
   const openEnv = env.KEEPSAKE_SYNC_OPEN_REGISTRATION
   const server = await startSyncServer({

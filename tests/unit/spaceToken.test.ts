@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto'
+import { createHash, createHmac, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { ValidationError } from '../../src/core/errors'
@@ -6,6 +6,8 @@ import {
   base64UrlDecode,
   base64UrlEncode,
   createSpaceCredentials,
+  deriveLegacySpaceToken,
+  deriveSelfCertifyingSpace,
   deriveSpaceToken,
   hashToken,
   isValidSpaceId,
@@ -15,6 +17,7 @@ import {
   parsePairingLink,
   parseSyncDocumentName,
   parseSyncRejectReason,
+  spaceIdOfToken,
   syncDocumentName,
   syncRejectReason,
 } from '../../src/core/spaceToken'
@@ -35,14 +38,38 @@ describe('space credentials and tokens', () => {
     expect(isValidSpaceId(a.spaceId) && isWellFormedSecret(a.secret) && isWellFormedToken(a.token)).toBe(true)
   })
 
-  it('derives base64url(HMAC-SHA256(secret, "keepsake-sync-token/v1:" + spaceId))', async () => {
-    const { spaceId, secret } = await createSpaceCredentials()
+  it('derives base64url(HMAC-SHA256(secret, "keepsake-sync-token/v1:" + spaceId)) for a legacy (random) space id', async () => {
+    const { secret } = await createSpaceCredentials()
+    const spaceId = b64url(randomBytes(16))
     const expected = b64url(createHmac('sha256', secret).update(`keepsake-sync-token/v1:${spaceId}`).digest())
     expect(await deriveSpaceToken(spaceId, secret)).toBe(expected)
     expect(await deriveSpaceToken(spaceId, secret)).toBe(expected) // deterministic
     const other = await createSpaceCredentials()
     expect(await deriveSpaceToken(other.spaceId, secret)).not.toBe(expected)
     expect(await deriveSpaceToken(spaceId, other.secret)).not.toBe(expected)
+  })
+
+  it('new spaces are self-certifying: token = HMAC(secret, "keepsake-sync-token/v2"), id = SHA-256("keepsake-space-id/v2:" + token)[0..16]', async () => {
+    const { secret } = await createSpaceCredentials()
+    const token = b64url(createHmac('sha256', secret).update('keepsake-sync-token/v2').digest())
+    const spaceId = b64url(createHash('sha256').update(`keepsake-space-id/v2:${token}`).digest().subarray(0, 16))
+    expect(await deriveSelfCertifyingSpace(secret)).toEqual({ spaceId, secret, token })
+    expect(await deriveSelfCertifyingSpace(secret)).toEqual({ spaceId, secret, token }) // deterministic
+    expect(await spaceIdOfToken(token)).toBe(spaceId)
+    expect(await deriveSpaceToken(spaceId, secret)).toBe(token)
+    // distinct contexts: the v2 token is not the v1 token of the same id, the id is not a prefix of
+    // the token's plain hash (what the server stores), and another secret gives another space
+    expect(await deriveLegacySpaceToken(spaceId, secret)).not.toBe(token)
+    expect(b64url(createHash('sha256').update(token).digest().subarray(0, 16))).not.toBe(spaceId)
+    expect((await hashToken(token)).startsWith(Buffer.from(base64UrlDecode(spaceId)).toString('hex'))).toBe(false)
+    const other = await deriveSelfCertifyingSpace((await createSpaceCredentials()).secret)
+    expect(other.spaceId).not.toBe(spaceId)
+    expect(other.token).not.toBe(token)
+    // created credentials are self-certifying
+    const created = await createSpaceCredentials()
+    expect(await spaceIdOfToken(created.token)).toBe(created.spaceId)
+    expect(await spaceIdOfToken('not a token')).toBeNull()
+    await expect(deriveSelfCertifyingSpace('short')).rejects.toBeInstanceOf(ValidationError)
   })
 
   it('hashes tokens as hex SHA-256', async () => {

@@ -89,6 +89,21 @@ const REJECTIONS: Record<string, Omit<SyncProblem, 'retry'> & { retry?: boolean;
     title: 'The server does not know this space',
     text: 'This server only accepts spaces created on it. Use a server that lets new spaces in (npm start runs one), or ask its owner to create the space (npm run server -- --create-space) and pair with the link it prints.',
   },
+  'unproven-space': {
+    title: 'The server can’t tell this space is yours',
+    text: 'This space was created by an older Keepsake, and this server has never seen it: it only lets in new spaces whose address proves their key. Leave this space and start syncing again on one device (its data stays and is uploaded to the new space), then pair your other devices with the new link; or ask the server’s owner to create the space (npm run server -- --create-space).',
+    retry: false,
+  },
+  'too-many-spaces': {
+    title: 'The server is full',
+    text: 'This server has registered as many new spaces as its owner allows (maxOpenSpaces). Everything stays on this device. Ask the server’s owner to raise the limit or create your space (npm run server -- --create-space), or use another server.',
+    retry: false,
+  },
+  'registration-rate-limited': {
+    title: 'Too many new spaces at once',
+    text: 'The server lets only a few new spaces in each minute. Wait a minute, then try again; everything stays on this device meanwhile.',
+    retry: true,
+  },
   'missing-token': { title: 'No key was sent', text: 'Leave this space and pair again with a pairing link.' },
   'malformed-token': { title: 'The key is damaged', text: 'Leave this space and pair again with a pairing link.' },
   'too-many-connections': {
