@@ -43,7 +43,7 @@ export class OpenRegistration {
         explanation:
           `space ${spaceId} is not registered here and its id is not derived from the token presented, ` +
           'so this server cannot tell it is yours (a space created by an older Keepsake: start sync again ' +
-          'to create a new space, or have the space created on this server with --create-space)',
+          'to create a new space, or ask the server\'s owner for one made with --create-space)',
       }
     }
     let pending = this.inFlight.get(spaceId)

@@ -47,7 +47,10 @@ export default async function setup(project: TestProject) {
   project.provide('baseURL', `http://localhost:${port}`)
   project.provide('appDir', outDir)
   const syncData = mkdtempSync(join(tmpdir(), 'keepsake-e2e-sync-'))
-  const sync = await startSyncServer({ port: 0, host: '127.0.0.1', dataDir: syncData, openRegistration: true, quiet: true, storeDebounceMs: 200, storeMaxDebounceMs: 1000 })
+  const sync = await startSyncServer({ port: 0, host: '127.0.0.1', dataDir: syncData, openRegistration: true,
+    // every test (or device) registers its own space from 127.0.0.1: far more than a person would
+    limits: { maxOpenSpaces: 100_000, registrationsPerMinutePerAddress: 100_000, registrationsPerMinute: 100_000 },
+    quiet: true, storeDebounceMs: 200, storeMaxDebounceMs: 1000 })
   project.provide('syncURL', sync.url)
   return async () => {
     await server.close()
