@@ -2,10 +2,11 @@
  * `npm run server -- [flags]` (tsx src/server/cli.ts). See src/server/README.md.
  *
  *   --create-space [--app-url URL] [--server-url URL]   register a space, print its pairing link, exit
+ *   --register-link LINK                                 register the space of a pairing link, exit
  *   (no command)                                         run the sync server until SIGINT/SIGTERM
  */
 import { parseArgs } from 'node:util'
-import { pairingLink } from '../core/spaceToken'
+import { deriveSpaceToken, hashToken, pairingLink, parsePairingLink } from '../core/spaceToken'
 import { DEFAULT_LIMITS, type SyncLimits } from './limits'
 import { openStorage } from './storage'
 import { DEFAULT_HOST, DEFAULT_PORT, resolveSqlitePath, startSyncServer } from './SyncServer'
@@ -36,6 +37,8 @@ Options:
                               e.g. redis://127.0.0.1:6379; several servers on one --postgres scale out
   --quiet                     log errors only
   --create-space              register a space, print its pairing link, exit
+  --register-link LINK        register the space of a pairing link (one from a device, e.g. a space
+                              made by an older Keepsake that open registration refuses), exit
   --app-url URL               with --create-space: the app's address (default http://localhost:5173)
   --server-url URL            with --create-space: the server as devices reach it
                               (default ws://127.0.0.1:<port>)
@@ -68,6 +71,7 @@ async function main(argv: string[]): Promise<void> {
       redis: { type: 'string' },
       quiet: { type: 'boolean' },
       'create-space': { type: 'boolean' },
+      'register-link': { type: 'string' },
       'app-url': { type: 'string' },
       'server-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -84,6 +88,29 @@ async function main(argv: string[]): Promise<void> {
   const sqlitePath = resolveSqlitePath({ dataDir })
   const postgres = values.postgres ?? env.KEEPSAKE_SYNC_POSTGRES
   const redis = values.redis ?? env.KEEPSAKE_SYNC_REDIS
+
+  if (values['register-link'] !== undefined) {
+    // The owner vouches for the space by holding its secret: only the token's hash is stored.
+    const { spaceId, secret } = parsePairingLink(values['register-link'])
+    const tokenHash = await hashToken(await deriveSpaceToken(spaceId, secret))
+    const { db, registry, store, where } = await openStorage({ sqlitePath, postgres })
+    try {
+      const inserted = await registry.insertIfAbsent(spaceId, tokenHash, 'cli')
+      const stored = await registry.getTokenHash(spaceId)
+      process.stdout.write(
+        inserted
+          ? `Registered space ${spaceId} in ${where}\n`
+          : stored === tokenHash
+            ? `Space ${spaceId} was already registered in ${where} with this link's key\n`
+            : `Space ${spaceId} is registered in ${where} with another key: left as it is\n`,
+      )
+      if (!inserted && stored !== tokenHash) process.exitCode = 1
+    } finally {
+      await store.close()
+      await db.close()
+    }
+    return
+  }
 
   if (values['create-space']) {
     const { db, registry, store, where } = await openStorage({ sqlitePath, postgres })

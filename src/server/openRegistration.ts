@@ -43,7 +43,7 @@ export class OpenRegistration {
         explanation:
           `space ${spaceId} is not registered here and its id is not derived from the token presented, ` +
           'so this server cannot tell it is yours (a space created by an older Keepsake: start sync again ' +
-          'to create a new space, or ask the server\'s owner for one made with --create-space)',
+          'to create a new space, or ask the server\'s owner to register it with --register-link)',
       }
     }
     let pending = this.inFlight.get(spaceId)

@@ -12,6 +12,7 @@ import {
   deriveLegacySpaceToken,
   deriveSpaceToken,
   hashToken,
+  pairingLink,
   parseSyncRejectReason,
 } from '../../src/core/spaceToken'
 import { SQLITE_FILE_NAME, startSyncServer, type SyncServerHandle, type SyncServerOptions } from '../../src/server'
@@ -302,5 +303,30 @@ describe('CLI flags for the registration limits', () => {
     help.stdout.on('data', (d: Buffer) => (text += d.toString()))
     await new Promise((r) => help.once('exit', r))
     for (const flag of ['--max-open-spaces', '--registrations-per-minute-per-address', '--registrations-per-minute']) expect(text).toContain(flag)
+  })
+})
+
+describe('--register-link', () => {
+  it('registers a legacy space from its pairing link, so open registration no longer needs to prove it', async () => {
+    const dataDir = tempDir()
+    const legacy = await legacySpace()
+    const link = pairingLink('http://localhost:5173', { serverUrl: 'ws://127.0.0.1:1234', spaceId: legacy.spaceId, secret: legacy.secret })
+    const run = (args: string[]) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] })
+      let out = ''
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+      return new Promise<{ code: number | null; out: string }>((r) => child.once('exit', (code) => r({ code, out })))
+    }
+    const server = await start({ dataDir })
+    await expectDenied(connect(server.url, `${legacy.spaceId}/space`, legacy.token), 'unproven-space')
+    const first = await run(['--register-link', link, '--data', dataDir])
+    expect(first).toEqual({ code: 0, out: expect.stringContaining(`Registered space ${legacy.spaceId}`) })
+    expect(await connect(server.url, `${legacy.spaceId}/space`, legacy.token).outcome).toEqual({ ok: true })
+    // another secret for the same id does not replace the key on record
+    const other = pairingLink('http://localhost:5173', { serverUrl: 'ws://127.0.0.1:1234', spaceId: legacy.spaceId, secret: (await createSpaceCredentials()).secret })
+    const clash = await run(['--register-link', other, '--data', dataDir])
+    expect(clash.code).toBe(1)
+    expect(clash.out).toContain('with another key')
+    expect(await connect(server.url, `${legacy.spaceId}/user/u1`, legacy.token).outcome).toEqual({ ok: true })
   })
 })

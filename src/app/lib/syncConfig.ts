@@ -91,7 +91,7 @@ const REJECTIONS: Record<string, Omit<SyncProblem, 'retry'> & { retry?: boolean;
   },
   'unproven-space': {
     title: 'The server can’t tell this space is yours',
-    text: 'This space was created by an older Keepsake, and this server has never seen it: it only lets in new spaces whose address proves their key. Leave this space and start syncing again on one device (its data stays and is uploaded to the new space), then pair your other devices with the new link; or ask the server’s owner for a space made on it (npm run server -- --create-space) and pair with its link.',
+    text: 'This space was created by an older Keepsake, and this server has never seen it: it only lets in new spaces whose address proves their key. Leave this space and start syncing again on one device (its data stays and is uploaded to the new space), then pair your other devices with the new link; or ask the server’s owner to let it in with this space’s pairing link (npm run server -- --register-link followed by the link).',
     retry: false,
   },
   'too-many-spaces': {
