@@ -22,7 +22,9 @@ export class OpenRegistration {
   /** Registrations in the last minute: all of them, and per remote address (only addresses that registered). */
   private readonly recent: number[] = []
   private readonly recentByAddress = new Map<string, number[]>()
-  private firstUseCount: number | undefined
+  private firstUseCount = 0
+  /** Set once the registry's count of first-use spaces was read into firstUseCount. */
+  private counted: Promise<void> | undefined
   /** One registration per space at a time: a new device opens several documents at once. */
   private readonly inFlight = new Map<string, Promise<RegistrationOutcome>>()
 
@@ -58,8 +60,16 @@ export class OpenRegistration {
     const tokenHash = await hashToken(token)
     const known = await this.registry.getTokenHash(spaceId)
     if (known) return { ok: true, tokenHash: known }
+    await (this.counted ??= this.registry.countSpaces('first-use').then(
+      (n) => void (this.firstUseCount = n),
+      (error: unknown) => {
+        this.counted = undefined
+        throw error
+      },
+    ))
 
-    this.firstUseCount ??= await this.registry.countSpaces('first-use')
+    // From the checks to the reservation nothing is awaited: registrations that arrive together
+    // (a flood on one socket) cannot all pass the checks before any of them counts.
     if (this.firstUseCount >= this.limits.maxOpenSpaces) {
       return {
         ok: false,
@@ -85,19 +95,36 @@ export class OpenRegistration {
         explanation: `${full.limit} new spaces a minute ${full.what} is this server's limit; try again in ${waitS} s`,
       }
     }
+    this.firstUseCount++
+    this.recent.push(now)
+    forAddress.push(now)
+    this.recentByAddress.set(address, forAddress)
+    const release = () => {
+      this.firstUseCount--
+      removeOne(this.recent, now)
+      removeOne(forAddress, now)
+    }
 
-    const inserted = await this.registry.insertIfAbsent(spaceId, tokenHash, 'first-use')
+    let inserted: boolean
+    try {
+      inserted = await this.registry.insertIfAbsent(spaceId, tokenHash, 'first-use')
+    } catch (error) {
+      release()
+      throw error
+    }
+    if (!inserted) release() // registered meanwhile by another way (the CLI, another instance)
     const stored = await this.registry.getTokenHash(spaceId)
     if (!stored) throw new Error(`Space ${spaceId} was not registered`)
     if (inserted) {
-      this.firstUseCount++
-      this.recent.push(now)
-      forAddress.push(now)
-      this.recentByAddress.set(address, forAddress)
       this.log('info', `registered space ${spaceId} on first use (from ${address}; ${this.firstUseCount} of ${this.limits.maxOpenSpaces})`)
     }
     return { ok: true, tokenHash: stored }
   }
+}
+
+function removeOne(times: number[], t: number): void {
+  const i = times.lastIndexOf(t)
+  if (i >= 0) times.splice(i, 1)
 }
 
 /** Drops the times older than the window (in place; the list is in time order). */

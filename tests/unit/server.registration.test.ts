@@ -217,6 +217,49 @@ describe('open registration of self-certifying spaces', () => {
     expect(server.logs.filter((l) => l.message.includes('on first use')).length).toBe(2)
   })
 
+  it('a flood of new spaces sent at once on one socket gets exactly the limit in, the rest refused', async () => {
+    const server = await start({ limits: { registrationsPerMinutePerAddress: 10, registrationsPerMinute: 100, maxOpenSpaces: 1000 } })
+    const socket = new HocuspocusProviderWebsocket({ url: server.url, WebSocketPolyfill: WebSocket })
+    cleanups.push(() => socket.destroy())
+    const spaces = await Promise.all(Array.from({ length: 60 }, () => createSpaceCredentials()))
+    const t0 = performance.now()
+    const codes = await Promise.all(
+      spaces.map((s) => {
+        const doc = new Y.Doc()
+        const provider = new HocuspocusProvider({ websocketProvider: socket, name: `${s.spaceId}/space`, token: s.token, document: doc })
+        provider.attach()
+        cleanups.push(() => provider.destroy())
+        return new Promise<string>((resolve) => {
+          provider.on('synced', () => resolve('ok'))
+          provider.on('authenticationFailed', ({ reason }: { reason: string }) => resolve(parseSyncRejectReason(reason).code ?? reason))
+        })
+      }),
+    )
+    const ms = performance.now() - t0
+    expect(codes.filter((c) => c === 'ok')).toHaveLength(10)
+    expect(codes.filter((c) => c === 'registration-rate-limited')).toHaveLength(50)
+    expect(server.logs.filter((l) => l.message.includes('on first use'))).toHaveLength(10)
+    console.log(`60 new spaces at once from one address: 10 in, 50 refused in ${ms.toFixed(0)} ms`)
+
+    // the same for the total cap
+    const capped = await start({ limits: { registrationsPerMinutePerAddress: 1000, registrationsPerMinute: 1000, maxOpenSpaces: 5 } })
+    const socket2 = new HocuspocusProviderWebsocket({ url: capped.url, WebSocketPolyfill: WebSocket })
+    cleanups.push(() => socket2.destroy())
+    const codes2 = await Promise.all(
+      spaces.slice(0, 20).map((s) => {
+        const provider = new HocuspocusProvider({ websocketProvider: socket2, name: `${s.spaceId}/space`, token: s.token, document: new Y.Doc() })
+        provider.attach()
+        cleanups.push(() => provider.destroy())
+        return new Promise<string>((resolve) => {
+          provider.on('synced', () => resolve('ok'))
+          provider.on('authenticationFailed', ({ reason }: { reason: string }) => resolve(parseSyncRejectReason(reason).code ?? reason))
+        })
+      }),
+    )
+    expect(codes2.filter((c) => c === 'ok')).toHaveLength(5)
+    expect(codes2.filter((c) => c === 'too-many-spaces')).toHaveLength(15)
+  })
+
   it('the zero-set-up path: the credentials the app creates register on first use through the real client transport, and a paired device syncs', async () => {
     const server = await start()
     // what syncStore.start does: createSpaceCredentials, then connect with { url, spaceId, secret }
