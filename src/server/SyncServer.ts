@@ -103,7 +103,7 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
   const { db, registry, store, where } = await openStorage({ sqlitePath, postgres: options.postgres })
   const tracker = new ConnectionTracker()
   const persistence = new DurablePersistence(store, (what, error) =>
-    log('error', 'storage-failed', `could not ${what}: {error}`, { error: errorText(error) }),
+    log('error', 'storage-failed', `could not ${what}: {error:text}`, { error: errorText(error) }),
   )
   /** per socket and document: the last message's turn, so messages are applied in arrival order */
   const turns = new Map<string, Promise<unknown>>()
@@ -112,7 +112,7 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
   let stopping = false
 
   const reject = (code: SyncRejectCode, explanation: string, where: string): never => {
-    log('warn', 'auth-refused', 'refused {document}: {code} ({explanation})', { document: where, code, explanation })
+    log('warn', 'auth-refused', `refused {document}: ${code} ({explanation:text})`, { document: where, code, explanation })
     throw new Rejection(syncRejectReason(code, explanation))
   }
 
@@ -141,7 +141,7 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
         if (!expected) {
           if (!openRegistration) reject('unknown-space', `this server does not know space ${spaceId}`, where)
           expected = await registry.register(spaceId, presented, 'first-use')
-          if (sameHash(expected, presented)) log('info', 'space-registered', 'registered space {spaceId} on first use', { spaceId })
+          if (sameHash(expected, presented)) log('info', 'space-registered', 'registered space {spaceId:text} on first use', { spaceId })
         }
         if (!sameHash(expected, presented)) reject('wrong-token', 'the token is not the one for this space', where)
 
@@ -195,7 +195,7 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
             log('info', 'user-documents-deleted', 'deleted the documents of a deleted user: {document} and its parts', { document: full })
           } catch (error) {
             done.delete(uid) // tried again with the next change of the space document
-            log('error', 'delete-failed', 'could not delete {document}: {error}', { document: full, error: errorText(error) })
+            log('error', 'delete-failed', 'could not delete {document}: {error:text}', { document: full, error: errorText(error) })
           }
         }
       },
@@ -210,7 +210,7 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
           update = checkIncomingMessage(message, limits)
         } catch (error) {
           if (!(error instanceof RejectedMessage)) throw error
-          log('warn', 'message-refused', 'refused a message for {document} from socket {socketId}: {reason}', { document: documentName, socketId, reason: error.reason })
+          log('warn', 'message-refused', 'refused a message for {document} from socket {socketId:text}: {reason:text}', { document: documentName, socketId, reason: error.reason })
           return refuseQuietly(connection, error)
         }
         // (appended at once, so consecutive updates share a commit; applied after the one before)
@@ -219,7 +219,7 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
             ? store.append(documentName, update).catch((error: unknown) => {
                 // not acknowledged: the connection closes and the device sends the change again
                 const why = error instanceof Error ? error.message : String(error)
-                log('error', 'storage-failed', 'could not store an update of {document}: {error}', { document: documentName, error: why })
+                log('error', 'storage-failed', 'could not store an update of {document}: {error:text}', { document: documentName, error: why })
                 throw new RejectedMessage(syncRejectReason('server-storage-failed', 'the server could not store the change; it will be sent again'))
               })
             : null
@@ -263,7 +263,7 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
   log(
     'info',
     'listening',
-    `listening on ${url}; data in {where}${options.redis ? '; with Redis' : ''}; open registration ${openRegistration ? 'ON' : 'off'}; ` +
+    `listening on ${url}; data in {where:text}${options.redis ? '; with Redis' : ''}; open registration ${openRegistration ? 'ON' : 'off'}; ` +
       `limits: ${limits.maxMessageBytes} bytes/message, ${limits.maxConnectionsPerSpace} connections/space, ` +
       `${limits.maxDocumentsPerSpace} documents/space, ${limits.authTimeoutMs} ms to authenticate, ` +
       `${limits.maxUnauthenticatedPerAddress}/${limits.maxUnauthenticatedSockets} unauthenticated sockets per address/in all, ` +
@@ -287,7 +287,7 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
       if (document.isLoading) continue // a deleted user's document is refused by the statement itself
       // (what is not folded is in the update log, acknowledged updates included)
       await store.fold(document.name, document).catch((error: unknown) => {
-        log('error', 'storage-failed', 'could not store {document} on stopping: {error}', { document: document.name, error: errorText(error) })
+        log('error', 'storage-failed', 'could not store {document} on stopping: {error:text}', { document: document.name, error: errorText(error) })
       })
     }
     for (const client of server.webSocketServer.clients) client.terminate()

@@ -141,7 +141,7 @@ async function main(argv: string[]): Promise<void> {
     server.stop().then(
       () => process.exit(0),
       (error: unknown) => {
-        log('error', 'stop-failed', 'stop failed: {error}', { error: errorText(error) })
+        log('error', 'stop-failed', 'stop failed: {error:text}', { error: errorText(error) })
         process.exit(1)
       },
     )

@@ -45,21 +45,31 @@ export function bounded(value: string, max = MAX_FIELD_CHARS): { text: string; c
 /** A string as one safe, bounded, double-quoted token: `"abc\n..."` or `"abc"…(+99880 chars)`. */
 export function quote(value: string, max = MAX_FIELD_CHARS): string {
   const { text, cut } = bounded(value, max)
-  const escaped = text.replace(
-    UNSAFE,
-    (c) => SHORT[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  )
-  return `"${escaped}"${cut > 0 ? `…(+${cut} chars)` : ''}`
+  return `"${escapeText(text)}"${cut > 0 ? `…(+${cut} chars)` : ''}`
 }
 
-function renderField(value: LogFields[string]): string {
-  return typeof value === 'string' ? quote(value) : String(value)
+/** Escaped and bounded like quote(), without the quotes (for prose such as an explanation). */
+export function escapeBounded(value: string, max = MAX_FIELD_CHARS): string {
+  const { text, cut } = bounded(value, max)
+  return `${escapeText(text)}${cut > 0 ? `…(+${cut} chars)` : ''}`
 }
 
-/** `{name}` in the template becomes the field, rendered safely; the template itself is trusted. */
+function escapeText(text: string): string {
+  return text.replace(UNSAFE, (c) => SHORT[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
+
+function renderField(value: LogFields[string], asText: boolean): string {
+  if (typeof value !== 'string') return String(value)
+  return asText ? escapeBounded(value) : quote(value)
+}
+
+/**
+ * `{name}` in the template becomes the field, quoted if it is a string; `{name:text}` escaped and
+ * bounded but not quoted. The template itself is trusted (never built from client input).
+ */
 export function renderMessage(template: string, fields: LogFields): string {
-  return template.replace(/\{(\w+)\}/g, (whole, key: string) =>
-    Object.prototype.hasOwnProperty.call(fields, key) ? renderField(fields[key]) : whole,
+  return template.replace(/\{(\w+)(:text)?\}/g, (whole, key: string, asText: string | undefined) =>
+    Object.prototype.hasOwnProperty.call(fields, key) ? renderField(fields[key], asText !== undefined) : whole,
   )
 }
 

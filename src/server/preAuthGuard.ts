@@ -199,7 +199,7 @@ export class PreAuthGuard {
     const address = request.socket.remoteAddress ?? 'unknown'
     ws.on('error', (error: Error & { code?: string }) => {
       // ws closes the socket itself after a protocol error; Hocuspocus would print the stack
-      this.log('warn', 'socket-error', 'socket from {address} failed: {code} ({detail})', {
+      this.log('warn', 'socket-error', 'socket from {address:text} failed: {code:text} ({detail:text})', {
         address,
         code: error.code ?? 'error',
         detail: error.message,
@@ -284,7 +284,7 @@ export class PreAuthGuard {
     clearTimeout(state.timer)
     state.stopCounting()
     if (state.counted) this.uncount(state)
-    this.log('warn', 'socket-closed', 'closed a socket from {address}: {code}' + (detail ? ' ({detail})' : ''), {
+    this.log('warn', 'socket-closed', `closed a socket from {address:text}: ${refusal}` + (detail ? ' ({detail:text})' : ''), {
       address: state.address,
       code: refusal,
       detail,
@@ -307,7 +307,7 @@ export class PreAuthGuard {
       this.unloggedRefusals += 1
       return
     }
-    this.log('warn', 'socket-refused', 'refused a socket from {address}: {code} ({unlogged} more not logged)', {
+    this.log('warn', 'socket-refused', `refused a socket from {address:text}: ${refusal} ({unlogged} more not logged)`, {
       address,
       code: refusal,
       unlogged: this.unloggedRefusals,
