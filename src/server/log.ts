@@ -90,6 +90,9 @@ function jsonFields(fields: LogFields, reserved: Set<string>): Record<string, un
   return out
 }
 
+/** Lines of one event written per second at most (the rest are counted). */
+export const LINES_PER_SECOND = 20
+
 export interface ServerLog {
   (level: LogLevel, event: string, template: string, fields?: LogFields): void
 }
@@ -107,15 +110,32 @@ export function createServerLog(options: ServerLogOptions = {}): ServerLog {
   if (!LOG_FORMATS.includes(format)) throw new RangeError(`logFormat must be one of ${LOG_FORMATS.join(', ')}`)
   const quiet = options.quiet ?? false
   const sink = options.sink
+  const throttle = new Map<string, { second: number; lines: number; dropped: number }>()
   return (level, event, template, fields = {}) => {
     const message = renderMessage(template, fields)
     const record: LogRecord = { time: new Date().toISOString(), level, event, message, fields }
     if (sink) return sink(level, message, record)
     if (quiet && level !== 'error') return
+    // a client can cause lines (every refused document is one): at most LINES_PER_SECOND of an
+    // event a second; the next line that is written says how many were not
+    const second = Math.floor(Date.now() / 1000)
+    let t = throttle.get(event)
+    if (!t) throttle.set(event, (t = { second, lines: 0, dropped: 0 }))
+    if (t.second !== second) Object.assign(t, { second, lines: 0 })
+    if (++t.lines > LINES_PER_SECOND) {
+      t.dropped += 1
+      return
+    }
+    let suffix = ''
+    if (t.dropped > 0) {
+      suffix = ` (${t.dropped} more ${event} lines not written)`
+      fields = { ...fields, notWritten: t.dropped }
+      t.dropped = 0
+    }
     const line =
       format === 'json'
         ? JSON.stringify({ time: record.time, level, event, message, ...jsonFields(fields, RESERVED) })
-        : `[keepsake-sync] ${message}`
+        : `[keepsake-sync] ${message}${suffix}`
     if (level === 'error') console.error(line)
     else if (level === 'warn') console.warn(line)
     else console.log(line)

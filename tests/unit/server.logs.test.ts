@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import WebSocket from 'ws'
 import { createSpaceCredentials } from '../../src/core/spaceToken'
-import { quote, renderMessage } from '../../src/server/log'
+import { createServerLog, LINES_PER_SECOND, quote, renderMessage } from '../../src/server/log'
 
 // ------------------------------------------------------------------ helpers
 
@@ -81,6 +81,23 @@ describe('log values are escaped and bounded', () => {
     // a surrogate pair is never cut in half
     expect(quote(`${'x'.repeat(119)}😀`)).toBe(`"${'x'.repeat(119)}"…(+2 chars)`)
     expect(renderMessage('refused {doc}: {code} ({why:text})', { doc: 'a\nb', code: 'x', why: 'a "b"\n' })).toBe('refused "a\\nb": "x" (a \\"b\\"\\n)')
+  })
+})
+
+describe('log volume', () => {
+  it('writes at most LINES_PER_SECOND lines of one event a second, and then says how many it did not', async () => {
+    const written: string[] = []
+    const spy = vi.spyOn(console, 'warn').mockImplementation((line: string) => void written.push(line))
+    cleanups.push(() => spy.mockRestore())
+    const log = createServerLog()
+    // (started right after a second begins, so the burst falls in one second)
+    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5))
+    for (let i = 0; i < 500; i++) log('warn', 'auth-refused', 'refused {document}', { document: `d${i}` })
+    log('warn', 'other-event', 'another event is not held back')
+    expect(written).toHaveLength(LINES_PER_SECOND + 1)
+    await new Promise((r) => setTimeout(r, 1000))
+    log('warn', 'auth-refused', 'refused {document}', { document: 'later' })
+    expect(written.at(-1)).toBe(`[keepsake-sync] refused "later" (${500 - LINES_PER_SECOND} more auth-refused lines not written)`)
   })
 })
 
