@@ -6,6 +6,17 @@ export interface SyncLimits {
   maxConnectionsPerSpace: number
   /** Distinct documents (`<spaceId>/<docName>`) one space may ever create. */
   maxDocumentsPerSpace: number
+  /** A socket that has authenticated no document this long after connecting is closed. */
+  authTimeoutMs: number
+  /** Sockets not (yet) authenticated for any document, from one remote address. */
+  maxUnauthenticatedPerAddress: number
+  /** Sockets not (yet) authenticated for any document, in total. */
+  maxUnauthenticatedSockets: number
+  /**
+   * Bytes a socket may send before its first document is authenticated (more: the socket is
+   * dropped, mid-frame), and bytes it may have queued for documents whose Auth is still pending.
+   */
+  maxPreAuthBytes: number
 }
 
 export const DEFAULT_LIMITS: SyncLimits = {
@@ -14,6 +25,14 @@ export const DEFAULT_LIMITS: SyncLimits = {
   maxMessageBytes: 64 * 1024 * 1024,
   maxConnectionsPerSpace: 50,
   maxDocumentsPerSpace: 10_000,
+  // A provider sends its Auth within milliseconds of the socket opening; 10 s leaves room for a slow
+  // phone (token derivation, a bad link) and still frees an idle stranger's socket quickly.
+  authTimeoutMs: 10_000,
+  // One person's tabs and devices behind one NAT, all reconnecting at once after a restart.
+  maxUnauthenticatedPerAddress: 32,
+  maxUnauthenticatedSockets: 256,
+  // Auth + SyncStep1 (+ awareness) for each of a device's documents is a few hundred bytes each.
+  maxPreAuthBytes: 128 * 1024,
 }
 
 export function resolveLimits(partial: Partial<SyncLimits> = {}): SyncLimits {
