@@ -233,6 +233,9 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
         turns.set(key, turn)
         try {
           await turn
+        } catch (error) {
+          if (error instanceof RejectedMessage) return refuseQuietly(connection, error)
+          throw error
         } finally {
           if (turns.get(key) === turn) turns.delete(key)
         }
