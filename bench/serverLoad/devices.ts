@@ -10,6 +10,7 @@ import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { syncDocumentName } from '../../src/core/spaceToken'
 import { partDocName, SPACE_DOC, userDocName } from '../../src/sync/layout'
+import { RECONNECT } from '../../src/sync/transport/hocuspocus'
 import { now, type DeviceResults, type FromDevices, type RunSchedule, type SpacePlan, type ToDevices } from './protocol'
 
 /** What a device writes: shaped like a stored message (src/core/schema.ts), plus when it was written. */
@@ -95,13 +96,7 @@ function connectDevice(url: string, space: Space, index: number): Device {
   const socket = new HocuspocusProviderWebsocket({
     url,
     WebSocketPolyfill: WebSocket as never,
-    delay: 500,
-    factor: 2,
-    maxDelay: 15_000,
-    maxAttempts: 0,
-    jitter: true,
-    minDelay: 250,
-    messageReconnectTimeout: 30_000,
+    ...RECONNECT, // as the app's devices
   })
   socket.on('disconnect', () => {
     if (!closing) disconnects++

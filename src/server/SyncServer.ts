@@ -18,9 +18,11 @@ import { ConnectionTracker } from './ConnectionTracker'
 import { DurablePersistence } from './DurablePersistence'
 import { openStorage, redisExtension } from './storage'
 import { resolveLimits, wsMaxPayload, type SyncLimits } from './limits'
-import { consoleLogger, type SyncLogger } from './log'
+import { createServerLog, errorText, type LogFormat, type SyncLogger } from './log'
 import { checkIncomingMessage, RejectedMessage } from './messageGuard'
 import { OpenRegistration } from './openRegistration'
+import { PreAuthGuard } from './preAuthGuard'
+import { refuseQuietly } from './quietRefusal'
 import { sameHash } from './SpaceRegistry'
 
 export const DEFAULT_PORT = 1234
@@ -52,8 +54,10 @@ export interface SyncServerOptions {
   redis?: string
   /** Only errors are logged. */
   quiet?: boolean
-  /** Replaces console logging (tests use it to see rejections). */
+  /** Replaces console logging (tests use it to see rejections); gets the escaped message. */
   log?: SyncLogger
+  /** Console log lines: `text` (default) or `json` (one object per line). */
+  logFormat?: LogFormat
   /** Hocuspocus `debounce` / `maxDebounce` for storing documents (defaults 2000 / 10000 ms). */
   storeDebounceMs?: number
   storeMaxDebounceMs?: number
@@ -94,14 +98,15 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
   const host = options.host ?? DEFAULT_HOST
   const requestedPort = options.port ?? DEFAULT_PORT
   const openRegistration = options.openRegistration ?? false
-  const log = options.log ?? consoleLogger(options.quiet ?? false)
+  const log = createServerLog({ format: options.logFormat, quiet: options.quiet, sink: options.log })
+  const guard = new PreAuthGuard(limits, log)
   const sqlitePath = resolveSqlitePath(options)
 
   const { db, registry, store, where } = await openStorage({ sqlitePath, postgres: options.postgres })
   const tracker = new ConnectionTracker()
   let registration: OpenRegistration | undefined
   const persistence = new DurablePersistence(store, (what, error) =>
-    log('error', `could not ${what}: ${error instanceof Error ? error.message : String(error)}`),
+    log('error', 'storage-failed', `could not ${what}: {error:text}`, { error: errorText(error) }),
   )
   /** per socket and document: the last message's turn, so messages are applied in arrival order */
   const turns = new Map<string, Promise<unknown>>()
@@ -110,7 +115,7 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
   let stopping = false
 
   const reject = (code: SyncRejectCode, explanation: string, where: string): never => {
-    log('warn', `refused ${where}: ${code} (${explanation})`)
+    log('warn', 'auth-refused', `refused {document}: ${code} ({explanation:text})`, { document: where, code, explanation })
     throw new Rejection(syncRejectReason(code, explanation))
   }
 
@@ -126,7 +131,7 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
       extensions: options.redis ? [redisExtension(options.redis), persistence] : [persistence],
 
       async onAuthenticate({ token, documentName, socketId, request }) {
-        const where = `"${documentName}"`
+        const where = documentName
         if (stopping) reject('server-shutting-down', 'the sync server is shutting down', where)
         const name = parseSyncDocumentName(documentName)
         if (!name) reject('invalid-document-name', 'document names are "<spaceId>/<docName>"', where)
@@ -158,10 +163,12 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
         }
         // Whatever path Hocuspocus takes later, the socket closing releases its slot.
         if (newSocket) request.socket.once('close', () => tracker.removeSocket(spaceId, socketId))
+        guard.authenticated(request, socketId, documentName)
         return { spaceId, docName }
       },
 
       async onDisconnect({ documentName, socketId }) {
+        guard.documentClosed(socketId, documentName)
         const name = parseSyncDocumentName(documentName)
         if (name) tracker.remove(name.spaceId, socketId, name.docName)
       },
@@ -190,10 +197,10 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
             // its history (the names under it) go, and purge takes the old bytes off the disk.
             await store.fold(documentName, document)
             await store.purge(full)
-            log('info', `deleted the documents of a deleted user: ${full} and its parts`)
+            log('info', 'user-documents-deleted', 'deleted the documents of a deleted user: {document} and its parts', { document: full })
           } catch (error) {
             done.delete(uid) // tried again with the next change of the space document
-            log('error', `could not delete ${full}: ${error instanceof Error ? error.message : String(error)}`)
+            log('error', 'delete-failed', 'could not delete {document}: {error:text}', { document: full, error: errorText(error) })
           }
         }
       },
@@ -202,15 +209,14 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
       // applies it and answers the client's provider with its SyncStatus message (which is what
       // makes the provider count the change as synced). A message also waits for the one before it
       // on the same socket and document, so they are applied in the order they came.
-      async beforeHandleMessage({ update: message, documentName, socketId }) {
+      async beforeHandleMessage({ update: message, documentName, socketId, connection }) {
         let update: Uint8Array | null
         try {
           update = checkIncomingMessage(message, limits)
         } catch (error) {
-          if (error instanceof RejectedMessage) {
-            log('warn', `refused a message for "${documentName}" from socket ${socketId}: ${error.reason}`)
-          }
-          throw error
+          if (!(error instanceof RejectedMessage)) throw error
+          log('warn', 'message-refused', 'refused a message for {document} from socket {socketId:text}: {reason:text}', { document: documentName, socketId, reason: error.reason })
+          return refuseQuietly(connection, error)
         }
         // (appended at once, so consecutive updates share a commit; applied after the one before)
         const appended =
@@ -218,7 +224,7 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
             ? store.append(documentName, update).catch((error: unknown) => {
                 // not acknowledged: the connection closes and the device sends the change again
                 const why = error instanceof Error ? error.message : String(error)
-                log('error', `could not store an update of "${documentName}": ${why}`)
+                log('error', 'storage-failed', 'could not store an update of {document}: {error:text}', { document: documentName, error: why })
                 throw new RejectedMessage(syncRejectReason('server-storage-failed', 'the server could not store the change; it will be sent again'))
               })
             : null
@@ -232,6 +238,9 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
         turns.set(key, turn)
         try {
           await turn
+        } catch (error) {
+          if (error instanceof RejectedMessage) return refuseQuietly(connection, error)
+          throw error
         } finally {
           if (turns.get(key) === turn) turns.delete(key)
         }
@@ -239,6 +248,7 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
     },
     { maxPayload: wsMaxPayload(limits) },
   )
+  guard.install(server)
 
   await new Promise<void>((resolve, rejectListen) => {
     const onError = (error: Error) => rejectListen(error)
@@ -260,9 +270,13 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
   const url = `ws://${urlHost.includes(':') ? `[${urlHost}]` : urlHost}:${port}`
   log(
     'info',
-    `listening on ${url}; data in ${where}${options.redis ? '; with Redis' : ''}; open registration ${openRegistration ? 'ON' : 'off'}; ` +
+    'listening',
+    `listening on ${url}; data in {where:text}${options.redis ? '; with Redis' : ''}; open registration ${openRegistration ? 'ON' : 'off'}; ` +
       `limits: ${limits.maxMessageBytes} bytes/message, ${limits.maxConnectionsPerSpace} connections/space, ` +
-      `${limits.maxDocumentsPerSpace} documents/space`,
+      `${limits.maxDocumentsPerSpace} documents/space, ${limits.authTimeoutMs} ms to authenticate, ` +
+      `${limits.maxUnauthenticatedPerAddress}/${limits.maxUnauthenticatedSockets} unauthenticated sockets per address/in all, ` +
+      `${limits.maxPreAuthBytes} bytes before authenticating`,
+    { url, where, openRegistration },
   )
 
   let stopped: Promise<void> | null = null
@@ -275,19 +289,20 @@ export async function startSyncServer(options: SyncServerOptions = {}): Promise<
       new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs))),
     ])
     clearTimeout(timer)
-    if (timedOut) log('warn', `documents were still loaded after ${timeoutMs} ms; storing them directly`)
+    guard.stop()
+    if (timedOut) log('warn', 'shutdown-timeout', `documents were still loaded after ${timeoutMs} ms; storing them directly`, { timeoutMs })
     for (const document of server.hocuspocus.documents.values()) {
       if (document.isLoading) continue // a deleted user's document is refused by the statement itself
       // (what is not folded is in the update log, acknowledged updates included)
       await store.fold(document.name, document).catch((error: unknown) => {
-        log('error', `could not store "${document.name}" on stopping: ${error instanceof Error ? error.message : String(error)}`)
+        log('error', 'storage-failed', 'could not store {document} on stopping: {error:text}', { document: document.name, error: errorText(error) })
       })
     }
     for (const client of server.webSocketServer.clients) client.terminate()
     server.httpServer.closeAllConnections()
     await store.close()
     await db.close()
-    log('info', 'stopped; every document is stored')
+    log('info', 'stopped', 'stopped; every document is stored')
   }
 
   return {

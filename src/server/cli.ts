@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util'
 import { deriveSpaceToken, hashToken, pairingLink, parsePairingLink } from '../core/spaceToken'
 import { DEFAULT_LIMITS, type SyncLimits } from './limits'
+import { createServerLog, errorText, LOG_FORMATS, type LogFormat } from './log'
 import { openStorage } from './storage'
 import { DEFAULT_HOST, DEFAULT_PORT, resolveSqlitePath, startSyncServer } from './SyncServer'
 
@@ -31,6 +32,15 @@ Options:
   --max-message-bytes N       default ${DEFAULT_LIMITS.maxMessageBytes}
   --max-connections-per-space N   default ${DEFAULT_LIMITS.maxConnectionsPerSpace}
   --max-documents-per-space N     default ${DEFAULT_LIMITS.maxDocumentsPerSpace}
+  --auth-timeout-ms N         close a socket that authenticated no document by then
+                              (default ${DEFAULT_LIMITS.authTimeoutMs})
+  --max-unauthenticated-per-address N   sockets not yet authenticated, per remote address
+                              (default ${DEFAULT_LIMITS.maxUnauthenticatedPerAddress})
+  --max-unauthenticated-sockets N       sockets not yet authenticated, in all
+                              (default ${DEFAULT_LIMITS.maxUnauthenticatedSockets})
+  --max-pre-auth-bytes N      bytes a socket may send before it authenticates
+                              (default ${DEFAULT_LIMITS.maxPreAuthBytes})
+  --log-format text|json      json: one JSON object per line (default text)
   --postgres URL              keep the registry and documents in PostgreSQL instead of the SQLite
                               file (env KEEPSAKE_SYNC_POSTGRES), e.g. postgres://user@127.0.0.1/keepsake
   --redis URL                 pass updates between servers through Redis (env KEEPSAKE_SYNC_REDIS),
@@ -67,6 +77,11 @@ async function main(argv: string[]): Promise<void> {
       'max-open-spaces': { type: 'string' },
       'registrations-per-minute-per-address': { type: 'string' },
       'registrations-per-minute': { type: 'string' },
+      'auth-timeout-ms': { type: 'string' },
+      'max-unauthenticated-per-address': { type: 'string' },
+      'max-unauthenticated-sockets': { type: 'string' },
+      'max-pre-auth-bytes': { type: 'string' },
+      'log-format': { type: 'string' },
       postgres: { type: 'string' },
       redis: { type: 'string' },
       quiet: { type: 'boolean' },
@@ -136,7 +151,14 @@ async function main(argv: string[]): Promise<void> {
     maxOpenSpaces: wholeNumber('max-open-spaces', values['max-open-spaces']),
     registrationsPerMinutePerAddress: wholeNumber('registrations-per-minute-per-address', values['registrations-per-minute-per-address']),
     registrationsPerMinute: wholeNumber('registrations-per-minute', values['registrations-per-minute']),
+    authTimeoutMs: wholeNumber('auth-timeout-ms', values['auth-timeout-ms']),
+    maxUnauthenticatedPerAddress: wholeNumber('max-unauthenticated-per-address', values['max-unauthenticated-per-address']),
+    maxUnauthenticatedSockets: wholeNumber('max-unauthenticated-sockets', values['max-unauthenticated-sockets']),
+    maxPreAuthBytes: wholeNumber('max-pre-auth-bytes', values['max-pre-auth-bytes']),
   }
+  const logFormat = (values['log-format'] ?? 'text') as LogFormat
+  if (!LOG_FORMATS.includes(logFormat)) throw new Error(`--log-format must be text or json (got "${values['log-format']}")`)
+  const log = createServerLog({ format: logFormat, quiet: values.quiet ?? false })
   const openEnv = env.KEEPSAKE_SYNC_OPEN_REGISTRATION
   const server = await startSyncServer({
     port,
@@ -147,16 +169,17 @@ async function main(argv: string[]): Promise<void> {
     openRegistration: values['open-registration'] ?? (openEnv === '1' || openEnv === 'true'),
     limits,
     quiet: values.quiet ?? false,
+    logFormat,
   })
   let stopping = false
   const shutdown = (signal: string) => {
     if (stopping) return
     stopping = true
-    console.log(`[keepsake-sync] ${signal}: storing documents and stopping`)
+    log('info', 'stopping', `${signal}: storing documents and stopping`)
     server.stop().then(
       () => process.exit(0),
       (error: unknown) => {
-        console.error('[keepsake-sync] stop failed:', error)
+        log('error', 'stop-failed', 'stop failed: {error:text}', { error: errorText(error) })
         process.exit(1)
       },
     )

@@ -12,6 +12,17 @@ export interface SyncLimits {
   registrationsPerMinutePerAddress: number
   /** Open registration: new spaces all addresses together may register in any 60 seconds. */
   registrationsPerMinute: number
+  /** A socket that has authenticated no document this long after connecting is closed. */
+  authTimeoutMs: number
+  /** Sockets not (yet) authenticated for any document, from one remote address. */
+  maxUnauthenticatedPerAddress: number
+  /** Sockets not (yet) authenticated for any document, in total. */
+  maxUnauthenticatedSockets: number
+  /**
+   * Bytes a socket may send before its first document is authenticated (more: the socket is
+   * dropped, mid-frame), and bytes it may have queued for documents whose Auth is still pending.
+   */
+  maxPreAuthBytes: number
 }
 
 export const DEFAULT_LIMITS: SyncLimits = {
@@ -25,6 +36,14 @@ export const DEFAULT_LIMITS: SyncLimits = {
   maxOpenSpaces: 1000,
   registrationsPerMinutePerAddress: 10,
   registrationsPerMinute: 60,
+  // A provider sends its Auth within milliseconds of the socket opening; 10 s leaves room for a slow
+  // phone (token derivation, a bad link) and still frees an idle stranger's socket quickly.
+  authTimeoutMs: 10_000,
+  // One person's tabs and devices behind one NAT, all reconnecting at once after a restart.
+  maxUnauthenticatedPerAddress: 32,
+  maxUnauthenticatedSockets: 256,
+  // Auth + SyncStep1 (+ awareness) for each of a device's documents is a few hundred bytes each.
+  maxPreAuthBytes: 128 * 1024,
 }
 
 export function resolveLimits(partial: Partial<SyncLimits> = {}): SyncLimits {

@@ -9,7 +9,7 @@
  */
 import { hashToken, spaceIdOfToken, type SyncRejectCode } from '../core/spaceToken'
 import type { SyncLimits } from './limits'
-import type { SyncLogger } from './log'
+import type { ServerLog } from './log'
 import { sameHash, type SpaceRegistry } from './SpaceRegistry'
 
 export type RegistrationOutcome = { ok: true; tokenHash: string } | { ok: false; code: SyncRejectCode; explanation: string }
@@ -31,7 +31,7 @@ export class OpenRegistration {
   constructor(
     private readonly registry: SpaceRegistry,
     private readonly limits: Limits,
-    private readonly log: SyncLogger,
+    private readonly log: ServerLog,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -116,7 +116,12 @@ export class OpenRegistration {
     const stored = await this.registry.getTokenHash(spaceId)
     if (!stored) throw new Error(`Space ${spaceId} was not registered`)
     if (inserted) {
-      this.log('info', `registered space ${spaceId} on first use (from ${address}; ${this.firstUseCount} of ${this.limits.maxOpenSpaces})`)
+      this.log('info', 'space-registered', 'registered space {spaceId:text} on first use (from {address}; {count} of {max})', {
+        spaceId,
+        address,
+        count: this.firstUseCount,
+        max: this.limits.maxOpenSpaces,
+      })
     }
     return { ok: true, tokenHash: stored }
   }

@@ -20,6 +20,17 @@ export interface HocuspocusTransportOptions {
  * The Hocuspocus transport: one HocuspocusProvider per document (`<spaceId>/<docName>`) over one
  * multiplexed WebSocket, authenticated with the space token.
  */
+/** How a device's socket reconnects: backoff from 250 ms to 15 s with jitter, forever. */
+export const RECONNECT = {
+  delay: 500,
+  factor: 2,
+  maxDelay: 15_000,
+  maxAttempts: 0,
+  jitter: true,
+  minDelay: 250,
+  messageReconnectTimeout: 30_000,
+} as const
+
 export class HocuspocusTransport implements SyncTransport {
   readonly url: string
   readonly spaceId: string
@@ -36,13 +47,7 @@ export class HocuspocusTransport implements SyncTransport {
     this.socket = new HocuspocusProviderWebsocket({
       url: config.url,
       WebSocketPolyfill: options.WebSocketPolyfill as never,
-      delay: 500,
-      factor: 2,
-      maxDelay: 15_000,
-      maxAttempts: 0,
-      jitter: true,
-      minDelay: 250,
-      messageReconnectTimeout: 30_000,
+      ...RECONNECT,
     })
   }
 
