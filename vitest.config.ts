@@ -11,6 +11,8 @@ export default defineConfig({
           environment: 'node',
           include: ['tests/unit/**/*.test.ts', 'src/**/*.test.ts'],
           testTimeout: 30_000,
+          // cleanups stop real servers (sync, Redis, PostgreSQL) and child processes
+          hookTimeout: 30_000,
         },
       },
       {
