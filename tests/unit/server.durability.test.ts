@@ -8,45 +8,11 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { parseSyncRejectReason } from '../../src/core/spaceToken'
-import { startSyncServer } from '../../src/server'
 import { openSqlite } from '../../src/server/db'
 import type { DocumentStore } from '../../src/server/DocumentStore'
 import { DurablePersistence } from '../../src/server/DurablePersistence'
 import { SQLITE_DOCUMENT_SCHEMA, SqliteDocumentStore } from '../../src/server/SqliteDocumentStore'
-import { cleanups, connect, createSpaceIn, readMap, spawnServer, tempDir, waitFor, write, type Client } from './serverHarness'
-
-/** A device writing one message after another into a part document, as fast as it can send. */
-function streamWrites(client: Client, prefix: string) {
-  let written = 0
-  let synced = 0
-  let running = true
-  // Each write raises the provider's count of unacknowledged changes, each acknowledgement lowers
-  // it, and they come in order: the first `synced` writes are the acknowledged ones.
-  let outstanding = client.provider.unsyncedChanges
-  client.provider.on('unsyncedChanges', ({ number }: { number: number }) => {
-    if (number < outstanding) synced += outstanding - number
-    outstanding = number
-  })
-  const loop = (async () => {
-    while (running) {
-      client.doc.getMap('messages').set(`${prefix}-${written}`, `message ${written} from ${prefix}, said at ${Date.now()}`)
-      written++
-      await new Promise((r) => setTimeout(r, 2))
-    }
-  })()
-  return {
-    stop: async () => {
-      running = false
-      await loop
-    },
-    get synced() {
-      return synced
-    },
-    get written() {
-      return written
-    },
-  }
-}
+import { cleanups, connect, createSpaceIn, readMap, spawnServer, startServer, streamWrites, tempDir, waitFor, write } from './serverHarness'
 
 describe('durable acknowledgement', () => {
   it('every update a device was told is synced survives kill -9 of the server, also when the writing devices are gone', async () => {
@@ -61,7 +27,7 @@ describe('durable acknowledgement', () => {
     expect(await b.outcome).toEqual({ ok: true })
     // (the first sync's own acknowledgement can come after 'synced')
     await waitFor(() => !a.provider.hasUnsyncedChanges && !b.provider.hasUnsyncedChanges)
-    const streams = [streamWrites(a, 'a'), streamWrites(b, 'b')]
+    const streams = [streamWrites(a, 'a', 2), streamWrites(b, 'b', 2)]
     // long enough that the old 2 s store debounce would have lost the tail, short for the test
     await new Promise((r) => setTimeout(r, 1500))
     server.child.kill('SIGKILL')
@@ -85,8 +51,7 @@ describe('durable acknowledgement', () => {
   it('a graceful stop folds the update log into the rows, and a restart loads row plus log', async () => {
     const dataDir = tempDir()
     // a long debounce: nothing is folded while the test writes
-    const server = await startSyncServer({ port: 0, dataDir, quiet: true, storeDebounceMs: 60_000, storeMaxDebounceMs: 60_000 })
-    cleanups.push(() => server.stop())
+    const server = await startServer({ dataDir, storeDebounceMs: 60_000, storeMaxDebounceMs: 60_000 })
     const space = await server.createSpace()
     const name = `${space.spaceId}/user/u1`
     const client = connect(server.url, name, space.token)
@@ -102,23 +67,14 @@ describe('durable acknowledgement', () => {
     await server.stop()
     expect(await count('keepsake_updates')).toBe(0)
     expect(await count('documents')).toBe(1)
-    const again = await startSyncServer({ port: 0, dataDir, quiet: true })
-    cleanups.push(() => again.stop())
+    const again = await startServer({ dataDir })
     expect(await readMap(again.url, name, space.token)).toEqual({ k0: 'value 0', k1: 'value 1', k2: 'value 2', k3: 'value 3', k4: 'value 4' })
   })
 })
 
 describe('a store that fails', () => {
   it('does not acknowledge an update it could not store: the document closes with server-storage-failed, and the error is logged', async () => {
-    const logs: string[] = []
-    const server = await startSyncServer({
-      port: 0,
-      dataDir: tempDir(),
-      log: (level, message) => logs.push(`${level} ${message}`),
-      storeDebounceMs: 50,
-      storeMaxDebounceMs: 100,
-    })
-    cleanups.push(() => server.stop())
+    const server = await startServer({ storeDebounceMs: 50, storeMaxDebounceMs: 100 })
     const space = await server.createSpace()
     const client = connect(server.url, `${space.spaceId}/user/u1`, space.token)
     expect(await client.outcome).toEqual({ ok: true })
@@ -132,7 +88,7 @@ describe('a store that fails', () => {
     client.doc.getMap('m').set('after', 'not stored')
     expect(parseSyncRejectReason(await client.closed).code).toBe('server-storage-failed')
     expect(client.provider.hasUnsyncedChanges).toBe(true)
-    expect(logs.some((l) => l.startsWith('error could not store an update of') && l.includes('keepsake_updates'))).toBe(true)
+    expect(server.logs.some((l) => l.level === 'error' && l.message.startsWith('could not store an update of') && l.message.includes('keepsake_updates'))).toBe(true)
     // the disk comes back: the server stops cleanly, and what was acknowledged is in the row
     await peek.exec(SQLITE_DOCUMENT_SCHEMA)
     client.destroy()
@@ -225,8 +181,7 @@ describe('SqliteDocumentStore', () => {
 describe('deletion reaches the disk', () => {
   it("after a user is deleted, neither the database file nor its write-ahead log holds the user's words; another user's are still there", async () => {
     const dataDir = tempDir()
-    const server = await startSyncServer({ port: 0, dataDir, quiet: true, storeDebounceMs: 50, storeMaxDebounceMs: 200 })
-    cleanups.push(() => server.stop())
+    const server = await startServer({ dataDir, storeDebounceMs: 50, storeMaxDebounceMs: 200 })
     const space = await server.createSpace()
     const doc = (n: string) => connect(server.url, `${space.spaceId}/${n}`, space.token)
     const dir = doc('space')

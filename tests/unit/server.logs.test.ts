@@ -1,73 +1,14 @@
-import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, describe, expect, it, vi } from 'vitest'
-import WebSocket from 'ws'
+import { describe, expect, it, vi } from 'vitest'
 import { createSpaceCredentials } from '../../src/core/spaceToken'
 import { createServerLog, LINES_PER_SECOND, quote, renderMessage } from '../../src/server/log'
+import { cleanups, spawnServer, tempDir, waitFor as waitUpTo } from './serverHarness'
+import { authenticate, authFrame, openRawSocket, sendGarbageUpdate, varString } from './syncFrames'
 
-// ------------------------------------------------------------------ helpers
+/** waitFor with this file's default of 10 s. */
+const waitFor = (check: () => boolean, timeoutMs = 10_000) => waitUpTo(check, timeoutMs)
 
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn()
-})
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'keepsake-logs-'))
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
-
-async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > until) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
-
-/** The real server in a child process; `output` is its stdout and stderr together. */
-async function serverProcess(args: string[]): Promise<{ url: string; output: () => string; lines: () => string[] }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', '--port', '0', '--data', tempDir(), ...args], {
-    cwd: process.cwd(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()))
-  cleanups.push(() => {
-    if (child.exitCode === null) child.kill('SIGKILL')
-  })
-  await waitFor(() => /listening on ws:\/\/[^;\s"]+/.test(out), 20_000)
-  const url = /listening on (ws:\/\/[^;\s"]+)/.exec(out)![1]
-  return { url, output: () => out, lines: () => out.split('\n').filter((l) => l !== '') }
-}
-
-function varUint(n: number): number[] {
-  const out: number[] = []
-  while (n > 0x7f) {
-    out.push((n & 0x7f) | 0x80)
-    n = Math.floor(n / 128)
-  }
-  out.push(n)
-  return out
-}
-const varBytes = (b: Uint8Array) => [...varUint(b.length), ...b]
-const varString = (s: string) => varBytes(new TextEncoder().encode(s))
-const authFrame = (name: string, token: string) => new Uint8Array([...varString(name), 2, 0, ...varString(token)])
-
-async function rawSocket(url: string) {
-  const ws = new WebSocket(url, { perMessageDeflate: false })
-  ws.on('error', () => undefined)
-  cleanups.push(() => ws.terminate())
-  const messages: Uint8Array[] = []
-  ws.on('message', (data: Buffer) => messages.push(new Uint8Array(data)))
-  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)))
-  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
-  return { ws, messages, closed }
-}
+/** The real server as a child process on a temp folder. */
+const serverProcess = (args: string[]) => spawnServer(tempDir(), args)
 
 const FORGED = '[keepsake-sync] registered space FAKE on first use'
 const STACK = /^\s+at /m
@@ -104,7 +45,7 @@ describe('log volume', () => {
 describe('server log lines from client input (real server process)', () => {
   it('a document name with newlines, a 100 kB name and a malformed frame each give exactly one escaped, bounded line and no stack trace', async () => {
     const server = await serverProcess(['--open-registration'])
-    const ws = await rawSocket(server.url)
+    const ws = await openRawSocket(server.url)
 
     // 1. a name that tries to forge a line of its own
     const forging = `x\n${FORGED}\n`
@@ -115,7 +56,7 @@ describe('server log lines from client input (real server process)', () => {
     await waitFor(() => server.output().includes('(+'))
     // 3. a frame that cannot be read (the name's length runs past the end)
     ws.ws.send(new Uint8Array([0xff, 0xff, 0xff, 0x0f, 1, 2]))
-    expect(await ws.closed).toBe(1002)
+    expect((await ws.closed).code).toBe(1002)
     await waitFor(() => server.output().includes('malformed-frame'))
     await new Promise((r) => setTimeout(r, 300))
 
@@ -141,16 +82,12 @@ describe('server log lines from client input (real server process)', () => {
     const server = await serverProcess(['--open-registration'])
     const creds = await createSpaceCredentials()
     const name = `${creds.spaceId}/space`
-    const ws = await rawSocket(server.url)
-    const prefix = varString(name).length
-    ws.ws.send(authFrame(name, creds.token))
-    await waitFor(() => ws.messages.some((m) => m[prefix] === 2 && m[prefix + 1] === 2)) // Authenticated
-    const garbage = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x0f, 1, 2, 3])
-    ws.ws.send(new Uint8Array([...varString(name), 0, 2, ...varBytes(garbage)])) // Sync, Update
-    await waitFor(() => ws.messages.some((m) => m[prefix] === 7)) // CLOSE for this document
+    const ws = await openRawSocket(server.url)
+    await authenticate(ws, name, creds.token, 10_000)
+    await sendGarbageUpdate(ws, name, 10_000) // the server closes this document
     // an unknown message type on an authenticated document closes the socket, also in one line
     ws.ws.send(new Uint8Array([...varString(name), 42]))
-    expect(await ws.closed).toBe(1002)
+    expect((await ws.closed).code).toBe(1002)
     await new Promise((r) => setTimeout(r, 300))
 
     const lines = server.lines()
@@ -164,7 +101,7 @@ describe('server log lines from client input (real server process)', () => {
 
   it('--log-format json writes one parseable JSON object per line, client values kept as bounded fields', async () => {
     const server = await serverProcess(['--log-format', 'json'])
-    const ws = await rawSocket(server.url)
+    const ws = await openRawSocket(server.url)
     ws.ws.send(authFrame(`x\n${FORGED}`, ''))
     ws.ws.send(authFrame('n'.repeat(100_000), ''))
     await waitFor(() => server.lines().length >= 3)

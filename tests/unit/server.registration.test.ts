@@ -1,9 +1,6 @@
-import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider'
-import { afterEach, describe, expect, it } from 'vitest'
+import { HocuspocusProvider } from '@hocuspocus/provider'
+import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import {
@@ -15,99 +12,20 @@ import {
   pairingLink,
   parseSyncRejectReason,
 } from '../../src/core/spaceToken'
-import { SQLITE_FILE_NAME, startSyncServer, type SyncServerHandle, type SyncServerOptions } from '../../src/server'
+import { SQLITE_FILE_NAME, type SyncServerOptions } from '../../src/server'
 import { openSqlite } from '../../src/server/db'
 import { OpenRegistration } from '../../src/server/openRegistration'
 import { SpaceRegistry } from '../../src/server/SpaceRegistry'
 import { HocuspocusTransport } from '../../src/sync/transport/hocuspocus'
+import { cleanups, connect as connectOn, expectDenied, newSocket, readMap, runCli, spawnServer, startServer, tempDir, waitFor, write, type Client } from './serverHarness'
 
-// ------------------------------------------------------------------ helpers (as in server.test.ts)
+// ------------------------------------------------------------------ helpers (the rest in serverHarness.ts)
 
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn()
-})
+/** The in-process server, open registration on unless told otherwise. */
+const start = (options: SyncServerOptions = {}) => startServer({ openRegistration: true, ...options })
 
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'keepsake-registration-'))
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
-
-interface Logged {
-  level: string
-  message: string
-}
-
-async function start(options: SyncServerOptions = {}): Promise<SyncServerHandle & { logs: Logged[] }> {
-  const logs: Logged[] = []
-  const server = await startSyncServer({
-    port: 0,
-    dataDir: options.sqlitePath ? undefined : tempDir(),
-    openRegistration: true,
-    log: (level, message) => logs.push({ level, message }),
-    ...options,
-  })
-  cleanups.push(() => server.stop())
-  return Object.assign(server, { logs })
-}
-
-type Outcome = { ok: true } | { ok: false; reason: string }
-
-interface Client {
-  doc: Y.Doc
-  provider: HocuspocusProvider
-  socket: HocuspocusProviderWebsocket
-  outcome: Promise<Outcome>
-  destroy(): void
-}
-
-function connect(url: string, name: string, token: string): Client {
-  const socket = new HocuspocusProviderWebsocket({ url, WebSocketPolyfill: WebSocket })
-  const doc = new Y.Doc()
-  const provider = new HocuspocusProvider({ websocketProvider: socket, name, token, document: doc })
-  provider.attach()
-  const outcome = new Promise<Outcome>((resolve) => {
-    provider.on('synced', () => resolve({ ok: true }))
-    provider.on('authenticationFailed', ({ reason }: { reason: string }) => resolve({ ok: false, reason }))
-  })
-  const destroy = () => {
-    provider.destroy()
-    socket.destroy()
-    doc.destroy()
-  }
-  cleanups.push(destroy)
-  return { doc, provider, socket, outcome, destroy }
-}
-
-async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > until) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
-
-async function expectDenied(client: Client, code: string): Promise<string> {
-  const outcome = await client.outcome
-  expect(outcome.ok).toBe(false)
-  const reason = (outcome as { reason: string }).reason
-  expect(parseSyncRejectReason(reason).code).toBe(code)
-  return reason
-}
-
-async function write(client: Client, key: string, value: string): Promise<void> {
-  client.doc.getMap('m').set(key, value)
-  await waitFor(() => !client.provider.hasUnsyncedChanges)
-}
-
-async function readMap(url: string, name: string, token: string): Promise<Record<string, unknown>> {
-  const client = connect(url, name, token)
-  expect(await client.outcome).toEqual({ ok: true })
-  const json = client.doc.getMap('m').toJSON()
-  client.destroy()
-  return json
-}
+/** A device on a socket of its own, which `destroy()` closes too. */
+const connect = (url: string, name: string, token: string): Client => connectOn(url, name, token, undefined, { closeSocket: true })
 
 /** A space as Keepsake created them before self-certifying ids: a random id, the v1 token. */
 async function legacySpace(): Promise<{ spaceId: string; secret: string; token: string }> {
@@ -219,8 +137,7 @@ describe('open registration of self-certifying spaces', () => {
 
   it('a flood of new spaces sent at once on one socket gets exactly the limit in, the rest refused', async () => {
     const server = await start({ limits: { registrationsPerMinutePerAddress: 10, registrationsPerMinute: 100, maxOpenSpaces: 1000 } })
-    const socket = new HocuspocusProviderWebsocket({ url: server.url, WebSocketPolyfill: WebSocket })
-    cleanups.push(() => socket.destroy())
+    const socket = newSocket(server.url)
     const spaces = await Promise.all(Array.from({ length: 60 }, () => createSpaceCredentials()))
     const t0 = performance.now()
     const codes = await Promise.all(
@@ -243,8 +160,7 @@ describe('open registration of self-certifying spaces', () => {
 
     // the same for the total cap
     const capped = await start({ limits: { registrationsPerMinutePerAddress: 1000, registrationsPerMinute: 1000, maxOpenSpaces: 5 } })
-    const socket2 = new HocuspocusProviderWebsocket({ url: capped.url, WebSocketPolyfill: WebSocket })
-    cleanups.push(() => socket2.destroy())
+    const socket2 = newSocket(capped.url)
     const codes2 = await Promise.all(
       spaces.slice(0, 20).map((s) => {
         const provider = new HocuspocusProvider({ websocketProvider: socket2, name: `${s.spaceId}/space`, token: s.token, document: new Y.Doc() })
@@ -325,26 +241,15 @@ describe('OpenRegistration limits (in-process clock)', () => {
 
 describe('CLI flags for the registration limits', () => {
   it('--max-open-spaces reaches the server (and --help lists the flags)', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', '--port', '0', '--data', tempDir(), '--open-registration', '--max-open-spaces', '1', '--registrations-per-minute', '5'], {
-      cwd: process.cwd(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let out = ''
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-    cleanups.push(() => {
-      if (child.exitCode === null) child.kill('SIGKILL')
-    })
-    await waitFor(() => /listening on ws:\/\/\S+/.test(out), 15_000)
-    const url = /listening on (ws:\/\/[^;\s]+)/.exec(out)![1]
+    const { url } = await spawnServer(tempDir(), ['--open-registration', '--max-open-spaces', '1', '--registrations-per-minute', '5'])
     const a = await createSpaceCredentials()
     const b = await createSpaceCredentials()
     expect(await connect(url, `${a.spaceId}/space`, a.token).outcome).toEqual({ ok: true })
     await expectDenied(connect(url, `${b.spaceId}/space`, b.token), 'too-many-spaces')
 
-    const help = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', '--help'], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] })
-    let text = ''
-    help.stdout.on('data', (d: Buffer) => (text += d.toString()))
-    await new Promise((r) => help.once('exit', r))
+    const help = runCli(['--help'])
+    await help.exited
+    const text = help.stdout()
     for (const flag of ['--max-open-spaces', '--registrations-per-minute-per-address', '--registrations-per-minute']) expect(text).toContain(flag)
   })
 })
@@ -354,11 +259,9 @@ describe('--register-link', () => {
     const dataDir = tempDir()
     const legacy = await legacySpace()
     const link = pairingLink('http://localhost:5173', { serverUrl: 'ws://127.0.0.1:1234', spaceId: legacy.spaceId, secret: legacy.secret })
-    const run = (args: string[]) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] })
-      let out = ''
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-      return new Promise<{ code: number | null; out: string }>((r) => child.once('exit', (code) => r({ code, out })))
+    const run = async (args: string[]) => {
+      const child = runCli(args)
+      return { code: await child.exited, out: child.stdout() }
     }
     const server = await start({ dataDir })
     await expectDenied(connect(server.url, `${legacy.spaceId}/space`, legacy.token), 'unproven-space')

@@ -8,36 +8,11 @@ import * as Y from 'yjs'
 import { openPostgres } from '../../src/server/postgres'
 import { PostgresDocumentStore } from '../../src/server/PostgresDocumentStore'
 import { SpaceRegistry } from '../../src/server/SpaceRegistry'
-import { cleanups, connect, createSpaceIn, spawnServer, tempDir, waitFor, type Client } from './serverHarness'
+import { cleanups, connect, createSpaceIn, spawnServer, streamWrites, tempDir, waitFor, type Client } from './serverHarness'
 import { missingServices, startPostgres, startRedis } from './services'
 
 const missing = missingServices()
 if (missing && process.env.CI) throw new Error(`the scale-out tests need Redis and PostgreSQL: ${missing}`)
-
-/** Writes messages one after another; counts how many the server acknowledged (in order). */
-function streamWrites(client: Client, prefix: string) {
-  let written = 0
-  let acknowledged = 0
-  let outstanding = client.provider.unsyncedChanges
-  client.provider.on('unsyncedChanges', ({ number }: { number: number }) => {
-    if (number < outstanding) acknowledged += outstanding - number
-    outstanding = number
-  })
-  let running = true
-  const loop = (async () => {
-    while (running) {
-      client.doc.getMap('messages').set(`${prefix}-${written++}`, `message from ${prefix} at ${Date.now()}`)
-      await new Promise((r) => setTimeout(r, 3))
-    }
-  })()
-  return {
-    stop: async () => {
-      running = false
-      await loop
-      return acknowledged
-    },
-  }
-}
 
 async function opened(url: string, name: string, token: string): Promise<Client> {
   const c = connect(url, name, token)
@@ -69,7 +44,7 @@ describe.skipIf(missing)('two sync servers on Redis and PostgreSQL', () => {
       const name = `${spaceId}/user/u1/2026-${String(victim + 10)}`
       const onVictim = await opened(servers[victim]!.url, name, token)
       const onSurvivor = await opened(servers[survivor]!.url, name, token)
-      const streams = [streamWrites(onVictim, 'v'), streamWrites(onSurvivor, 's')]
+      const streams = [streamWrites(onVictim, 'v', 3), streamWrites(onSurvivor, 's', 3)]
       await new Promise((r) => setTimeout(r, 1500))
       servers[victim]!.child.kill('SIGKILL')
       expect(await servers[victim]!.exited).toBe('SIGKILL')

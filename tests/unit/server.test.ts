@@ -1,125 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider'
-import { afterEach, describe, expect, it } from 'vitest'
-import WebSocket from 'ws'
+import { HocuspocusProvider } from '@hocuspocus/provider'
+import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { createSpaceCredentials, parseSyncRejectReason } from '../../src/core/spaceToken'
-import { startSyncServer, type SyncServerHandle, type SyncServerOptions } from '../../src/server'
+import { startSyncServer } from '../../src/server'
 import { openSqlite } from '../../src/server/db'
-
-// ------------------------------------------------------------------ helpers
-
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn()
-})
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'keepsake-sync-'))
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
-
-interface Logged {
-  level: string
-  message: string
-}
-
-async function start(options: SyncServerOptions = {}): Promise<SyncServerHandle & { logs: Logged[] }> {
-  const logs: Logged[] = []
-  const server = await startSyncServer({
-    port: 0,
-    dataDir: options.sqlitePath ? undefined : tempDir(),
-    log: (level, message) => logs.push({ level, message }),
-    ...options,
-  })
-  cleanups.push(() => server.stop())
-  return Object.assign(server, { logs })
-}
-
-type Outcome = { ok: true } | { ok: false; reason: string }
-
-interface Client {
-  doc: Y.Doc
-  provider: HocuspocusProvider
-  socket: HocuspocusProviderWebsocket
-  outcome: Promise<Outcome>
-  closed: Promise<string>
-  destroy(): void
-}
-
-function newSocket(url: string): HocuspocusProviderWebsocket {
-  const socket = new HocuspocusProviderWebsocket({ url, WebSocketPolyfill: WebSocket })
-  cleanups.push(() => socket.destroy())
-  return socket
-}
-
-/** One provider on a (new or shared) socket; `outcome` settles on synced or authenticationFailed. */
-function connect(url: string, name: string, token: string | null, socket = newSocket(url)): Client {
-  const doc = new Y.Doc()
-  const provider = new HocuspocusProvider({ websocketProvider: socket, name, token, document: doc })
-  provider.attach()
-  const outcome = new Promise<Outcome>((resolve) => {
-    provider.on('synced', () => resolve({ ok: true }))
-    provider.on('authenticationFailed', ({ reason }: { reason: string }) => resolve({ ok: false, reason }))
-  })
-  const closed = new Promise<string>((resolve) => {
-    provider.on('close', ({ event }: { event: { reason: string } }) => resolve(String(event.reason)))
-  })
-  const destroy = () => {
-    provider.destroy()
-    doc.destroy()
-  }
-  cleanups.push(destroy)
-  return { doc, provider, socket, outcome, closed, destroy }
-}
-
-async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > until) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
-
-async function expectDenied(client: Client, code: string): Promise<string> {
-  const outcome = await client.outcome
-  expect(outcome.ok).toBe(false)
-  const reason = (outcome as { reason: string }).reason
-  expect(parseSyncRejectReason(reason).code).toBe(code)
-  return reason
-}
-
-/** Writes a value and waits until the server has acknowledged it. */
-async function write(client: Client, key: string, value: string): Promise<void> {
-  client.doc.getMap('m').set(key, value)
-  await waitFor(() => !client.provider.hasUnsyncedChanges)
-}
-
-/** What a brand-new device sees of the document on this server. */
-async function readMap(url: string, name: string, token: string): Promise<Record<string, unknown>> {
-  const client = connect(url, name, token)
-  expect(await client.outcome).toEqual({ ok: true })
-  const json = client.doc.getMap('m').toJSON()
-  client.destroy()
-  client.socket.destroy()
-  return json
-}
-
-// raw protocol pieces for messages the provider would never send
-function varUint(n: number): number[] {
-  const out: number[] = []
-  while (n > 0x7f) {
-    out.push((n & 0x7f) | 0x80)
-    n = Math.floor(n / 128)
-  }
-  out.push(n)
-  return out
-}
-const varBytes = (b: Uint8Array) => [...varUint(b.length), ...b]
-const varString = (s: string) => varBytes(new TextEncoder().encode(s))
+import { cleanups, connect, expectDenied, newSocket, readMap, startServer as start, tempDir, waitFor, write } from './serverHarness'
+import { authenticate, openRawSocket, sendGarbageUpdate } from './syncFrames'
 
 // ------------------------------------------------------------------ tests
 
@@ -348,23 +235,9 @@ describe('sync server limits', () => {
     const server = await start()
     const space = await server.createSpace()
     const name = `${space.spaceId}/space`
-    const ws = new WebSocket(server.url)
-    cleanups.push(() => ws.terminate())
-    const messages: Uint8Array[] = []
-    ws.on('message', (data: Buffer) => messages.push(new Uint8Array(data)))
-    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
-
-    const prefix = new Uint8Array(varString(name))
-    const hasType = (type: number, sub?: number) =>
-      messages.some((m) => m[prefix.length] === type && (sub === undefined || m[prefix.length + 1] === sub))
-    ws.send(new Uint8Array([...varString(name), 2, 0, ...varString(space.token)])) // Auth, Token
-    await waitFor(() => hasType(2, 2)) // Auth, Authenticated
-
-    const garbage = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x0f, 1, 2, 3])
-    ws.send(new Uint8Array([...varString(name), 0, 2, ...varBytes(garbage)])) // Sync, Update
-    await waitFor(() => hasType(7)) // CLOSE (for this document)
-    const close = messages.find((m) => m[prefix.length] === 7)!
-    const reason = new TextDecoder().decode(close.subarray(prefix.length + 1)) // varString: length, then text
+    const raw = await openRawSocket(server.url)
+    await authenticate(raw, name, space.token)
+    const reason = await sendGarbageUpdate(raw, name) // the server closes this document
     expect(reason).toContain('malformed-update')
     expect(server.logs.some((l) => l.message.includes('malformed-update'))).toBe(true)
     expect(await readMap(server.url, name, space.token)).toEqual({})

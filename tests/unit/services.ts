@@ -3,12 +3,12 @@
  * postgresql`, as .ci/run does), started on loopback on free ports in temp folders, for the tests
  * that run several sync servers. Missing binaries fail the test under CI and skip it elsewhere.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { chownSync, existsSync, readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import pg from 'pg'
-import { cleanups, tempDir } from './serverHarness'
+import { cleanups, stopOnCleanup, tempDir } from './serverHarness'
 
 const REDIS = '/usr/bin/redis-server'
 
@@ -36,14 +36,6 @@ export async function freePort(): Promise<number> {
   })
 }
 
-function stopOnCleanup(child: ChildProcess): void {
-  const exited = new Promise((r) => child.once('exit', r))
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-    await exited
-  })
-}
-
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
   const end = Date.now() + timeoutMs
   while (!(await check().catch(() => false))) {
@@ -62,6 +54,7 @@ export async function startRedis(): Promise<string> {
   const { default: IORedis } = await import('ioredis')
   await until(async () => {
     const r = new IORedis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
+    r.on('error', () => undefined) // (a refused probe rejects connect(); the event would be printed as unhandled)
     try {
       await r.connect()
       return (await r.ping()) === 'PONG'
