@@ -135,7 +135,9 @@ interface ServerProcess {
 async function startServer(dataDir: string): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', '--port', '0', '--data', dataDir, '--open-registration',
     // every space registers from this one address, far faster than the defaults allow a person
-    '--registrations-per-minute-per-address', '100000', '--registrations-per-minute', '100000', '--max-open-spaces', '100000'], {
+    '--registrations-per-minute-per-address', '100000', '--registrations-per-minute', '100000', '--max-open-spaces', '100000',
+    // and every device connects from it at once (the default caps are for one person's devices)
+    '--max-unauthenticated-per-address', '100000', '--max-unauthenticated-sockets', '100000'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
