@@ -8,7 +8,7 @@
  */
 import type pg from 'pg'
 import * as Y from 'yjs'
-import { asBuffer, deletedDocument, GroupCommit, heldBy, snapshotOf, type DocumentStore, type LoggedUpdate } from './DocumentStore'
+import { asBuffer, deletedDocument, GroupCommit, heldBy, type DocumentStore, type LoggedUpdate } from './DocumentStore'
 
 export const POSTGRES_DOCUMENT_SCHEMA = `
 CREATE TABLE IF NOT EXISTS documents (
@@ -72,8 +72,10 @@ export class PostgresDocumentStore implements DocumentStore {
       await client.query('BEGIN')
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [name])
       const { row, logged } = await this.stored(name, client)
-      applyMissing(document, [...(row ? [row] : []), ...logged.map((r) => r.data)])
-      const { state, contains } = snapshotOf(document)
+      // (the test of what the copy holds is taken again only if something had to be applied)
+      const held = applyMissing(document, [...(row ? [row] : []), ...logged.map((r) => r.data)])
+      const state = Y.encodeStateAsUpdate(document)
+      const contains = held ?? heldBy(document)
       await client.query(
         `INSERT INTO documents (name, data) SELECT $1::text, $2::bytea WHERE NOT ${deletedDocument('$1::text')}
          ON CONFLICT (name) DO UPDATE SET data = EXCLUDED.data`,
@@ -107,9 +109,15 @@ export class PostgresDocumentStore implements DocumentStore {
   }
 }
 
-/** Applies the updates the document does not hold yet (Yjs ignores what it has; this skips the work). */
-function applyMissing(document: Y.Doc, updates: Uint8Array[]): void {
+/**
+ * Applies the updates the document does not hold yet (Yjs ignores what it has; this skips the
+ * work). Returns the test of what the document holds when nothing was applied (it still holds), or
+ * null when the document changed.
+ */
+function applyMissing(document: Y.Doc, updates: Uint8Array[]): ((update: Uint8Array) => boolean) | null {
   const held = heldBy(document)
   const missing = updates.filter((u) => !held(u))
-  if (missing.length) Y.applyUpdate(document, missing.length === 1 ? missing[0]! : Y.mergeUpdates(missing), STORE_ORIGIN)
+  if (!missing.length) return held
+  Y.applyUpdate(document, missing.length === 1 ? missing[0]! : Y.mergeUpdates(missing), STORE_ORIGIN)
+  return null
 }
