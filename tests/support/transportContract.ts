@@ -108,6 +108,36 @@ export function transportContract(name: string, harness: TransportHarness): void
       expect(docB.getMap('m').get('unsent')).toBeUndefined()
     })
 
+    test('a fast writer: what is sent before the document is in step (many new documents, 1 MB of updates) all arrives, and nothing stays pending', async () => {
+      const space = await harness.space()
+      const a = started(space.transport())
+      const b = started(space.transport())
+      cleanups.push(() => a.t.destroy(), () => b.t.destroy())
+      const names = Array.from({ length: 12 }, (_, i) => `user/fast/2025-${String(i + 1).padStart(2, '0')}`)
+      const docs = names.map(() => new Y.Doc())
+      // connected first; then attached and written at once, as a device that fills a month's part
+      // per task does: the updates go out while the other end is still checking each document's token
+      a.t.attach('space', new Y.Doc())
+      await until(() => a.t.documentStatus('space')?.synced === true, 'A connected')
+      names.forEach((n, i) => a.t.attach(n, docs[i]))
+      for (let round = 0; round < 40; round++) {
+        if (round % 4 === 0) await new Promise((r) => setTimeout(r, 0))
+        docs.forEach((doc, i) => {
+          let last!: Uint8Array
+          const keep = (u: Uint8Array) => (last = u)
+          doc.on('update', keep)
+          doc.getMap('m').set(`k${round}`, `${'x'.repeat(2000)} ${round}`)
+          doc.off('update', keep)
+          a.t.send(names[i], last)
+        })
+      }
+      await until(() => names.every((n) => a.t.documentStatus(n)?.synced === true && a.t.documentStatus(n)?.pending === 0), 'every document synced with nothing pending', 20_000)
+      const copies = names.map(() => new Y.Doc())
+      names.forEach((n, i) => b.t.attach(n, copies[i]))
+      await until(() => names.every((n) => b.t.documentStatus(n)?.synced === true), 'B synced')
+      for (const copy of copies) expect(copy.getMap('m').size).toBe(40)
+    })
+
     test('a detached document receives nothing more, and its status is gone', async () => {
       const space = await harness.space()
       const a = started(space.transport())

@@ -101,8 +101,12 @@ export class HocuspocusTransport implements SyncTransport {
 
   send(name: string, update: Uint8Array): void {
     const p = this.providers.get(name)
+    // Not before the document is in step: until then the server has not authenticated it, and
+    // what it queues meanwhile is capped (src/server/preAuthGuard.ts); an update beyond the cap
+    // would be dropped unacknowledged and stay pending for ever. Nothing is lost by waiting: the
+    // sync step that follows the server's step 1 carries the document's whole state.
     // (any origin but the provider itself: the provider skips updates it applied)
-    if (p) p.documentUpdateHandler(update, this)
+    if (p?.synced) p.documentUpdateHandler(update, this)
   }
 
   documentStatus(name: string): { synced: boolean; pending: number } | undefined {
