@@ -38,10 +38,19 @@ class Reader {
  * other message. Throws on a message cut short.
  */
 export function syncMessageUpdate(message: Uint8Array): Uint8Array | null {
+  return syncMessageContent(message)?.update ?? null
+}
+
+/**
+ * What a sync message carries: whether it is sync step 2 (the other end's answer to this end's
+ * state) or an update, and the Yjs update, as a view into `message`; null for any other message.
+ * Throws on a message cut short.
+ */
+export function syncMessageContent(message: Uint8Array): { step2: boolean; update: Uint8Array } | null {
   const reader = new Reader(message)
   reader.varBytes() // document name
   const type = reader.varUint()
   if (type !== MESSAGE_SYNC && type !== MESSAGE_SYNC_REPLY) return null
   const syncType = reader.varUint()
-  return syncType === SYNC_STEP_2 || syncType === SYNC_UPDATE ? reader.varBytes() : null
+  return syncType === SYNC_STEP_2 || syncType === SYNC_UPDATE ? { step2: syncType === SYNC_STEP_2, update: reader.varBytes() } : null
 }

@@ -43,6 +43,23 @@ interface LoadedDoc {
   remoteMessages: Set<string>
   /** while another tab's log entries are applied: what they changed (for the change feed) */
   logChanges: { changes: Map<MapSpec, Set<string>>; messages: Set<string> } | null
+  /** settles once the remote updates applied so far are stored (or their storing failed) */
+  remoteStored: Promise<void>
+  /** while a large update arrives in pieces (see receivePieces) */
+  receiving: Receiving | null
+}
+
+/** A large update arriving in pieces: what was logged for it, and whether it can replace those entries at the end. */
+interface Receiving {
+  whole: Uint8Array
+  /** the document held nothing when the pieces began */
+  fromEmpty: boolean
+  /** the pieces, as the provider hands them (ReplicatedStore.expectRemoteUpdate) */
+  pieces: WeakSet<Uint8Array>
+  /** the log entries that stored them */
+  seqs: Set<number>
+  /** a remote update that is not one of the pieces was stored with them */
+  mixed: boolean
 }
 
 /** Where a change came from: this tab's write, another tab's write read from the log, or another device (sync). */
@@ -345,9 +362,52 @@ export class ReplicatedStore {
   expectRemoteUpdate(name: string, update: Uint8Array): void {
     const d = this.loaded.get(name)
     if (!d) return
+    d.receiving?.pieces.add(update)
     d.incoming = update
     queueMicrotask(() => {
       if (d.incoming === update) d.incoming = null
+    })
+  }
+
+  /**
+   * A provider is about to apply the large update `whole` in pieces, one per task (see
+   * transport/hocuspocus.ts). `pieceApplied` settles once what was applied is stored, so each task
+   * stores one piece. The document is not compacted meanwhile; at the end, a document that held
+   * nothing before and received nothing else has its pieces' log entries replaced by `whole` itself
+   * (the same state, and no encoding of a document of megabytes on the page's thread); any other
+   * is compacted as usual.
+   */
+  receivePieces(name: string, whole: Uint8Array): { pieceApplied(): Promise<void>; finished(complete: boolean): void } {
+    const d = this.loaded.get(name)
+    if (!d || d.receiving) return { pieceApplied: () => Promise.resolve(), finished: () => undefined }
+    const fromEmpty = d.lastSeq === 0 && d.doc.store.clients.size === 0 && !d.localUpdates.length && !d.remoteUpdates.length
+    const r: Receiving = { whole, fromEmpty, pieces: new WeakSet(), seqs: new Set(), mixed: false }
+    d.receiving = r
+    return {
+      pieceApplied: () => d.remoteStored,
+      finished: (complete) => {
+        if (d.receiving !== r) return
+        d.receiving = null
+        void this.serial(async () => {
+          if (this.loaded.get(name) !== d) return
+          if (complete && r.fromEmpty && !r.mixed && (await this.replaceWithWhole(d, r))) return
+          await this.compactIfDue([d])
+        }).catch(() => undefined)
+      },
+    }
+  }
+
+  /** Replaces a document's log entries with the whole update they stored in pieces, if they are all it has. */
+  private replaceWithWhole(d: LoadedDoc, r: Receiving): Promise<boolean> {
+    return this.db.transaction('rw', this.db.updates, async () => {
+      const seqs = (await this.db.updates.where('[doc+seq]').between([d.name, Dexie.minKey], [d.name, Dexie.maxKey]).primaryKeys()) as number[]
+      if (!seqs.length || seqs.some((seq) => !r.seqs.has(seq))) return false
+      await this.db.updates.bulkDelete(seqs)
+      d.lastSeq = await this.db.updates.add({ doc: d.name, data: r.whole, snapshot: true })
+      this.globalSeq = Math.max(this.globalSeq, d.lastSeq)
+      d.tailCount = 0
+      d.tailBytes = 0
+      return true
     })
   }
 
@@ -557,6 +617,7 @@ export class ReplicatedStore {
   /** Compaction is housekeeping: a refusal (quota) leaves the log as it was and is retried later. */
   private async compactIfDue(docs: LoadedDoc[]): Promise<void> {
     for (const d of docs) {
+      if (d.receiving) continue // compacted once its pieces are all in (see receivePieces)
       if (d.tailCount <= this.policy.maxUpdates && d.tailBytes <= this.policy.maxBytes) continue
       await this.compactNow(d.name).catch(() => undefined)
     }
@@ -668,10 +729,11 @@ export class ReplicatedStore {
         blocks = { spec, map, index: new MessageBlockIndex(map, check) }
       }
     }
-    const d: LoadedDoc = { name, doc, specs, blocks, lastSeq: 0, tailCount: 0, tailBytes: 0, localUpdates: [], localChanges: new Map(), remoteUpdates: [], remoteChanges: new Map(), incoming: null, usedAt: Date.now(), localMessages: new Set(), remoteMessages: new Set(), logChanges: null }
+    const d: LoadedDoc = { name, doc, specs, blocks, lastSeq: 0, tailCount: 0, tailBytes: 0, localUpdates: [], localChanges: new Map(), remoteUpdates: [], remoteChanges: new Map(), incoming: null, usedAt: Date.now(), localMessages: new Set(), remoteMessages: new Set(), logChanges: null, remoteStored: Promise.resolve(), receiving: null }
     const remote = (update: Uint8Array) => {
       d.remoteUpdates.push(update)
-      if (d.remoteUpdates.length === 1) queueMicrotask(() => void this.flushRemote(d))
+      if (d.receiving && !d.receiving.pieces.has(update)) d.receiving.mixed = true
+      if (d.remoteUpdates.length === 1) d.remoteStored = new Promise((resolve) => queueMicrotask(() => void this.flushRemote(d).then(resolve)))
     }
     const onUpdate = (update: Uint8Array, origin: unknown) => {
       if (origin === LOG_ORIGIN) this.emit('onCommitted', name, update)
@@ -746,6 +808,7 @@ export class ReplicatedStore {
           // A document with no log entry yet (a new device receiving it) holds only these updates:
           // their merge is the whole document, a snapshot, so no compaction has to follow.
           await this.persist(d, updates, changes, d.lastSeq === 0)
+          d.receiving?.seqs.add(d.lastSeq)
         })
       } catch (e) {
         this.emit('onRemoteFailed', d.name, isQuotaError(e) ? new QuotaExceededError() : e)

@@ -81,6 +81,7 @@ export class SyncProvider {
       onSynced: (name) => this.onSynced(name),
       onChange: () => this.recompute(),
       onWireUpdate: (name, update) => store.expectRemoteUpdate(name, update),
+      onPieces: (name, whole) => store.receivePieces(name, whole),
     })
     this.unlisten = store.listen({
       onDocLoaded: (name, doc) => {

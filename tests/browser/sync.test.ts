@@ -5,7 +5,10 @@ import { freshDbName, refuseAtIndexedDB } from './helpers'
 import { STORAGE_FULL } from '../../src/sync/SyncProvider'
 import Dexie from 'dexie'
 import { countMessages } from '../../src/store/messageBlocks'
-import { partDocName, partKeyOf, userDocName } from '../../src/sync/layout'
+import { partDocName, partKeyOf, SPACE_DOC, userDocName } from '../../src/sync/layout'
+import { LOCAL_ORIGIN } from '../../src/sync/origins'
+import { uuidv7 } from '../../src/core/ids'
+import type { MessageRecord } from '../../src/core/types'
 import { internals } from '../support/internals'
 
 const open: MemoryClient[] = []
@@ -102,6 +105,63 @@ describe('sync through the real Hocuspocus server', () => {
     expect(handed.map(([name]) => name)).toEqual([part])
     expect(entries[0].data).toEqual(handed[0][1])
     expect((await ul.getLastNMessages(3)).messages.map((m) => m.content.slice(0, 12))).toEqual(['message 237:', 'message 238:', 'message 239:'])
+  })
+
+  test('a document of megabytes arrives in pieces, one task each, is synced only once all are in, and is stored as one snapshot', async () => {
+    const cfg = await space()
+    const a = await device(cfg)
+    const u = await a.createUser('alice')
+    // about 1 MB of messages in one session, so in one month's part: four pieces or more
+    const sessionId = await writeLongSession(a, u.uid, 2000)
+    const s = await u.getSession(sessionId)
+    await settle(a)
+    const part = partDocName(u.uid, partKeyOf(s.createdAt.toISOString()))
+
+    const lateDb = freshDbName('late')
+    const late = await MemoryClient.open({ dbName: lateDb, autoProcess: false })
+    open.push(late)
+    // the pieces as the provider hands them to the store, with a tick count that a timer chain
+    // advances (a task between two pieces advances it) and whether the part said synced yet
+    const pieces: { bytes: number; tick: number; synced: boolean }[] = []
+    let ticks = 0
+    let ticking = true
+    const tick = () => {
+      ticks++
+      if (ticking) setTimeout(tick, 0)
+    }
+    tick()
+    const store = internals(late).store
+    const expectRemote = store.expectRemoteUpdate.bind(store)
+    store.expectRemoteUpdate = (name, update) => {
+      if (name === part) pieces.push({ bytes: update.byteLength, tick: ticks, synced: late.syncStatus.progress?.synced === late.syncStatus.progress?.total })
+      expectRemote(name, update)
+    }
+    await late.connectSync(cfg)
+    await settle(late)
+    ticking = false
+    const ul = await late.getUser('alice')
+    await expect.poll(async () => (await ul.getLastNMessages(1)).messages.map((m) => m.content.slice(0, 13)), { timeout: 10_000 }).toEqual(['message 1999:'])
+    expect(await countMessages(internals(late).db, u.uid)).toBe(2000)
+
+    expect(pieces.length).toBeGreaterThanOrEqual(4)
+    for (const p of pieces) expect(p.bytes).toBeLessThan(400 * 1024)
+    // each piece in a task of its own, and the part not in step until the last is in
+    for (let i = 1; i < pieces.length; i++) expect(pieces[i].tick).toBeGreaterThan(pieces[i - 1].tick)
+    expect(pieces.every((p) => !p.synced)).toBe(true)
+    // stored: one snapshot entry in the end (the whole update as received), not one per piece
+    await expect
+      .poll(async () => (await internals(late).db.updates.where('[doc+seq]').between([part, Dexie.minKey], [part, Dexie.maxKey]).toArray()).map((e) => e.snapshot), { timeout: 10_000 })
+      .toEqual([true])
+    const [entry] = await internals(late).db.updates.where('[doc+seq]').between([part, Dexie.minKey], [part, Dexie.maxKey]).toArray()
+    expect(entry.data.byteLength).toBeGreaterThan(pieces.reduce((n, p) => Math.max(n, p.bytes), 0))
+    // and reopened from that entry alone, the part is whole
+    late.close()
+    const again = await MemoryClient.open({ dbName: lateDb, autoProcess: false })
+    open.push(again)
+    const ua = await again.getUser('alice')
+    const session = await ua.getSession(s.sessionId)
+    await session.addMessage('user', 'one more')
+    expect((await session.getMessages({ limit: 3, offset: 1999 })).messages.map((m) => m.content.slice(0, 13))).toEqual(['message 1999:', 'one more'])
   })
 
   test('a device with no room for what arrives says so, does not fetch it in a loop, and catches up once there is room', async () => {
@@ -324,6 +384,23 @@ describe('sync through the real Hocuspocus server', () => {
     }
   })
 })
+
+/** One session of `count` messages of 500 characters, written in one store write (the API would take a write per message). */
+async function writeLongSession(client: MemoryClient, uid: string, count: number): Promise<string> {
+  const at = new Date().toISOString()
+  const sessionId = uuidv7()
+  await internals(client).store.write([SPACE_DOC, userDocName(uid), partDocName(uid, partKeyOf(at))], (tx) => {
+    const user = tx.user(uid)
+    user.doc.transact(() => {
+      user.sessions.set(sessionId, { sessionId, uid, status: 'pending', metadata: {}, createdAt: at, autoProcessAfterSeconds: 600, lastMessageAt: at, processedAt: null, error: null, updatedAt: at, messageCount: count })
+      for (let m = 0; m < count; m++) {
+        const msg: MessageRecord = { messageId: uuidv7(), sessionId, uid, seq: m, role: m % 2 ? 'assistant' : 'user', content: `message ${m}: `.padEnd(500, 'words '), timestamp: new Date(Date.parse(at) + m).toISOString() }
+        user.messages.append(msg)
+      }
+    }, LOCAL_ORIGIN)
+  })
+  return sessionId
+}
 
 function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
   outer: for (let i = 0; i + needle.length <= haystack.length; i++) {

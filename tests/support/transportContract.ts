@@ -138,6 +138,40 @@ export function transportContract(name: string, harness: TransportHarness): void
       for (const copy of copies) expect(copy.getMap('m').size).toBe(40)
     })
 
+    test('a large document: once it says synced it holds all of it, and what was written meanwhile arrives too', async () => {
+      const space = await harness.space()
+      const a = started(space.transport())
+      cleanups.push(() => a.t.destroy())
+      const docA = new Y.Doc()
+      // about 1.5 MB in one document: more than one piece for a transport that applies in pieces
+      docA.transact(() => {
+        const m = docA.getMap('m')
+        for (let i = 0; i < 3000; i++) m.set(`k${i}`, `${i} `.padEnd(500, 'words '))
+      })
+      a.t.attach('user/big', docA)
+      await until(() => a.t.documentStatus('user/big')?.synced === true && a.t.documentStatus('user/big')?.pending === 0, 'A synced', 20_000)
+
+      const docB = new Y.Doc()
+      const sizeWhenSynced: number[] = []
+      const b = space.transport()
+      b.start({ ...REMOTE, onSynced: (name) => name === 'user/big' && sizeWhenSynced.push(docB.getMap('m').size) })
+      cleanups.push(() => b.destroy())
+      b.attach('user/big', docB)
+      // written on A while B receives
+      let last!: Uint8Array
+      docA.on('update', (u: Uint8Array) => (last = u))
+      for (let i = 0; i < 5; i++) {
+        await new Promise((r) => setTimeout(r, 5))
+        docA.getMap('m').set('late', i)
+        a.t.send('user/big', last)
+      }
+      await until(() => b.documentStatus('user/big')?.synced === true, 'B synced', 20_000)
+      expect(sizeWhenSynced[0]).toBeGreaterThanOrEqual(3000)
+      await until(() => docB.getMap('m').get('late') === 4, 'the writes made meanwhile on B')
+      expect(docB.getMap('m').size).toBe(3001)
+      expect(Y.encodeStateVector(docB)).toEqual(Y.encodeStateVector(docA))
+    })
+
     test('a detached document receives nothing more, and its status is gone', async () => {
       const space = await harness.space()
       const a = started(space.transport())

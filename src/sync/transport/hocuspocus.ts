@@ -1,8 +1,9 @@
 import { HocuspocusProvider, HocuspocusProviderWebsocket, WebSocketStatus } from '@hocuspocus/provider'
-import type * as Y from 'yjs'
+import * as Y from 'yjs'
 import { deriveSpaceToken, parseSyncRejectReason, syncDocumentName } from '../../core/spaceToken'
-import { syncMessageUpdate } from '../../core/syncMessage'
+import { syncMessageContent, syncMessageUpdate } from '../../core/syncMessage'
 import { SPACE_DOC } from '../layout'
+import { splitLargeUpdate } from '../splitInWorker'
 import type { ConnectionState, SyncTransport, TransportEvents } from './types'
 
 export interface HocuspocusTransportConfig {
@@ -84,6 +85,7 @@ export class HocuspocusTransport implements SyncTransport {
       const update = largeSyncUpdate(event.data)
       if (update) this.events.onWireUpdate?.(name, update)
     })
+    receiveLargeUpdatesInPieces(provider, name, () => this.events, () => this.providers.get(name) === provider)
     // Only what the driver sends leaves the device (committed updates), not the document's own events.
     doc.off('update', provider.boundDocumentUpdateHandler)
     provider.attach()
@@ -130,6 +132,80 @@ export class HocuspocusTransport implements SyncTransport {
   }
 }
 
+/**
+ * Sync messages whose update is larger than this are applied in pieces of about this size, one per
+ * task: Yjs applies an update in one synchronous step (about 100 ms per megabyte here), and its
+ * projection costs as much again, so a piece keeps each task to a few tens of milliseconds.
+ */
+export const PIECE_BYTES = 256 * 1024
+
+/**
+ * Makes a provider apply the updates of large sync messages in pieces (src/sync/splitUpdate.ts),
+ * each stored before the next (TransportEvents.onPieces), with the page free between them. The
+ * messages that arrive meanwhile wait their turn, so the order of the wire is kept; sync step 2
+ * marks the document synced only once its last piece is in.
+ */
+function receiveLargeUpdatesInPieces(provider: HocuspocusProvider, name: string, events: () => TransportEvents, live: () => boolean): void {
+  type WireEvent = Parameters<HocuspocusProvider['onMessage']>[0]
+  const receive = provider.onMessage.bind(provider)
+  let turn: Promise<void> | null = null
+  const handle = async (event: WireEvent): Promise<void> => {
+    const content = largeSyncContent(event.data)
+    if (!content) return receive(event)
+    let pieces: Uint8Array[]
+    try {
+      pieces = await splitLargeUpdate(content.update, PIECE_BYTES)
+    } catch {
+      pieces = [content.update] // applied whole, as before
+    }
+    const receiving = events().onPieces?.(name, content.update, pieces.length)
+    let complete = true
+    for (const piece of pieces) {
+      if (!live()) {
+        complete = false
+        break
+      }
+      events().onWireUpdate?.(name, piece)
+      try {
+        Y.applyUpdate(provider.document, piece, provider)
+      } catch (error) {
+        complete = false
+        console.error('Caught error while handling a Yjs update', error)
+      }
+      await receiving?.pieceApplied()
+      await new Promise((r) => setTimeout(r, 0))
+    }
+    receiving?.finished(complete && live())
+    if (content.step2 && live()) provider.synced = true
+  }
+  provider.onMessage = (event: WireEvent) => {
+    if (!turn && !largeSyncContent(event.data)) return receive(event)
+    const mine: Promise<void> = (turn ?? Promise.resolve()).then(() => (live() ? handle(event) : undefined)).catch(() => undefined)
+    turn = mine
+    void mine.then(() => {
+      if (turn === mine) turn = null
+    })
+  }
+}
+
+function messageBytes(data: unknown): Uint8Array | null {
+  // (not `instanceof`: the buffer may come from another realm, a test runner's frame for one)
+  const isBuffer = Object.prototype.toString.call(data) === '[object ArrayBuffer]'
+  return isBuffer ? new Uint8Array(data as ArrayBuffer) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null
+}
+
+/** Sync step 2 or an update message whose update is over PIECE_BYTES; null for anything else. */
+function largeSyncContent(data: unknown): { step2: boolean; update: Uint8Array } | null {
+  const bytes = messageBytes(data)
+  if (!bytes || bytes.byteLength <= PIECE_BYTES) return null
+  try {
+    const content = syncMessageContent(bytes)
+    return content && content.update.byteLength > PIECE_BYTES ? content : null
+  } catch {
+    return null
+  }
+}
+
 /** Updates at least this large are stored as received (see ReplicatedStore.expectRemoteUpdate). */
 const LARGE_UPDATE = 64 * 1024
 
@@ -138,9 +214,7 @@ const LARGE_UPDATE = 64 * 1024
  * LARGE_UPDATE bytes, copied out of the message (so it is stored alone); null for anything else.
  */
 export function largeSyncUpdate(data: unknown): Uint8Array | null {
-  // (not `instanceof`: the buffer may come from another realm, a test runner's frame for one)
-  const isBuffer = Object.prototype.toString.call(data) === '[object ArrayBuffer]'
-  const bytes = isBuffer ? new Uint8Array(data as ArrayBuffer) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null
+  const bytes = messageBytes(data)
   if (!bytes || bytes.byteLength < LARGE_UPDATE) return null
   try {
     return syncMessageUpdate(bytes)?.slice() ?? null

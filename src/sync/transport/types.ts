@@ -14,6 +14,12 @@ export interface TransportEvents {
    * same task, so the store can keep them as received (ReplicatedStore.expectRemoteUpdate).
    */
   onWireUpdate?(name: string, update: Uint8Array): void
+  /**
+   * A large update (`whole`) is about to be applied in `count` pieces, one per task: the transport
+   * waits for `pieceApplied()` after each (the store has stored it: so a task holds one piece's
+   * work), and calls `finished(complete)` after the last (complete: every piece was applied).
+   */
+  onPieces?(name: string, whole: Uint8Array, count: number): { pieceApplied(): Promise<void>; finished(complete: boolean): void }
 }
 
 /**
