@@ -1,4 +1,5 @@
 import { inject, test } from 'vitest'
+import { cdp } from 'vitest/browser'
 import { MemoryClient, createSpaceCredentials } from '../src/index'
 import { rowCounts, seedUser, waitForRows } from './seed'
 import { countMessages } from '../src/store/messageBlocks'
@@ -19,6 +20,12 @@ test('a new device receives a large space', async () => {
   await seedUser(a, big.uid, { sessions, messagesPerSession: PER_SESSION, memoriesPerSession: MEMORIES / sessions, status: 'processed' })
   await a.whenSynced(120_000)
   const want = await rowCounts(a)
+  // a CPU profile of the page while it receives: whether the page's thread or the rest (IndexedDB in
+  // the browser process, the server, the network) is what the new device waits for
+  const profiler = cdp()
+  await profiler.send('Profiler.enable')
+  await profiler.send('Profiler.setSamplingInterval', { interval: 1000 })
+  await profiler.send('Profiler.start')
   const t0 = performance.now()
   const c = await MemoryClient.open({ dbName: `bench-nd-c-${Date.now()}`, sync, autoProcess: false })
   // the first screen: the profile, its first page of sessions (the newest) and of memories
@@ -41,8 +48,16 @@ test('a new device receives a large space', async () => {
       await new Promise((r) => setTimeout(r, 20))
     }
   })()
+  // what has arrived, once a second: which documents come first and how fast
+  const timeline: string[] = []
+  const tick = setInterval(() => {
+    void rowCounts(c).then((r) => timeline.push(`${((performance.now() - t0) / 1000).toFixed(1)} s: ${r.memories}/${want.memories} memories, ${r.blocks}/${want.blocks} message blocks, ${internals(c).store.loadedDocNames().length} documents loaded`))
+  }, 1000)
   await waitForRows(c, want)
   const ms = performance.now() - t0
+  clearInterval(tick)
+  console.log(`received over time:\n${timeline.join('\n')}`)
+  console.log(summarizeProfile(((await profiler.send('Profiler.stop')) as { profile: CpuProfile }).profile))
   await firstScreen
   clearInterval(watch)
   {
@@ -70,3 +85,24 @@ test('a new device receives a large space', async () => {
   a.close()
   c.close()
 })
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]
+  samples: number[]
+  timeDeltas: number[]
+}
+
+/** The page's thread while receiving: idle against busy, and the functions that took the most time. */
+function summarizeProfile(profile: CpuProfile): string {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+  const self = new Map<string, number>()
+  profile.samples.forEach((id, i) => {
+    const f = byId.get(id)!.callFrame
+    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()?.replace(/\?.*/, '') ?? ''}:${f.lineNumber + 1}`
+    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000)
+  })
+  const total = [...self.values()].reduce((a, b) => a + b, 0)
+  const idle = self.get('(idle) :0') ?? 0
+  const top = [...self].filter(([k]) => k !== '(idle) :0').sort((a, b) => b[1] - a[1]).slice(0, 12)
+  return [`page thread while receiving: ${(total / 1000).toFixed(1)} s, idle ${(idle / 1000).toFixed(1)} s (${((100 * idle) / total).toFixed(0)}%); most self time:`, ...top.map(([k, v]) => `  ${v.toFixed(0)} ms ${k}`)].join('\n')
+}
