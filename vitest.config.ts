@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
 import { playwright } from '@vitest/browser-playwright'
 import { chromiumPath, CHROMIUM_ARGS } from './tests/chromium.ts'
 
@@ -19,6 +19,7 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['tests/browser/**/*.test.ts', 'tests/browser/**/*.test.tsx'],
+          exclude: [...configDefaults.exclude, 'tests/browser/**/*.disk.test.ts'],
           globalSetup: ['tests/browser/globalSetup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
@@ -27,6 +28,28 @@ export default defineConfig({
             headless: true,
             screenshotFailures: false,
             provider: playwright({
+              launchOptions: { executablePath: chromiumPath(), args: CHROMIUM_ARGS },
+            }),
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
+      {
+        // Tests of what IndexedDB does on disk. The browser project's pages are incognito (Playwright's
+        // default context), where Chromium keeps IndexedDB in memory and deleting frees no room; a
+        // person's profile is on disk. A persistent profile needs the files one at a time.
+        test: {
+          name: 'browser-disk',
+          include: ['tests/browser/**/*.disk.test.ts'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            provider: playwright({
+              persistentContext: './node_modules/.cache/keepsake-disk-profile',
               launchOptions: { executablePath: chromiumPath(), args: CHROMIUM_ARGS },
             }),
             instances: [{ browser: 'chromium' }],

@@ -500,78 +500,107 @@ export class ReplicatedStore {
 
   // ---- deleting on a full disk ----
   //
-  // What Chromium's IndexedDB does at its quota (measured in tests/browser/quota.test.ts and with a
-  // probe against a real quota): a transaction that puts or adds anything, even one byte, is aborted
-  // with QuotaExceededError, also when the same transaction deletes far more than it adds (the check
-  // is on what the transaction adds against the usage before it); a transaction that only deletes
-  // (or only reads) commits, and the room it frees can be used by the next transaction at once.
+  // What Chromium's IndexedDB does at its quota (Chromium 150, measured in
+  // tests/browser/fullDisk.disk.test.ts on a profile on disk, and with probes against a storage
+  // bucket's quota): a transaction that puts or adds anything, even one byte, is aborted with
+  // QuotaExceededError, also when the same transaction deletes far more than it adds; a transaction
+  // that only deletes (or only reads) commits. Whether the room it frees can be used depends on the
+  // value: a value over 64 KiB (Blink wraps it and the backend stores it in a file of its own) gives
+  // its room back at once when it is deleted; smaller values live in the backend's LevelDB, where a
+  // deletion writes a tombstone, so the usage that the quota is checked against does not drop (it
+  // grows by the tombstones) until LevelDB compacts, at a time of the browser's choosing. Deleting
+  // 600 KiB of 8 KiB rows, closing and waiting 4 s freed nothing; deleting one 66 KiB row let the
+  // next adds in. (An incognito profile keeps IndexedDB in memory and frees nothing, either way.)
   //
-  // A deletion still has to add: its Y update to the log (tens of bytes to a few hundred) and the
-  // rows it rewrites (a memory chain relinked). So the store holds back room for deletions: a
-  // reserve row in `meta` that no other write uses. A deletion refused for quota frees the reserve
-  // in a delete-only transaction, then makes its ordinary write (its Y update and its projected rows
-  // in one transaction, as every write), compacts the changed documents so the deleted text leaves
-  // the log, and puts the reserve back from the room the deletion freed.
+  // A deletion still has to add: its Y update to the log (tens of bytes to a few hundred), the rows
+  // it rewrites (a memory chain relinked) and the compaction's snapshot. So the store holds back
+  // room for deletions: RESERVE_CHUNKS rows in `meta` of RESERVE_CHUNK_BYTES each (over the 64 KiB
+  // line, so that deleting one frees its room), which no other write uses. A deletion refused for
+  // quota frees one chunk in a delete-only transaction and makes its ordinary write (its Y update
+  // and its projected rows in one transaction, as every write); refused again, it frees the next
+  // chunk, until none is left. Then it compacts the changed documents so the deleted text leaves the
+  // log (freeing more chunks if the compaction is refused), and puts back the chunks that fit. The
+  // words deleted free no room of their own on Chromium, so on a disk that stays full each deletion
+  // uses up to a chunk, and the reserve is whole again once the person (or the browser's compaction)
+  // frees room: `ensureReserve` runs at each open and after each deletion. It is best effort: when
+  // the usage stands further over the quota than the freed chunks are counted back (measured: 72 KB
+  // to 0.8 MB over, all four chunks freed, still refused), the deletion is refused whole.
   //
   // Crash safety: each step is one IndexedDB transaction, and only the write changes documents; the
-  // reserve is not part of any document. A crash after the reserve went and before the write leaves
-  // the log and the projection as they were (the deletion did not happen, and says so by its error
-  // or by not having returned); a crash after the write leaves the deletion whole, its log entries
-  // not yet compacted (the next compaction folds them). Either way the reserve is missing at worst,
-  // and `ensureReserve` (MemoryClient.open, and after each deletion) puts it back once there is room.
-  // A user's deletion adds one step, deleteDoc, which only deletes; a crash before it leaves a
-  // tombstoned directory entry with its document still in the log, which
-  // MemoryClient.finishInterruptedDeletes deletes at the next start.
+  // reserve is not part of any document. A crash after a chunk went and before the write leaves the
+  // log and the projection as they were (the deletion did not happen, and says so by its error or by
+  // not having returned); a crash after the write leaves the deletion whole, its log entries not yet
+  // compacted (the next compaction folds them). Either way chunks are missing at worst, and
+  // `ensureReserve` puts them back once there is room. A user's deletion adds one step, deleteDoc,
+  // which only deletes; a crash before it leaves a tombstoned directory entry with its document
+  // still in the log, which MemoryClient.finishInterruptedDeletes deletes at the next start.
   //
   // Limits, plainly: (1) the compaction after a deletion adds a snapshot of the whole document, so
-  // on a full disk it fits only when the document's live part is smaller than the room the deletion
-  // freed plus the reserve; otherwise the deletion still succeeds and is projected, and the deleted
-  // words stay in the log's older entries until a later compaction finds room. (2) A database with
-  // no reserve (one that filled up before it had one) or an origin already over its quota by more
-  // than the reserve refuses the deletion as before, with QuotaExceededError and nothing changed.
-  // (3) The reserve is per database; another tab's write may take the room first.
+  // on a full disk it fits only when the document's live part is smaller than the room the reserve
+  // gives; otherwise the deletion still succeeds and is projected, and the deleted words stay in the
+  // log's older entries until a later compaction finds room. (2) A database with no reserve left (a
+  // disk that stayed full through four deletions, or one that filled up before it had a reserve)
+  // refuses the deletion as before, with QuotaExceededError and nothing changed. (3) The reserve is
+  // per database; another tab's write may take the room first. (4) In an incognito window the
+  // reserve frees nothing (see above): a deletion at the quota is refused there.
 
   /**
-   * Makes sure the deletion reserve is held (DELETION_RESERVE_BYTES, or as much as fits down to
-   * MIN_RESERVE_BYTES on a full disk). Never throws: the reserve is housekeeping. Returns the bytes held.
+   * Puts back the reserve's missing chunks while there is room. Never throws: the reserve is
+   * housekeeping. Returns the bytes held.
    */
   ensureReserve(): Promise<number> {
     if (this.closed) return Promise.resolve(0)
     return this.serial(() => this.fillReserve()).catch(() => 0)
   }
 
+  /** The reserve's chunks now held, and their bytes (for tests and diagnostics). */
+  async reserveHeld(): Promise<{ chunks: number; bytes: number }> {
+    const rows = await this.db.meta.bulkGet(RESERVE_KEYS)
+    const held = rows.filter((r) => r?.value instanceof Uint8Array).map((r) => (r!.value as Uint8Array).byteLength)
+    return { chunks: held.length, bytes: held.reduce((a, b) => a + b, 0) }
+  }
+
   /**
    * Runs a deletion so that it succeeds on a full disk, then compacts `compact` (document names) so
    * the deleted content leaves the log. `run` makes one write through this store and must queue it at
-   * once (call `write`, or a helper that does, before any await): the reserve is freed just before it
-   * in the same queue, so no other write of this tab takes the room first.
+   * once (call `write`, or a helper that does, before any await): a chunk of the reserve is freed
+   * just before it in the same queue, so no other write of this tab takes the room first.
    */
   async deleting<T>(run: () => Promise<T>, compact: string[] = []): Promise<T> {
     let result: T
     try {
-      result = await run()
-    } catch (e) {
-      if (!(e instanceof QuotaExceededError)) throw e
-      return this.withReserve(run, compact)
+      try {
+        result = await run()
+      } catch (e) {
+        if (!(e instanceof QuotaExceededError)) throw e
+        result = await this.withReserve(run)
+      }
+      // stored; a compaction refused for quota is tried again with more of the reserve's room
+      while (!(await this.serial(() => this.compactDocs(compact)))) {
+        if (!(await this.serial(() => this.releaseChunk()))) break // none left: a later compaction folds it
+      }
+    } finally {
+      // the chunks used (or freed for a deletion still refused) are put back where there is room
+      await this.ensureReserve()
     }
-    // stored; a compaction refused for quota is tried again with the reserve's room
-    if (!(await this.serial(() => this.compactDocs(compact)))) await this.withReserve(() => Promise.resolve(result), compact)
     return result
   }
 
-  /** The reserve freed, `run`'s write, the compactions and the reserve put back: queued back to back. */
-  private async withReserve<T>(run: () => Promise<T>, compact: string[]): Promise<T> {
-    const released = this.serial(() => this.releaseReserve())
-    let written: Promise<T>
-    try {
-      written = run()
-    } catch (e) {
-      written = Promise.reject(e)
+  /** Frees a chunk of the reserve and queues `run`'s write right behind it, until it is stored or no chunk is left. */
+  private async withReserve<T>(run: () => Promise<T>): Promise<T> {
+    for (;;) {
+      const released = this.serial(() => this.releaseChunk())
+      let written: Promise<T>
+      try {
+        written = run()
+      } catch (e) {
+        written = Promise.reject(e)
+      }
+      const [freed, outcome] = await Promise.allSettled([released, written])
+      if (outcome.status === 'fulfilled') return outcome.value
+      if (!(outcome.reason instanceof QuotaExceededError)) throw outcome.reason
+      if (freed.status !== 'fulfilled' || !freed.value) throw outcome.reason // no chunk was left: refused as at first
     }
-    const compacted = this.serial(() => this.compactDocs(compact))
-    const restored = this.serial(() => this.fillReserve())
-    await Promise.all([released.catch(() => 0), written.catch(() => undefined), compacted.catch(() => false), restored.catch(() => 0)])
-    return written
   }
 
   /** Compacts the named documents that are still in the log; false when one was refused for quota. */
@@ -589,26 +618,35 @@ export class ReplicatedStore {
     return ok
   }
 
-  private async reserveHeld(): Promise<number> {
-    const row = await this.db.meta.get(RESERVE_KEY)
-    return row?.value instanceof Uint8Array ? row.value.byteLength : 0
-  }
-
-  /** Deletes the reserve in a transaction of its own that only deletes: it commits on a full disk. */
-  private async releaseReserve(): Promise<number> {
-    const held = await this.reserveHeld()
-    if (held) await this.db.meta.delete(RESERVE_KEY)
-    return held
+  /** Deletes one chunk of the reserve in a transaction of its own that only deletes: it commits on a full disk. Returns the bytes freed (0: none was left). */
+  private async releaseChunk(): Promise<number> {
+    const rows = await this.db.meta.bulkGet(RESERVE_KEYS)
+    for (let i = rows.length - 1; i >= 0; i--) {
+      const value = rows[i]?.value
+      if (!(value instanceof Uint8Array)) continue
+      await this.db.meta.delete(RESERVE_KEYS[i])
+      return value.byteLength
+    }
+    return 0
   }
 
   private async fillReserve(): Promise<number> {
-    const held = await this.reserveHeld()
-    for (let n = DELETION_RESERVE_BYTES; n > held && n >= MIN_RESERVE_BYTES; n /= 2) {
+    const rows = await this.db.meta.bulkGet(RESERVE_KEYS)
+    let held = 0
+    for (let i = 0; i < RESERVE_KEYS.length; i++) {
+      const value = rows[i]?.value
+      if (value instanceof Uint8Array && value.byteLength === RESERVE_CHUNK_BYTES) {
+        held += value.byteLength
+        continue
+      }
       try {
-        await this.db.meta.put({ key: RESERVE_KEY, value: reserveBytes(n) })
-        return n
+        // a chunk of another size (an older database's 64 KiB reserve) is replaced in the same transaction
+        await this.db.meta.put({ key: RESERVE_KEYS[i], value: reserveBytes(RESERVE_CHUNK_BYTES) })
+        held += RESERVE_CHUNK_BYTES
       } catch (e) {
-        if (!isQuotaError(e)) return held
+        if (!isQuotaError(e)) break
+        if (value instanceof Uint8Array) held += value.byteLength
+        break // no room for one: none for the next either
       }
     }
     return held
@@ -899,14 +937,17 @@ export class ReplicatedStore {
  */
 export const RELEASE_IDLE_AFTER_MS = 60_000
 
-/** The `meta` row that holds room for deletions on a full disk (see ReplicatedStore.deleting). */
-const RESERVE_KEY = 'deletionReserve'
 /**
- * Room held back for deletions. A deletion writes far less (tests/browser/quota.test.ts prints what
- * each kind wrote: hundreds of bytes); the rest lets the compaction after it fold the log.
+ * Room held back for deletions on a full disk (see ReplicatedStore.deleting): chunks in `meta`.
+ * One chunk is far more than a deletion writes (tests/browser/fullDisk.disk.test.ts prints what each
+ * kind wrote: hundreds of bytes, and a compaction snapshot of kilobytes); each is over the 64 KiB
+ * at which Chromium stores a value in a file of its own, the only kind whose deletion frees room
+ * at once. 4 x 80 KiB = 320 KiB held.
  */
-export const DELETION_RESERVE_BYTES = 64 * 1024
-export const MIN_RESERVE_BYTES = 4 * 1024
+export const RESERVE_CHUNK_BYTES = 80 * 1024
+export const RESERVE_CHUNKS = 4
+/** The first key is the one an older database's single reserve row has. */
+export const RESERVE_KEYS = Array.from({ length: RESERVE_CHUNKS }, (_, i) => (i ? `deletionReserve.${i}` : 'deletionReserve'))
 
 /**
  * The reserve's bytes: always the same (a database holds the same bytes after the reserve is put
