@@ -2,6 +2,17 @@ import { configDefaults, defineConfig } from 'vitest/config'
 import { playwright } from '@vitest/browser-playwright'
 import { chromiumPath, CHROMIUM_ARGS } from './tests/chromium.ts'
 
+/** Headless Debian Chromium; `persistentContext`: a profile on disk instead of an incognito page. */
+function chromium(persistentContext?: string) {
+  return {
+    enabled: true,
+    headless: true,
+    screenshotFailures: false,
+    provider: playwright({ persistentContext, launchOptions: { executablePath: chromiumPath(), args: CHROMIUM_ARGS } }),
+    instances: [{ browser: 'chromium' as const }],
+  }
+}
+
 export default defineConfig({
   test: {
     projects: [
@@ -23,15 +34,7 @@ export default defineConfig({
           globalSetup: ['tests/browser/globalSetup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
-          browser: {
-            enabled: true,
-            headless: true,
-            screenshotFailures: false,
-            provider: playwright({
-              launchOptions: { executablePath: chromiumPath(), args: CHROMIUM_ARGS },
-            }),
-            instances: [{ browser: 'chromium' }],
-          },
+          browser: chromium(),
         },
       },
       {
@@ -44,16 +47,7 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 60_000,
-          browser: {
-            enabled: true,
-            headless: true,
-            screenshotFailures: false,
-            provider: playwright({
-              persistentContext: './node_modules/.cache/keepsake-disk-profile',
-              launchOptions: { executablePath: chromiumPath(), args: CHROMIUM_ARGS },
-            }),
-            instances: [{ browser: 'chromium' }],
-          },
+          browser: chromium('./node_modules/.cache/keepsake-disk-profile'),
         },
       },
       {
