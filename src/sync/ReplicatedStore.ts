@@ -618,38 +618,36 @@ export class ReplicatedStore {
     return ok
   }
 
-  /** Deletes one chunk of the reserve in a transaction of its own that only deletes: it commits on a full disk. Returns the bytes freed (0: none was left). */
-  private async releaseChunk(): Promise<number> {
-    const rows = await this.db.meta.bulkGet(RESERVE_KEYS)
-    for (let i = rows.length - 1; i >= 0; i--) {
-      const value = rows[i]?.value
-      if (!(value instanceof Uint8Array)) continue
-      await this.db.meta.delete(RESERVE_KEYS[i])
-      return value.byteLength
-    }
-    return 0
+  /** Keys of the reserve rows held, read without their values (4 x 80 KiB that no one needs to read). */
+  private async heldReserveKeys(): Promise<Set<string>> {
+    return new Set((await this.db.meta.where('key').anyOf([LEGACY_RESERVE_KEY, ...RESERVE_KEYS]).primaryKeys()) as string[])
+  }
+
+  /** Deletes one reserve row (an older database's single row first) in a transaction of its own that only deletes: it commits on a full disk. Returns whether one was held. */
+  private async releaseChunk(): Promise<boolean> {
+    const held = await this.heldReserveKeys()
+    const key = [LEGACY_RESERVE_KEY, ...[...RESERVE_KEYS].reverse()].find((k) => held.has(k))
+    if (key === undefined) return false
+    await this.db.meta.delete(key)
+    return true
   }
 
   private async fillReserve(): Promise<number> {
-    const rows = await this.db.meta.bulkGet(RESERVE_KEYS)
-    let held = 0
-    for (let i = 0; i < RESERVE_KEYS.length; i++) {
-      const value = rows[i]?.value
-      if (value instanceof Uint8Array && value.byteLength === RESERVE_CHUNK_BYTES) {
-        held += value.byteLength
-        continue
+    const held = await this.heldReserveKeys()
+    let chunks = 0
+    for (const key of RESERVE_KEYS) {
+      if (!held.has(key)) {
+        try {
+          await this.db.meta.put({ key, value: reserveBytes(RESERVE_CHUNK_BYTES) })
+        } catch {
+          break // no room for one (or no room at all): none for the next either
+        }
       }
-      try {
-        // a chunk of another size (an older database's 64 KiB reserve) is replaced in the same transaction
-        await this.db.meta.put({ key: RESERVE_KEYS[i], value: reserveBytes(RESERVE_CHUNK_BYTES) })
-        held += RESERVE_CHUNK_BYTES
-      } catch (e) {
-        if (!isQuotaError(e)) break
-        if (value instanceof Uint8Array) held += value.byteLength
-        break // no room for one: none for the next either
-      }
+      chunks++
     }
-    return held
+    // an older database's single 64 KiB row goes once the whole reserve is held (it is room until then)
+    if (chunks === RESERVE_CHUNKS && held.has(LEGACY_RESERVE_KEY)) await this.db.meta.delete(LEGACY_RESERVE_KEY)
+    return chunks * RESERVE_CHUNK_BYTES
   }
 
   /** Compaction is housekeeping: a refusal (quota) leaves the log as it was and is retried later. */
@@ -946,8 +944,9 @@ export const RELEASE_IDLE_AFTER_MS = 60_000
  */
 export const RESERVE_CHUNK_BYTES = 80 * 1024
 export const RESERVE_CHUNKS = 4
-/** The first key is the one an older database's single reserve row has. */
-export const RESERVE_KEYS = Array.from({ length: RESERVE_CHUNKS }, (_, i) => (i ? `deletionReserve.${i}` : 'deletionReserve'))
+export const RESERVE_KEYS = Array.from({ length: RESERVE_CHUNKS }, (_, i) => `deletionReserve.${i}`)
+/** The single reserve row of a database written before the reserve came in chunks. */
+const LEGACY_RESERVE_KEY = 'deletionReserve'
 
 /**
  * The reserve's bytes: always the same (a database holds the same bytes after the reserve is put

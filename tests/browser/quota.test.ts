@@ -3,7 +3,7 @@ import * as Y from 'yjs'
 import { MemoryClient, QuotaExceededError, type MemoryClientOptions, type Session, type User } from '../../src/index'
 import { sessionDocName, userDocName } from '../../src/sync/layout'
 import { plainCopy } from '../support/hostilePeer'
-import { RESERVE_CHUNKS, ReplicatedStore } from '../../src/sync/ReplicatedStore'
+import { RESERVE_CHUNKS, RESERVE_KEYS, ReplicatedStore } from '../../src/sync/ReplicatedStore'
 import { KeepsakeDB } from '../../src/store/db'
 import { databaseContains, dumpDatabase } from './rawIndexedDB'
 import { freshDbName, quota, refuseAtIndexedDB } from './helpers'
@@ -143,6 +143,21 @@ describe('a write refused for quota', () => {
     for (const r of restore.splice(0).reverse()) r() // room again
     await internals(c).store.ensureReserve()
     expect((await internals(c).store.reserveHeld()).chunks).toBe(RESERVE_CHUNKS)
+  })
+
+  test("an older database's single reserve row is room until the chunks are all held, then it goes", async () => {
+    const { c } = await setup()
+    const db = internals(c).db
+    await db.meta.bulkDelete(RESERVE_KEYS)
+    await db.meta.put({ key: 'deletionReserve', value: new Uint8Array(64 * 1024).fill(0xa5) })
+    // no room for a chunk: the old row stays, and a deletion may free it
+    restore.push(refuseAtIndexedDB('meta'))
+    await internals(c).store.ensureReserve()
+    expect(await db.meta.get('deletionReserve')).toBeDefined()
+    restore.pop()!()
+    await internals(c).store.ensureReserve()
+    expect((await internals(c).store.reserveHeld()).chunks).toBe(RESERVE_CHUNKS)
+    expect(await db.meta.get('deletionReserve')).toBeUndefined()
   })
 
   test('a refused import leaves nothing and reports the typed error', async () => {
