@@ -85,6 +85,7 @@ export function toBackupMemory(m: MemoryRecord): BackupMemory {
     pendingConflictId: m.pendingConflictId ?? null,
     sessionId: m.sessionId ?? null,
     sourceMessageIds: [...(m.sourceMessageIds ?? [])],
+    byUser: m.byUser === true,
   }
 }
 

@@ -245,7 +245,9 @@ export async function importBackupInto(ctx: BackupContext, data: unknown, option
       }
 
       for (const m of u.memories) {
-        merge('memories', m.memoryId, m, (r) => toBackupMemory({ ...(r as unknown as MemoryRecord), memoryId: m.memoryId }), (): MemoryRecord => ({ ...m, uid: p.uid, claimId: null }))
+        // files from before memories could be edited have no byUser: written by processing
+        const file = { ...m, byUser: m.byUser === true }
+        merge('memories', m.memoryId, file, (r) => toBackupMemory({ ...(r as unknown as MemoryRecord), memoryId: m.memoryId }), (): MemoryRecord => ({ ...file, uid: p.uid, claimId: null }))
       }
       for (const c of u.connections) {
         merge('connections', c.connectionId, c, (r) => toBackupConnection({ ...(r as unknown as ConnectionRecord), connectionId: c.connectionId }), (): ConnectionRecord => ({ ...c, uid: p.uid }))

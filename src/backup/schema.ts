@@ -223,6 +223,7 @@ export const MemoryBackupSchema = v.pipe(
       'sessionId',
       'sourceMessageIds',
     ]),
+    byUser: v.optional(v.pipe(v.boolean('byUser is true or false'), v.description('The person wrote this version (added by hand or edited). Absent in files written before memories could be edited: false.'))),
   }),
   v.description('One immutable version of a memory chain.'),
   v.forward(

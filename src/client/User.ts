@@ -22,7 +22,7 @@ import { nowIso, writeUser, type ClientContext } from '../pipeline/context'
 import { newSessionRecord, Session } from './Session'
 import { exportUserFrom } from '../backup/export'
 import type { BackupFile } from '../backup/format'
-import { deleteMemory, getMemory, listMemories, type ListMemoriesOptions, type UserMemoryItem } from './memories'
+import { addMemory, deleteMemory, getMemory, listMemories, updateMemory, type ListMemoriesOptions, type MemoryInput, type UserMemoryItem } from './memories'
 import { getMergeConflict, listMergeConflicts, MergeConflict, type ListMergeConflictsOptions } from './MergeConflict'
 
 export interface Doc {
@@ -232,6 +232,22 @@ export class User {
   /** Deletes one version (the chain is relinked), or with `deletePreviousVersions` it and every older one. */
   async deleteMemory(memoryId: string, options: { deletePreviousVersions?: boolean } = {}): Promise<void> {
     await deleteMemory(this.ctx, this.uid, this.userId, memoryId, options)
+  }
+
+  /**
+   * Corrects a memory: the live version `memoryId` becomes the previous version (reason USER_EDIT)
+   * of a new one with this content; categories and dates left out stay as they were (null clears a
+   * date). Returns the new version; an edit that changes nothing returns the memory as it is.
+   */
+  async updateMemory(memoryId: string, changes: MemoryInput): Promise<UserMemoryItem> {
+    await this.ensureAlive()
+    return updateMemory(this.ctx, this.uid, this.userId, memoryId, changes)
+  }
+
+  /** Adds a memory by hand: version 1 of a new chain, from no chat, marked as written by the person (`byUser`). */
+  async addMemory(memory: MemoryInput): Promise<UserMemoryItem> {
+    await this.ensureAlive()
+    return addMemory(this.ctx, this.uid, this.userId, memory)
   }
 
   // ---- merge conflicts ----

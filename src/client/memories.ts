@@ -3,10 +3,10 @@ import { connectedChains, groupChains, isLive, versionInfo } from '../core/chain
 import { InvalidCategoriesError, MemoryNotFoundError, ValidationError } from '../core/errors'
 import { metadataMatches } from '../core/metadata'
 import { isOpenConflictStatus, type ConflictRecord, type ConnectionRecord, type ExpirationReason, type JsonObject, type MemoryRecord } from '../core/types'
-import { optionalMetadataFilter, requireId, validatePage } from '../core/validation'
-import { deleteVersion } from '../core/versions'
+import { LIMITS, optionalMetadataFilter, parseZonedDate, requireId, requireText, validatePage } from '../core/validation'
+import { addedByHand, deleteVersion, editVersion, type MemoryText } from '../core/versions'
 import type { ClientContext } from '../pipeline/context'
-import { writeUser } from '../pipeline/context'
+import { nowIso, writeUser } from '../pipeline/context'
 import { readSettings } from '../store/settings'
 import { userDocName } from '../sync/layout'
 
@@ -30,6 +30,17 @@ export interface UserMemoryItem {
   connectedMemories?: UserMemoryItem[]
   mergeConflictInProgress: boolean
   mergeConflictId?: string | null
+  /** the person wrote this version: added by hand or edited (then the previous version's reason is USER_EDIT) */
+  byUser: boolean
+}
+
+/** A memory as the person states it (user.addMemory; user.updateMemory, where what is left out stays as it was). */
+export interface MemoryInput {
+  content: string
+  categories?: string[]
+  /** when it happened: a Date or an ISO-8601 string with a time zone; null for none */
+  eventDateStart?: Date | string | null
+  eventDateEnd?: Date | string | null
 }
 
 export interface ListMemoriesOptions {
@@ -84,6 +95,7 @@ export function toItem(view: MemoryView, m: MemoryRecord, opts: { previous: bool
     hasPreviousVersions: v.hasPreviousVersions,
     mergeConflictInProgress: inProgress,
     mergeConflictId: inProgress ? m.pendingConflictId : m.mergeConflictId,
+    byUser: m.byUser === true,
   }
   if (opts.previous) item.previousVersions = v.previous.map((p) => toItem(view, p, { previous: false, connected: false }))
   if (opts.connected) {
@@ -146,4 +158,68 @@ export async function deleteMemory(ctx: ClientContext, uid: string, userId: stri
       user.applyOps(ops)
     })
   await ctx.store.deleting(write, [userDocName(uid)])
+}
+
+async function checkedCategories(ctx: ClientContext, value: unknown): Promise<string[]> {
+  if (!Array.isArray(value) || value.some((c) => typeof c !== 'string')) throw new ValidationError('categories must be an array of category names', 'categories')
+  const known = new Set((await readSettings(ctx.db)).categories.map((c) => c.name))
+  const invalid = value.filter((c) => !known.has(c))
+  if (invalid.length) throw new InvalidCategoriesError(invalid)
+  return [...new Set(value as string[])]
+}
+
+function optionalDate(value: unknown, field: string, current: string | null): string | null {
+  if (value === undefined) return current
+  if (value === null) return null
+  return parseZonedDate(value, field).toISOString()
+}
+
+/** The person's statement of a memory, checked as everything else is; `base` supplies what is left out. */
+async function memoryText(ctx: ClientContext, input: unknown, base: MemoryRecord | null): Promise<MemoryText> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ValidationError('the memory must be an object { content, categories?, eventDateStart?, eventDateEnd? }', 'memory')
+  const i = input as Record<string, unknown>
+  const content = requireText(i.content, 'content', LIMITS.messageLength).trim()
+  const categories = i.categories === undefined ? [...(base?.categories ?? [])] : await checkedCategories(ctx, i.categories)
+  const eventDateStart = optionalDate(i.eventDateStart, 'eventDateStart', base?.eventDateStart ?? null)
+  const eventDateEnd = optionalDate(i.eventDateEnd, 'eventDateEnd', base?.eventDateEnd ?? null)
+  if (eventDateStart && eventDateEnd && eventDateEnd < eventDateStart) throw new ValidationError('eventDateEnd is before eventDateStart', 'eventDateEnd')
+  return { content, categories, eventDateStart, eventDateEnd }
+}
+
+function ruleContext(ctx: ClientContext, uid: string) {
+  return { uid, sessionId: null, at: nowIso(ctx), newId: ctx.newId, conflictsEnabled: false, claimId: null }
+}
+
+/**
+ * The person corrects a memory: the live version `memoryId` expires with USER_EDIT and the new text
+ * becomes the next version of its chain. A memory held by an open question is settled there first.
+ */
+export async function updateMemory(ctx: ClientContext, uid: string, userId: string, memoryId: string, input: MemoryInput): Promise<UserMemoryItem> {
+  const id = requireId(memoryId, 'memoryId')
+  const current = await ctx.db.memories.get(id)
+  if (!current || current.uid !== uid) throw new MemoryNotFoundError(id)
+  const text = await memoryText(ctx, input, current)
+  const newId = await writeUser(ctx, uid, userId, (user) => {
+    const state = user.memories.state()
+    const live = state.get(id)
+    if (live?.pendingConflictId) {
+      const open = user.conflicts.get(live.pendingConflictId)
+      if (open && isOpenConflictStatus(open.status)) throw new ValidationError(`Memory ${id} is waiting for an answer to a contradiction: answer it before editing`, 'memoryId')
+    }
+    const ops = editVersion(state, id, text, ruleContext(ctx, uid))
+    user.applyOps(ops)
+    return ops.insert[0]?.memoryId ?? id
+  })
+  return getMemory(ctx, uid, newId)
+}
+
+/** A memory the person adds by hand: version 1 of its own chain, from no chat. */
+export async function addMemory(ctx: ClientContext, uid: string, userId: string, input: MemoryInput): Promise<UserMemoryItem> {
+  const text = await memoryText(ctx, input, null)
+  const newId = await writeUser(ctx, uid, userId, (user) => {
+    const ops = addedByHand(text, ruleContext(ctx, uid))
+    user.applyOps(ops)
+    return ops.insert[0].memoryId
+  })
+  return getMemory(ctx, uid, newId)
 }

@@ -176,6 +176,7 @@ export const MemorySchema = v.looseObject({
   sourceMessageIds: IdList,
   claimId: OptionalNullableId,
   expiredByClaim: OptionalNullableId,
+  byUser: v.optional(v.boolean('byUser is true or false')),
 })
 
 export const ConnectionSchema = v.looseObject({

@@ -19,6 +19,8 @@ export const EXPIRATION_REASONS = [
   'ADDITION_TO_EXISTING_MEMORY',
   'TEMPORAL_CONFLICT',
   'MERGE_CONFLICT',
+  /** the person rewrote the memory (user.updateMemory) */
+  'USER_EDIT',
 ] as const
 export type ExpirationReason = (typeof EXPIRATION_REASONS)[number]
 
@@ -139,6 +141,8 @@ export interface MemoryRecord {
   claimId?: string | null
   /** the processing claim that expired this version */
   expiredByClaim?: string | null
+  /** the person wrote this version's text: added by hand (user.addMemory) or edited (user.updateMemory) */
+  byUser?: boolean
 }
 
 /** An undirected link between two chains; chainA < chainB. */

@@ -1,12 +1,13 @@
 import { fnv64 } from './hash'
 import { groupChains, isLive, makeConnection, orderChain } from './chains'
-import { EngineError, MemoryNotFoundError } from './errors'
+import { EngineError, MemoryNotFoundError, ValidationError } from './errors'
 import type {
   ClarifyingQuestion,
   ConflictRecord,
   ConnectionRecord,
   Decision,
   ExpirationReason,
+  IsoDate,
   MemoryRecord,
   ResolvedMemory,
   StoredFact,
@@ -270,6 +271,56 @@ export function deleteVersion(state: MemoryState, memoryId: string, deletePrevio
   if (gone.length === chain.length) {
     for (const c of connections) if (c.chainA === target.chainId || c.chainB === target.chainId) ops.disconnect.push(c.connectionId)
   }
+  return ops
+}
+
+// ---- The person's own changes ----
+
+/** What the person says a memory is (user.updateMemory, user.addMemory), validated by the caller. */
+export interface MemoryText {
+  content: string
+  categories: string[]
+  eventDateStart: IsoDate | null
+  eventDateEnd: IsoDate | null
+}
+
+/** A time after `at`'s and `after`'s both: a new version sorts after the one it replaces even when this device's clock is behind. */
+function laterThan(at: string, after: string): string {
+  return at > after ? at : new Date(Date.parse(after) + 1).toISOString()
+}
+
+/**
+ * The person rewrites a live version: it expires with USER_EDIT and the edit becomes the next version
+ * of its chain, written by the person (`byUser`), keeping the source (session and messages) of what it
+ * corrects. An edit that changes nothing makes no version.
+ */
+export function editVersion(state: MemoryState, memoryId: string, edit: MemoryText, ctx: RuleContext): MemoryOps {
+  const target = state.get(memoryId)
+  if (!target) throw new MemoryNotFoundError(memoryId)
+  if (!isLive(target)) throw new ValidationError(`Memory ${memoryId} is an earlier version: edit the current version of its chain`, 'memoryId')
+  const ops = emptyOps()
+  const same =
+    edit.content === target.content &&
+    edit.categories.length === target.categories.length &&
+    edit.categories.every((c, i) => c === target.categories[i]) &&
+    edit.eventDateStart === target.eventDateStart &&
+    edit.eventDateEnd === target.eventDateEnd
+  if (same) return ops
+  const at = laterThan(ctx.at, target.createdAt)
+  const when = { ...ctx, at, sessionId: target.sessionId, claimId: null }
+  ops.patch.push(expire(target, 'USER_EDIT', when))
+  const v = versionFrom({ ...edit, categories: [...edit.categories], sourceMessageIds: target.sourceMessageIds }, when, target.chainId, target)
+  v.byUser = true
+  ops.insert.push(v)
+  return ops
+}
+
+/** A memory the person adds by hand: version 1 of a new chain, from no session, written by the person. */
+export function addedByHand(text: MemoryText, ctx: RuleContext): MemoryOps {
+  const ops = emptyOps()
+  const v = versionFrom({ ...text, categories: [...text.categories], sourceMessageIds: [] }, { ...ctx, sessionId: null, claimId: null }, null, null)
+  v.byUser = true
+  ops.insert.push(v)
   return ops
 }
 

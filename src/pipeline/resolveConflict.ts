@@ -22,7 +22,7 @@ function conflictOf(user: UserView, conflictId: string): ConflictRecord {
 }
 
 function normalizeAnswers(answers: unknown): ConflictAnswer[] {
-  if (!Array.isArray(answers) || !answers.length) throw new ValidationError('answers must be a non-empty array of { question, answer, message? }', 'answers')
+  if (!Array.isArray(answers)) throw new ValidationError('answers must be an array of { question, answer, message? }', 'answers')
   return answers.map((a, i) => {
     const { question, answer, message } = (a ?? {}) as Record<string, unknown>
     if (typeof question !== 'string' || typeof answer !== 'string') throw new ValidationError(`answers[${i}] needs a question and an answer (strings)`, 'answers')

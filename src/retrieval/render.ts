@@ -102,6 +102,7 @@ const REASONS: Record<ExpirationReason, string> = {
   ADDITION_TO_EXISTING_MEMORY: 'extended with new details',
   TEMPORAL_CONFLICT: 'changed over time',
   MERGE_CONFLICT: 'contradicted and settled',
+  USER_EDIT: 'corrected by the user',
 }
 
 /** Renders the context. Sections come in a fixed order and are omitted when empty. */

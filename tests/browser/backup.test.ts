@@ -185,6 +185,11 @@ async function populate(c: MemoryClient, clock: ReturnType<typeof movableClock>)
   const chess = (await bob.listMemories()).items.find((m) => m.content === 'I play chess every week')!
   await bob.deleteMemory(chess.previousVersions![0].memoryId)
   step()
+  // the person's own changes: an edit (USER_EDIT) and a memory added by hand
+  const tea = (await bob.listMemories()).items.find((m) => m.content === 'I hate tea')!
+  await bob.updateMemory(tea.memoryId, { content: 'I hate black tea, green tea is fine', categories: ['food_preferences'] })
+  await bob.addMemory({ content: 'I keep bees', categories: ['pets'], eventDateStart: '2023-06-01T00:00:00Z' })
+  step()
 
   // carol: renamed, conflicts switched on explicitly; a middle version deleted; a conflict whose
   // memory was deleted while it waited
@@ -294,7 +299,9 @@ describe('export and import', () => {
     expect(alice.sessions[0].messages.map((m) => [m.seq, m.role])).toEqual([[0, 'user'], [1, 'assistant'], [2, 'user'], [3, 'user'], [4, 'user']])
     expect(alice.sessions.find((s) => s.status === 'failed')!.error).toMatch(/scripted extraction failure/)
     const reasons = fileA.users.flatMap((u) => u.memories.map((m) => m.expirationReason))
-    for (const r of ['ADDITION_TO_EXISTING_MEMORY', 'TEMPORAL_CONFLICT', 'MERGE_CONFLICT', null]) expect(reasons).toContain(r)
+    for (const r of ['ADDITION_TO_EXISTING_MEMORY', 'TEMPORAL_CONFLICT', 'MERGE_CONFLICT', 'USER_EDIT', null]) expect(reasons).toContain(r)
+    expect(bob.memories.filter((m) => m.byUser).map((m) => m.content).sort()).toEqual(['I hate black tea, green tea is fine', 'I keep bees'])
+    expect(fileA.users.flatMap((u) => u.memories).every((m) => typeof m.byUser === 'boolean')).toBe(true)
     expect(bob.memories.some((m) => m.expirationReason === 'MERGE_CONFLICT' && m.mergeConflictId === null)).toBe(true)
     expect(alice.memories.some((m) => m.expirationReason === 'MERGE_CONFLICT' && m.mergeConflictId !== null)).toBe(true)
     expect(alice.memories.some((m) => m.pendingConflictId !== null)).toBe(true)

@@ -151,7 +151,11 @@ describe('processing with a scripted engine', () => {
     // the checks, in order
     await expect(conflict.resolve([{ question: 'Not a question', answer: 'x' }])).rejects.toBeInstanceOf(MergeConflictInvalidQuestionsError)
     await expect(conflict.resolve([{ question: q.question, answer: 'neither' }])).rejects.toBeInstanceOf(MergeConflictInvalidAnswerError)
-    await expect(conflict.resolve([])).rejects.toBeInstanceOf(ValidationError)
+    // no answers: every question is unanswered (not a malformed argument)
+    await expect(conflict.resolve([])).rejects.toSatisfy((e: unknown) => e instanceof MergeConflictMissingAnswersError && e.message.includes(q.question))
+    await expect(conflict.resolve('x' as never)).rejects.toBeInstanceOf(ValidationError)
+    // editing a memory held by the open question is refused until it is answered
+    await expect(u.updateMemory(items[0].memoryId, { content: 'User is vegan' })).rejects.toSatisfy((e: unknown) => e instanceof ValidationError && /waiting for an answer/.test(e.message))
     expect((await conflict.refresh()).status).toBe('PENDING')
 
     await conflict.resolve([{ question: q.question, answer: 'User eats meat every day', message: 'I changed my diet' }])
@@ -264,11 +268,11 @@ describe('processing with a scripted engine', () => {
 })
 
 describe('memory API', () => {
-  async function seeded() {
+  async function seeded(dbName = freshDbName()) {
     const clock = movableClock('2025-01-01T00:00:00Z')
     const engine = engineWith({ 'User lives in': (c) => (c.some((x) => x.content.startsWith('User lives in')) ? { kind: 'TEMPORAL_CONFLICT', memoryIds: [candidate(c, 'User lives in').memoryId] } : { kind: 'INSERT' }) })
     engine.extractFn = ({ messages }) => messages.map((m, i) => ({ content: m.content, categories: m.content.includes('lives') ? ['location'] : ['food_preferences'], sources: [i] }))
-    const c = await client({ engine, now: clock.now })
+    const c = await client({ engine, now: clock.now, dbName })
     const u = await c.createUser('alice')
     const s1 = await u.createSession({ metadata: { topic: 'home' } })
     await s1.addMessage('user', 'User lives in Paris')
@@ -321,6 +325,76 @@ describe('memory API', () => {
     await expect(u.deleteMemory(berlin.memoryId)).rejects.toBeInstanceOf(MemoryNotFoundError)
     // the other memory was not touched
     expect((await u.listMemories()).total).toBe(2)
+  })
+
+  test('updateMemory: a new version by the person (USER_EDIT), the rest kept, no-op when unchanged, across reopen', async () => {
+    const dbName = freshDbName()
+    const { c, u, s3, clock } = await seeded(dbName)
+    const berlin = (await u.listMemories({ categories: ['location'] })).items[0]
+    clock.advance(60)
+    const edited = await u.updateMemory(berlin.memoryId, { content: '  User lives in Berlin-Kreuzberg ', eventDateStart: '2024-05-01T00:00:00+02:00' })
+    expect(edited).toMatchObject({
+      content: 'User lives in Berlin-Kreuzberg',
+      chainId: berlin.chainId,
+      categories: ['location'],
+      versionNumber: 4,
+      totalVersions: 4,
+      byUser: true,
+      sessionId: s3.sessionId,
+      sourceMessageIds: berlin.sourceMessageIds,
+      expiredAt: null,
+    })
+    expect(edited.memoryId).not.toBe(berlin.memoryId)
+    expect(edited.eventDateStart!.toISOString()).toBe('2024-04-30T22:00:00.000Z')
+    expect(edited.createdAt.toISOString()).toBe(clock.now().toISOString())
+    expect(edited.previousVersions![0]).toMatchObject({ memoryId: berlin.memoryId, content: 'User lives in Berlin', expirationReason: 'USER_EDIT', byUser: false })
+    expect(edited.previousVersions![0].expiredAt!.toISOString()).toBe(clock.now().toISOString())
+    // the same text again makes no version
+    const same = await u.updateMemory(edited.memoryId, { content: 'User lives in Berlin-Kreuzberg' })
+    expect(same).toMatchObject({ memoryId: edited.memoryId, totalVersions: 4 })
+    // categories replaced, a date cleared with null
+    const recat = await u.updateMemory(edited.memoryId, { content: 'User lives in Berlin-Kreuzberg', categories: ['location', 'personal'], eventDateStart: null })
+    expect(recat).toMatchObject({ versionNumber: 5, categories: ['location', 'personal'], eventDateStart: null })
+    expect((await u.listMemories()).total).toBe(2)
+    // an earlier version cannot be edited; bad input is refused and writes nothing
+    await expect(u.updateMemory(berlin.memoryId, { content: 'x' })).rejects.toSatisfy((e: unknown) => e instanceof ValidationError && /earlier version/.test(e.message))
+    await expect(u.updateMemory(recat.memoryId, { content: '   ' })).rejects.toBeInstanceOf(ValidationError)
+    await expect(u.updateMemory(recat.memoryId, { content: 'ok', categories: ['spaceships'] })).rejects.toBeInstanceOf(InvalidCategoriesError)
+    await expect(u.updateMemory(recat.memoryId, { content: 'ok', eventDateStart: '2024-05-01' })).rejects.toSatisfy((e: unknown) => e instanceof ValidationError && /time zone/.test(e.message))
+    await expect(u.updateMemory(recat.memoryId, { content: 'ok', eventDateStart: '2024-05-02T00:00:00Z', eventDateEnd: '2024-05-01T00:00:00Z' })).rejects.toBeInstanceOf(ValidationError)
+    await expect(u.updateMemory('no-such-memory', { content: 'x' })).rejects.toBeInstanceOf(MemoryNotFoundError)
+    await expect(u.updateMemory(recat.memoryId, null as never)).rejects.toBeInstanceOf(ValidationError)
+    expect((await u.getMemory(recat.memoryId)).totalVersions).toBe(5)
+    // deleting the edit makes the version it replaced live again
+    await u.deleteMemory(recat.memoryId)
+    expect((await u.getMemory(recat.previousVersions![0].memoryId)).expiredAt).toBeNull()
+    // it is stored, not held in memory: a reopened client reads the same
+    c.close()
+    const again = await client({ dbName })
+    const loc = (await (await again.getUser('alice')).listMemories({ categories: ['location'] })).items[0]
+    expect(loc).toMatchObject({ content: 'User lives in Berlin-Kreuzberg', versionNumber: 4, byUser: true })
+  })
+
+  test('addMemory: version 1 of its own chain, from no chat, by the person; validated; listed and in the context', async () => {
+    const { u, clock } = await seeded()
+    clock.advance(60)
+    const added = await u.addMemory({ content: 'User is allergic to penicillin', categories: ['health'] })
+    expect(added).toMatchObject({ content: 'User is allergic to penicillin', versionNumber: 1, totalVersions: 1, byUser: true, sessionId: null, sourceMessageIds: [], categories: ['health'] })
+    expect(added.chainId).toBe(added.memoryId)
+    expect((await u.listMemories()).items[0].memoryId).toBe(added.memoryId)
+    expect((await u.listMemories({ categories: ['health'] })).total).toBe(1)
+    const bare = await u.addMemory({ content: 'User has a cat named Miso' })
+    expect(bare.categories).toEqual([])
+    await expect(u.addMemory({ content: '' })).rejects.toBeInstanceOf(ValidationError)
+    await expect(u.addMemory({ content: 'x', categories: 'health' as never })).rejects.toBeInstanceOf(ValidationError)
+    await expect(u.addMemory({ content: 'x', categories: ['nope'] })).rejects.toBeInstanceOf(InvalidCategoriesError)
+    await expect(u.addMemory({ content: 'x'.repeat(100_001) })).rejects.toBeInstanceOf(ValidationError)
+    expect((await u.listMemories()).total).toBe(4)
+    const s = await u.createSession()
+    await s.addMessage('user', 'Which medicine am I allergic to?')
+    const ctx = await s.getContext()
+    expect(ctx.memoryIds).toContain(added.memoryId)
+    expect(ctx.context).toContain('User is allergic to penicillin')
   })
 
   test('deleteMemory with deletePreviousVersions: that version and all older ones go', async () => {

@@ -5,6 +5,7 @@ export const REASON_LABELS: Record<ExpirationReason, string> = {
   ADDITION_TO_EXISTING_MEMORY: 'Added to',
   TEMPORAL_CONFLICT: 'Changed over time',
   MERGE_CONFLICT: 'Replaced after a contradiction',
+  USER_EDIT: 'Edited by you',
 }
 
 export function reasonLabel(reason: ExpirationReason | null | undefined): string {

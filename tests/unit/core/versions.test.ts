@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest'
 import { groupChains, versionInfo, connectionId } from '../../../src/core/chains'
-import { EngineError, MemoryNotFoundError } from '../../../src/core/errors'
+import { EngineError, MemoryNotFoundError, ValidationError } from '../../../src/core/errors'
 import type { MemoryRecord, StoredFact } from '../../../src/core/types'
-import { applyDecision, applyOpsToState, applyResolution, deleteVersion, type MemoryState, type RuleContext } from '../../../src/core/versions'
+import { addedByHand, applyDecision, applyOpsToState, applyResolution, deleteVersion, editVersion, type MemoryState, type RuleContext } from '../../../src/core/versions'
 
 let n = 0
 function ctx(over: Partial<RuleContext> = {}): RuleContext {
@@ -218,5 +218,53 @@ describe('conflicts across devices', () => {
     const ops = splitChainOps('u', [mk('b'), mk('a')])
     expect(ops.conflicts).toHaveLength(0)
     expect(ops.patch).toEqual([{ memoryId: 'b', fields: expect.objectContaining({ expirationReason: 'MERGE_CONFLICT' }) }])
+  })
+})
+
+describe("version rules: the person's own changes", () => {
+  const text = (content: string) => ({ content, categories: ['location'], eventDateStart: null, eventDateEnd: null })
+
+  test('an edit expires the live version with USER_EDIT and continues its chain, written by the person', () => {
+    const s: MemoryState = new Map()
+    const v1 = run(s, 'User lives in Berlin', { kind: 'INSERT' }).insert[0]
+    const ops = editVersion(s, v1.memoryId, text('User lives in Hamburg'), ctx({ sessionId: 'other', claimId: 'c9' }))
+    applyOpsToState(s, ops)
+    const chain = chainOf(s, v1.memoryId)
+    expect(chain.map((m) => [m.content, m.expirationReason, m.byUser ?? false])).toEqual([
+      ['User lives in Berlin', 'USER_EDIT', false],
+      ['User lives in Hamburg', null, true],
+    ])
+    // the edit keeps the source of what it corrects, and belongs to no processing claim
+    expect(chain[1]).toMatchObject({ prevVersionId: v1.memoryId, sessionId: 's1', sourceMessageIds: ['msg1'], claimId: null })
+    expect(chain[0].expiredByClaim).toBeNull()
+    expect(() => editVersion(s, v1.memoryId, text('x'), ctx())).toThrow(ValidationError)
+    expect(() => editVersion(s, 'nope', text('x'), ctx())).toThrow(MemoryNotFoundError)
+  })
+
+  test('an edit with a clock behind the version it replaces still sorts after it', () => {
+    const s: MemoryState = new Map()
+    const v1 = run(s, 'User lives in Berlin', { kind: 'INSERT' }, ctx({ at: '2030-01-01T00:00:00.000Z' })).insert[0]
+    const ops = editVersion(s, v1.memoryId, text('User lives in Hamburg'), ctx({ at: '2025-01-01T00:00:00.000Z' }))
+    applyOpsToState(s, ops)
+    const chain = chainOf(s, v1.memoryId)
+    expect(chain.map((m) => m.content)).toEqual(['User lives in Berlin', 'User lives in Hamburg'])
+    expect(chain[1].createdAt).toBe('2030-01-01T00:00:00.001Z')
+    expect(chain[0].expiredAt).toBe(chain[1].createdAt)
+  })
+
+  test('an edit that changes nothing makes no version; a category or date change does', () => {
+    const s: MemoryState = new Map()
+    const v1 = run(s, 'User lives in Berlin', { kind: 'INSERT' }).insert[0]
+    const same = { content: v1.content, categories: [...v1.categories], eventDateStart: null, eventDateEnd: null }
+    expect(editVersion(s, v1.memoryId, same, ctx()).insert).toHaveLength(0)
+    expect(editVersion(s, v1.memoryId, { ...same, categories: ['location'] }, ctx()).insert).toHaveLength(1)
+    expect(editVersion(s, v1.memoryId, { ...same, eventDateStart: '2024-01-01T00:00:00.000Z' }, ctx()).insert).toHaveLength(1)
+  })
+
+  test('a memory added by hand is version 1 of a new chain, from no session', () => {
+    const ops = addedByHand(text('User has a cat'), ctx())
+    expect(ops.insert).toHaveLength(1)
+    expect(ops.insert[0]).toMatchObject({ content: 'User has a cat', prevVersionId: null, sessionId: null, sourceMessageIds: [], byUser: true, claimId: null })
+    expect(ops.insert[0].chainId).toBe(ops.insert[0].memoryId)
   })
 })
