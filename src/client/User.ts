@@ -22,7 +22,7 @@ import { nowIso, writeUser, type ClientContext } from '../pipeline/context'
 import { newSessionRecord, Session } from './Session'
 import { exportUserFrom } from '../backup/export'
 import type { BackupFile } from '../backup/format'
-import { addMemory, deleteMemory, getMemory, listMemories, updateMemory, type ListMemoriesOptions, type MemoryInput, type UserMemoryItem } from './memories'
+import { addMemory, deleteMemory, getMemory, listMemories, updateMemory, type DeletedMemory, type ListMemoriesOptions, type MemoryInput, type UserMemoryItem } from './memories'
 import { getMergeConflict, listMergeConflicts, MergeConflict, type ListMergeConflictsOptions } from './MergeConflict'
 
 export interface Doc {
@@ -229,9 +229,12 @@ export class User {
     return getMemory(this.ctx, this.uid, memoryId, options)
   }
 
-  /** Deletes one version (the chain is relinked), or with `deletePreviousVersions` it and every older one. */
-  async deleteMemory(memoryId: string, options: { deletePreviousVersions?: boolean } = {}): Promise<void> {
-    await deleteMemory(this.ctx, this.uid, this.userId, memoryId, options)
+  /**
+   * Deletes one version (the chain is relinked), or with `deletePreviousVersions` it and every older
+   * one. The result can put it back (`restore()`, the app's "Undo") until the memory changes again.
+   */
+  async deleteMemory(memoryId: string, options: { deletePreviousVersions?: boolean } = {}): Promise<DeletedMemory> {
+    return deleteMemory(this.ctx, this.uid, this.userId, memoryId, options)
   }
 
   /**

@@ -1,10 +1,10 @@
 import Dexie from 'dexie'
 import { connectedChains, groupChains, isLive, versionInfo } from '../core/chains'
 import { InvalidCategoriesError, MemoryNotFoundError, ValidationError } from '../core/errors'
-import { metadataMatches } from '../core/metadata'
+import { jsonEqual, metadataMatches } from '../core/metadata'
 import { isOpenConflictStatus, type ConflictRecord, type ConnectionRecord, type ExpirationReason, type JsonObject, type MemoryRecord } from '../core/types'
 import { LIMITS, optionalMetadataFilter, parseZonedDate, requireId, requireText, validatePage } from '../core/validation'
-import { addedByHand, deleteVersion, editVersion, type MemoryText } from '../core/versions'
+import { addedByHand, deleteVersion, editVersion, emptyOps, type MemoryText } from '../core/versions'
 import type { ClientContext } from '../pipeline/context'
 import { nowIso, writeUser } from '../pipeline/context'
 import { readSettings } from '../store/settings'
@@ -146,18 +146,67 @@ export async function getMemory(ctx: ClientContext, uid: string, memoryId: strin
   return toItem(view, m, { previous: options.includePreviousVersions ?? true, connected: options.includeConnectedMemories ?? true })
 }
 
-export async function deleteMemory(ctx: ClientContext, uid: string, userId: string, memoryId: string, options: { deletePreviousVersions?: boolean } = {}) {
+/** What a deletion removed and changed, so that it can be put back (the app's "Undo"). */
+export interface DeletedMemory {
+  /** how many versions were deleted */
+  readonly versions: number
+  /**
+   * Puts back what the deletion removed and changed, as it was. Refused (ValidationError) once the
+   * memory has changed since, e.g. a new version was added to its chain or it was already restored.
+   */
+  restore(): Promise<void>
+}
+
+interface DeletionRecord {
+  records: MemoryRecord[]
+  patched: { memoryId: string; before: Partial<MemoryRecord>; after: Partial<MemoryRecord> }[]
+  connections: ConnectionRecord[]
+}
+
+export async function deleteMemory(ctx: ClientContext, uid: string, userId: string, memoryId: string, options: { deletePreviousVersions?: boolean } = {}): Promise<DeletedMemory> {
   const id = requireId(memoryId, 'memoryId')
   const withHistory = options.deletePreviousVersions ?? false
   if (typeof withHistory !== 'boolean') throw new ValidationError('deletePreviousVersions must be true or false', 'deletePreviousVersions')
+  let done: DeletionRecord = { records: [], patched: [], connections: [] }
   // also on a full disk (ReplicatedStore.deleting); the log is compacted after it, so the deleted
   // versions' words leave the disk
   const write = () =>
     writeUser(ctx, uid, userId, (user) => {
-      const ops = deleteVersion(user.memories.state(), id, withHistory, user.connections.all())
+      const state = user.memories.state()
+      const connections = user.connections.all()
+      const ops = deleteVersion(state, id, withHistory, connections)
+      const gone = new Set(ops.disconnect)
+      done = {
+        records: ops.remove.map((r) => state.get(r)!),
+        patched: ops.patch.map((p) => {
+          const cur = state.get(p.memoryId) as unknown as Record<string, unknown>
+          // the fields a deletion patches are all nullable: a missing one was null
+          const before = Object.fromEntries(Object.keys(p.fields).map((k) => [k, cur[k] ?? null])) as Partial<MemoryRecord>
+          return { memoryId: p.memoryId, before, after: p.fields }
+        }),
+        connections: connections.filter((c) => gone.has(c.connectionId)),
+      }
       user.applyOps(ops)
     })
   await ctx.store.deleting(write, [userDocName(uid)])
+  const record = done
+  return { versions: record.records.length, restore: () => restoreDeleted(ctx, uid, userId, record) }
+}
+
+function restoreDeleted(ctx: ClientContext, uid: string, userId: string, d: DeletionRecord): Promise<void> {
+  return writeUser(ctx, uid, userId, (user) => {
+    const changed = () => new ValidationError('The memory has changed since it was deleted: it cannot be restored', 'memoryId')
+    if (d.records.some((r) => user.memories.has(r.memoryId))) throw changed()
+    for (const p of d.patched) {
+      const cur = user.memories.get(p.memoryId) as unknown as Record<string, unknown> | undefined
+      if (!cur || Object.entries(p.after).some(([k, v]) => !jsonEqual(cur[k] ?? null, v ?? null))) throw changed()
+    }
+    const ops = emptyOps()
+    ops.insert.push(...d.records.map((r) => ({ ...r })))
+    ops.patch.push(...d.patched.map((p) => ({ memoryId: p.memoryId, fields: p.before })))
+    ops.connect.push(...d.connections)
+    user.applyOps(ops)
+  })
 }
 
 async function checkedCategories(ctx: ClientContext, value: unknown): Promise<string[]> {

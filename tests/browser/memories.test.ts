@@ -375,6 +375,32 @@ describe('memory API', () => {
     expect(loc).toMatchObject({ content: 'User lives in Berlin-Kreuzberg', versionNumber: 4, byUser: true })
   })
 
+  test('a deletion can be undone: restore() puts back the versions, the links and the chain as they were, once', async () => {
+    const { u } = await seeded()
+    const cheese = (await u.listMemories({ categories: ['food_preferences'] })).items[0]
+    const berlin = (await u.listMemories({ categories: ['location'] })).items[0]
+    const before = await u.listMemories()
+    // the live version: the previous one is live again until the deletion is undone
+    const one = await u.deleteMemory(berlin.memoryId)
+    expect(one.versions).toBe(1)
+    expect((await u.listMemories({ categories: ['location'] })).items[0].content).toBe('User lives in Lyon')
+    await one.restore()
+    expect(await u.listMemories()).toEqual(before)
+    await expect(one.restore()).rejects.toSatisfy((e: unknown) => e instanceof ValidationError && /changed since/.test(e.message))
+    // a whole chain with its history
+    const all = await u.deleteMemory(berlin.memoryId, { deletePreviousVersions: true })
+    expect(all.versions).toBe(3)
+    expect((await u.listMemories()).items.map((i) => i.memoryId)).toEqual([cheese.memoryId])
+    await all.restore()
+    expect(await u.listMemories()).toEqual(before)
+    // refused once the chain moved on after the deletion (the edit patched the version it would revive)
+    const again = await u.deleteMemory(berlin.memoryId)
+    const lyon = (await u.listMemories({ categories: ['location'] })).items[0]
+    await u.updateMemory(lyon.memoryId, { content: 'User lives in Lyon, by the river' })
+    await expect(again.restore()).rejects.toBeInstanceOf(ValidationError)
+    expect((await u.listMemories({ categories: ['location'] })).items[0]).toMatchObject({ content: 'User lives in Lyon, by the river', versionNumber: 3 })
+  })
+
   test('addMemory: version 1 of its own chain, from no chat, by the person; validated; listed and in the context', async () => {
     const { u, clock } = await seeded()
     clock.advance(60)
