@@ -97,6 +97,76 @@ test('process a chat; search, filter, versions, source messages, delete a versio
   await context.close()
 })
 
+test('correct a memory in place, add one by hand, and undo a deletion', async () => {
+  const { context, page } = await openApp(browser, DESKTOP)
+  await createFirstProfile(page, 'Mary Shelley')
+  await sendMessage(page, 'I live in Geneva.')
+  await processNow(page, /Memory updated: 1 new/)
+  await expect.poll(() => cards(page).count()).toBe(1)
+  const geneva = cards(page).filter({ hasText: 'Geneva' })
+  const original = await geneva.locator('.memory-content').innerText()
+
+  // Edit in place: the text box opens with the memory, Escape leaves it unchanged.
+  await geneva.getByRole('button', { name: /^Edit:/ }).click()
+  const box = page.getByRole('textbox', { name: 'Memory' })
+  expect(await box.inputValue()).toBe(original)
+  await page.keyboard.press('Escape')
+  await expect.poll(() => box.count()).toBe(0)
+  expect(await geneva.locator('.memory-content').innerText()).toBe(original)
+  // keyboard: the edit button has focus again
+  expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(`Edit: ${original}`)
+
+  await geneva.getByRole('button', { name: /^Edit:/ }).click()
+  await box.fill('User lives in Geneva, near the lake')
+  await shot(page, 'memory-edit')
+  await page.keyboard.press('Control+Enter')
+  const edited = cards(page).filter({ hasText: 'near the lake' })
+  await edited.waitFor()
+  await page.getByText('Saved as version 2').waitFor()
+  expect(await edited.locator('.memory-footer').innerText()).toMatch(/Edited by you/)
+  await edited.getByRole('button', { name: /^v2/ }).click()
+  const timeline = edited.getByRole('list', { name: 'Versions' })
+  await timeline.waitFor()
+  expect(await timeline.innerText()).toContain(original)
+  expect(await timeline.innerText()).toMatch(/Edited by you on/)
+
+  // Add one by hand, with a category.
+  await page.getByRole('button', { name: 'Add a memory' }).click()
+  await page.getByRole('textbox', { name: 'Memory' }).fill('User is writing a novel about a scientist')
+  await page.getByRole('combobox', { name: 'Add a category' }).selectOption('goals')
+  await page.getByRole('group', { name: 'Categories' }).getByRole('button', { name: 'Remove category goals' }).waitFor()
+  await page.getByRole('button', { name: 'Add memory' }).click()
+  const novel = cards(page).filter({ hasText: 'writing a novel' })
+  await novel.waitFor()
+  expect(await novel.innerText()).toMatch(/goals/)
+  expect(await novel.locator('.memory-footer').innerText()).toMatch(/Added by you/)
+  await expect.poll(() => cards(page).count()).toBe(2)
+
+  // Delete, then undo from the notice: the memory is back with its history.
+  await edited.getByRole('button', { name: /^Delete:/ }).click()
+  await page.getByRole('dialog', { name: 'Delete version 2?' }).getByRole('button', { name: /Delete with history/ }).click()
+  await expect.poll(() => cards(page).count()).toBe(1)
+  await shot(page, 'memory-deleted-undo')
+  await page.locator('.notice', { hasText: 'Memory deleted' }).getByRole('button', { name: 'Undo' }).click()
+  await page.getByText('Restored').waitFor()
+  await expect.poll(() => cards(page).count()).toBe(2)
+  const back = cards(page).filter({ hasText: 'near the lake' })
+  expect(await back.getByRole('button', { name: /^v2/ }).innerText()).toMatch(/v2/)
+
+  // It is stored: a reload shows the edit, the hand-written memory, and the history.
+  await page.reload()
+  await expect.poll(() => cards(page).count()).toBe(2)
+  expect((await cardTexts(page)).sort()).toEqual(['User is writing a novel about a scientist', 'User lives in Geneva, near the lake'])
+  await page.setViewportSize(PHONE)
+  await page.getByRole('button', { name: 'Memory' }).click()
+  await page.getByRole('dialog', { name: 'Memory and profile' }).waitFor()
+  await cards(page).filter({ hasText: 'near the lake' }).getByRole('button', { name: /^Edit:/ }).click()
+  await shot(page, 'memory-edit')
+  await page.keyboard.press('Escape')
+  expect(appErrors(page)).toEqual([])
+  await context.close()
+})
+
 test('a contradiction becomes a question in the chat; one tap settles it', async () => {
   const { context, page } = await openApp(browser, DESKTOP)
   await createFirstProfile(page, 'Grace Hopper')

@@ -2,7 +2,6 @@ import { useState } from 'react'
 import type { UserMemoryItem } from '../../index'
 import { errorMessage } from '../lib/errors'
 import { useMemoryStore } from '../stores/memoryStore'
-import { notify } from '../stores/noticeStore'
 import { Dialog } from './Dialog'
 
 interface DeleteMemoryDialogProps {
@@ -27,8 +26,7 @@ export function DeleteMemoryDialog({ version, live, onClose }: DeleteMemoryDialo
     setBusy(true)
     setError(null)
     try {
-      await remove(version.memoryId, withHistory)
-      notify(withHistory || only ? 'Memory deleted' : `Version ${version.versionNumber} deleted`, 'success')
+      await remove(version.memoryId, withHistory, withHistory || only ? 'Memory deleted' : `Version ${version.versionNumber} deleted`)
       onClose()
     } catch (e) {
       setError(errorMessage(e))
@@ -50,7 +48,7 @@ export function DeleteMemoryDialog({ version, live, onClose }: DeleteMemoryDialo
   return (
     <Dialog open={version !== null} title={only ? 'Delete this memory?' : `Delete version ${version?.versionNumber}?`} onClose={close}>
       <blockquote className="quote">{version?.content}</blockquote>
-      <p className="confirm-text">{explanation} This cannot be undone.</p>
+      <p className="confirm-text">{explanation} You can undo it for a few seconds.</p>
       {error && (
         <p className="form-error" role="alert">
           {error}

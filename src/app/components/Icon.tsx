@@ -25,6 +25,7 @@ const PATHS = {
   upload: 'M12 15V4M7 9l5-5 5 5M5 20h14',
   warning: 'M12 4l9 16H3zM12 10v4M12 17v.5',
   disk: 'M4 6h16v12H4zM4 12h16M8 9h.5M8 15h.5',
+  pencil: 'M4 20h4L19 9l-4-4L4 16v4zM13.5 6.5l4 4',
 } as const
 
 export type IconName = keyof typeof PATHS

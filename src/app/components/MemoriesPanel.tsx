@@ -1,4 +1,4 @@
-import { useId } from 'react'
+import { useId, useState } from 'react'
 import { categoryCounts, categoryLabel, filterMemories } from '../lib/memoryText'
 import { useMemoryStore } from '../stores/memoryStore'
 import { useSessionStore } from '../stores/sessionStore'
@@ -7,6 +7,8 @@ import { ErrorState } from './ErrorState'
 import { Icon } from './Icon'
 import { MemoryBulkBar } from './MemoryBulkBar'
 import { MemoryCard } from './MemoryCard'
+import { MemoryForm } from './MemoryForm'
+import { notify } from '../stores/noticeStore'
 import { Skeleton } from './Skeleton'
 
 /** What Keepsake remembers about the user: search, filter by category, correct and delete. */
@@ -16,16 +18,31 @@ export function MemoriesPanel() {
   const searchId = useId()
   const shown = filterMemories(items, { query, categories, sessionId: sessionFilter })
   const chips = categoryCounts(items)
+  const [adding, setAdding] = useState(false)
+  const add = useMemoryStore((s) => s.add)
+  const saveNew = async (memory: { content: string; categories?: string[] }) => {
+    const item = await add(memory)
+    setAdding(false)
+    notify('Memory added', 'success')
+    useMemoryStore.getState().focus(item.memoryId)
+  }
 
   return (
     <div className="memories-panel" aria-busy={status === 'loading'}>
       <div className="memory-tools">
-        <div className="search-box">
-          <Icon name="search" size={16} />
-          <label htmlFor={searchId} className="visually-hidden">
-            Search memories
-          </label>
-          <input id={searchId} type="search" placeholder="Search memories" value={query} onChange={(e) => setQuery(e.target.value)} />
+        <div className="memory-tools-row">
+          <div className="search-box">
+            <Icon name="search" size={16} />
+            <label htmlFor={searchId} className="visually-hidden">
+              Search memories
+            </label>
+            <input id={searchId} type="search" placeholder="Search memories" value={query} onChange={(e) => setQuery(e.target.value)} />
+          </div>
+          {!adding && (
+            <button type="button" className="button small add-memory" aria-label="Add a memory" onClick={() => setAdding(true)}>
+              <Icon name="plus" size={16} /> Add
+            </button>
+          )}
         </div>
         {(chips.length > 0 || sessionFilter) && (
           <div className="chips" role="group" aria-label="Filter by category">
@@ -42,10 +59,15 @@ export function MemoriesPanel() {
           </div>
         )}
       </div>
+      {adding && (
+        <div className="memory-card memory-new">
+          <MemoryForm initial={{ content: '', categories: [] }} submitLabel="Add memory" busyLabel="Adding…" onSubmit={saveNew} onCancel={() => setAdding(false)} />
+        </div>
+      )}
       {selected.length > 0 && <MemoryBulkBar />}
       {status === 'loading' && <Skeleton lines={4} className="skeleton-list" />}
       {status === 'error' && <ErrorState message={error ?? ''} onRetry={load} />}
-      {status === 'ready' && items.length === 0 && (
+      {status === 'ready' && items.length === 0 && !adding && (
         <EmptyState title="No memories yet">
           When a chat is processed, the facts you shared appear here: what you like, where you live, what happened when. You can correct or delete each one.
         </EmptyState>

@@ -1,7 +1,6 @@
 import { useState } from 'react'
 import { plural } from '../lib/format'
 import { useMemoryStore } from '../stores/memoryStore'
-import { notify } from '../stores/noticeStore'
 import { ConfirmDialog } from './ConfirmDialog'
 
 /** Shown while memories are selected: delete them all (with their history) or clear the selection. */
@@ -28,12 +27,9 @@ export function MemoryBulkBar() {
         title={`Delete ${plural(count, 'memory', 'memories')}?`}
         confirmLabel={`Delete ${plural(count, 'memory', 'memories')}`}
         onClose={() => setConfirming(false)}
-        onConfirm={async () => {
-          await removeSelected()
-          notify(`Deleted ${plural(count, 'memory', 'memories')}`, 'success')
-        }}
+        onConfirm={removeSelected}
       >
-        Each selected memory is deleted with all of its earlier versions, on all your devices. Your chats stay as they are. This cannot be undone.
+        Each selected memory is deleted with all of its earlier versions, on all your devices. Your chats stay as they are. You can undo it for a few seconds.
       </ConfirmDialog>
     </div>
   )

@@ -6,8 +6,10 @@ import { useConversationStore } from '../stores/conversationStore'
 import { useMemoryStore } from '../stores/memoryStore'
 import { useSessionStore } from '../stores/sessionStore'
 import { useUiStore } from '../stores/uiStore'
+import { notify } from '../stores/noticeStore'
 import { DeleteMemoryDialog } from './DeleteMemoryDialog'
 import { Icon } from './Icon'
+import { MemoryForm } from './MemoryForm'
 import { VersionTimeline } from './VersionTimeline'
 
 /** One memory: what it says, its categories and date, its history, its links, and where it came from. */
@@ -18,6 +20,9 @@ export function MemoryCard({ item }: { item: UserMemoryItem }) {
   const sessionKnown = useSessionStore((s) => s.sessions.some((x) => x.sessionId === item.sessionId))
   const [expanded, setExpanded] = useState(false)
   const [deleting, setDeleting] = useState<UserMemoryItem | null>(null)
+  const [editing, setEditing] = useState(false)
+  const edit = useMemoryStore((s) => s.edit)
+  const editButton = useRef<HTMLButtonElement>(null)
   const ref = useRef<HTMLLIElement>(null)
   const when = dateRange(item.eventDateStart, item.eventDateEnd)
   const timelineId = `timeline-${item.memoryId}`
@@ -37,16 +42,48 @@ export function MemoryCard({ item }: { item: UserMemoryItem }) {
     useUiStore.getState().openSheet(null)
   }
 
+  const closeEditor = () => {
+    setEditing(false)
+    // back where the person was, for the keyboard
+    setTimeout(() => editButton.current?.focus(), 0)
+  }
+
+  const save = async (changes: { content: string; categories?: string[] }) => {
+    const next = await edit(item.memoryId, changes)
+    setEditing(false)
+    notify(next.memoryId === item.memoryId ? 'Nothing changed' : `Saved as version ${next.versionNumber}`, 'success')
+    useMemoryStore.getState().focus(next.memoryId)
+  }
+
+  const by = item.byUser ? (item.versionNumber > 1 ? 'Edited by you' : 'Added by you') : 'Recorded'
+
   return (
     <li ref={ref} tabIndex={-1} className={`memory-card${selected ? ' selected' : ''}${focused ? ' focused' : ''}`} data-memory-id={item.memoryId}>
       <div className="memory-main">
         <input type="checkbox" className="memory-check" checked={selected} onChange={() => toggleSelected(item.memoryId)} aria-label={`Select: ${item.content}`} />
-        <p className="memory-content">{item.content}</p>
-        <button type="button" className="icon-button small memory-delete" aria-label={`Delete: ${item.content}`} onClick={() => setDeleting(item)}>
-          <Icon name="trash" size={16} />
-        </button>
+        {editing ? (
+          <MemoryForm initial={item} submitLabel="Save" busyLabel="Saving…" onSubmit={save} onCancel={closeEditor} />
+        ) : (
+          <>
+            <p className="memory-content">{item.content}</p>
+            <button
+              ref={editButton}
+              type="button"
+              className="icon-button small memory-edit"
+              aria-label={`Edit: ${item.content}`}
+              onClick={() => setEditing(true)}
+              disabled={item.mergeConflictInProgress}
+              title={item.mergeConflictInProgress ? 'Answer the question about it first' : 'Edit'}
+            >
+              <Icon name="pencil" size={16} />
+            </button>
+            <button type="button" className="icon-button small memory-delete" aria-label={`Delete: ${item.content}`} onClick={() => setDeleting(item)}>
+              <Icon name="trash" size={16} />
+            </button>
+          </>
+        )}
       </div>
-      {(item.categories.length > 0 || when) && (
+      {!editing && (item.categories.length > 0 || when) && (
         <div className="memory-meta">
           {item.categories.map((c) => (
             <span key={c} className="tag">
@@ -87,8 +124,8 @@ export function MemoryCard({ item }: { item: UserMemoryItem }) {
           <span className="visually-hidden">{` of ${item.totalVersions}: ${expanded ? 'hide' : 'show'} history`}</span>
           <Icon name="chevron" size={14} />
         </button>
-        <time className="muted" dateTime={item.createdAt.toISOString()} title={`Recorded ${longDate(item.createdAt)}`}>
-          Recorded {shortDate(item.createdAt)}
+        <time className="muted" dateTime={item.createdAt.toISOString()} title={`${by} ${longDate(item.createdAt)}`}>
+          {by} {shortDate(item.createdAt)}
         </time>
         {item.sessionId && sessionKnown && (
           <button type="button" className="link-button" onClick={showSource}>

@@ -10,6 +10,18 @@ export function Notices() {
       {notices.map((n) => (
         <div key={n.id} className={`notice notice-${n.tone}`} role={n.tone === 'error' ? 'alert' : 'status'}>
           <span>{n.text}</span>
+          {n.action && (
+            <button
+              type="button"
+              className="notice-action"
+              onClick={() => {
+                dismiss(n.id)
+                n.action!.run()
+              }}
+            >
+              {n.action.label}
+            </button>
+          )}
           <button type="button" className="icon-button small" aria-label="Dismiss" onClick={() => dismiss(n.id)}>
             <Icon name="close" size={16} />
           </button>

@@ -12,7 +12,7 @@ export function VersionTimeline({ id, item, onDelete }: { id: string; item: User
         <span className="timeline-dot" aria-hidden="true" />
         <div className="timeline-body">
           <p className="timeline-head">
-            <strong>v{item.versionNumber}</strong> · now · recorded <time dateTime={item.createdAt.toISOString()}>{longDate(item.createdAt)}</time>
+            <strong>v{item.versionNumber}</strong> · now · {item.byUser ? 'written by you' : 'recorded'} <time dateTime={item.createdAt.toISOString()}>{longDate(item.createdAt)}</time>
           </p>
         </div>
       </li>
@@ -21,7 +21,11 @@ export function VersionTimeline({ id, item, onDelete }: { id: string; item: User
           <span className="timeline-dot" aria-hidden="true" />
           <div className="timeline-body">
             <p className="timeline-head">
-              <strong>v{v.versionNumber}</strong> · {reasonLabel(v.expirationReason)}
+              <strong>v{v.versionNumber}</strong> · {v.byUser ? 'written by you' : 'recorded'} <time dateTime={v.createdAt.toISOString()}>{longDate(v.createdAt)}</time>
+            </p>
+            <p className="timeline-content">{v.content}</p>
+            <p className="timeline-end muted">
+              {reasonLabel(v.expirationReason)}
               {v.expiredAt && (
                 <>
                   {' '}
@@ -29,7 +33,6 @@ export function VersionTimeline({ id, item, onDelete }: { id: string; item: User
                 </>
               )}
             </p>
-            <p className="timeline-content">{v.content}</p>
           </div>
           <button type="button" className="icon-button small" aria-label={`Delete version ${v.versionNumber}`} onClick={() => onDelete(v)}>
             <Icon name="trash" size={14} />

@@ -24,10 +24,14 @@ export interface ProcessingSummary {
 
 /** What processing a session left in memory, read from the loaded memories and conflicts. */
 export function summaryOf(sessionId: string): ProcessingSummary {
-  const items = useMemoryStore.getState().items.filter((m) => m.sessionId === sessionId)
+  // each live memory counts by the version processing wrote, not by the person's later edits
+  const written = useMemoryStore
+    .getState()
+    .items.map((m) => [m, ...(m.previousVersions ?? [])].filter((v) => v.sessionId === sessionId && !v.byUser).pop())
+    .filter((v) => v !== undefined)
   return {
-    added: items.filter((m) => m.versionNumber === 1).length,
-    changed: items.filter((m) => m.versionNumber > 1).length,
+    added: written.filter((v) => v.versionNumber === 1).length,
+    changed: written.filter((v) => v.versionNumber > 1).length,
     conflicts: useConflictStore.getState().conflicts.filter((c) => c.sessionId === sessionId && isOpen(c)).length,
   }
 }

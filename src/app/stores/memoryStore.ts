@@ -1,6 +1,7 @@
 import { create } from 'zustand'
-import type { UserMemoryItem } from '../../index'
+import type { DeletedMemory, MemoryInput, UserMemoryItem } from '../../index'
 import { errorMessage } from '../lib/errors'
+import { notify } from './noticeStore'
 import { useUserStore } from './userStore'
 
 interface MemoryState {
@@ -22,9 +23,16 @@ interface MemoryState {
   toggleSelected(memoryId: string): void
   clearSelection(): void
   focus(memoryId: string | null): void
-  remove(memoryId: string, withHistory: boolean): Promise<void>
-  /** Deletes every selected memory with its history. */
+  /** Deletes a version (or it with its history) and offers "Undo" in a notice. */
+  remove(memoryId: string, withHistory: boolean, done: string): Promise<void>
+  /** Deletes every selected memory with its history, with one "Undo" for all of them. */
   removeSelected(): Promise<void>
+  /** Puts back what deletions removed (the notice's "Undo"), newest first. */
+  undo(deleted: DeletedMemory[]): Promise<void>
+  /** Corrects a memory: a new version written by the person. */
+  edit(memoryId: string, changes: MemoryInput): Promise<UserMemoryItem>
+  /** Adds a memory by hand. */
+  add(memory: MemoryInput): Promise<UserMemoryItem>
 }
 
 const PAGE = 200
@@ -82,23 +90,54 @@ export const useMemoryStore = create<MemoryState>()((set, get) => ({
     set({ focused: memoryId })
   },
 
-  async remove(memoryId, withHistory) {
+  async remove(memoryId, withHistory, done) {
     const user = useUserStore.getState().current
     if (!user) return
-    await user.deleteMemory(memoryId, { deletePreviousVersions: withHistory })
+    const deleted = await user.deleteMemory(memoryId, { deletePreviousVersions: withHistory })
     await get().load()
+    notify(done, 'success', { label: 'Undo', run: () => void get().undo([deleted]) })
   },
 
   async removeSelected() {
     const user = useUserStore.getState().current
     if (!user) return
+    const deleted: DeletedMemory[] = []
     try {
       for (const id of get().selected) {
-        await user.deleteMemory(id, { deletePreviousVersions: true })
+        deleted.push(await user.deleteMemory(id, { deletePreviousVersions: true }))
         set({ selected: get().selected.filter((x) => x !== id) })
       }
     } finally {
       await get().load()
     }
+    const n = deleted.length
+    notify(`Deleted ${n} ${n === 1 ? 'memory' : 'memories'}`, 'success', { label: 'Undo', run: () => void get().undo(deleted) })
+  },
+
+  async undo(deleted) {
+    try {
+      for (const d of [...deleted].reverse()) await d.restore()
+      notify(deleted.length > 1 ? 'Memories restored' : 'Restored', 'success')
+    } catch (e) {
+      notify(`Could not undo: ${errorMessage(e)}`, 'error')
+    } finally {
+      await get().load()
+    }
+  },
+
+  async edit(memoryId, changes) {
+    const user = useUserStore.getState().current
+    if (!user) throw new Error('No profile is open')
+    const item = await user.updateMemory(memoryId, changes)
+    await get().load()
+    return item
+  },
+
+  async add(memory) {
+    const user = useUserStore.getState().current
+    if (!user) throw new Error('No profile is open')
+    const item = await user.addMemory(memory)
+    await get().load()
+    return item
   },
 }))
