@@ -155,6 +155,8 @@ export class MemoryClient {
       },
       onChanged: (c) => {
         if (c.origin === 'remote' && c.uid && RECONCILED_TABLES.has(c.table)) this.scheduleReconcile(c.uid)
+        // auto-processing waits for a session to be idle by the clock, not by its messages' timestamps
+        if (c.table === 'messageBlocks' && c.sessionId) this.autoProcessor.noteMessage(c.sessionId)
       },
     })
   }

@@ -7,14 +7,17 @@ import { processSession } from './processSession'
 export const OTHER_DEVICE_GRACE_MS = 24 * 3600 * 1000
 
 /**
- * A session whose last message is older than its autoProcessAfterSeconds. The device that created
- * it processes it; another device only a day later (the first may be offline for good), which keeps
- * two devices from processing one session at once in the common case.
+ * A session idle for its autoProcessAfterSeconds: since its last message's timestamp and since a
+ * message last arrived in it (`lastWriteMs`, the wall-clock time this client saw it, when it did).
+ * Timestamps alone would make a session imported with past timestamps due at once, mid-import.
+ * The device that created it processes it; another device only a day later (the first may be
+ * offline for good), which keeps two devices from processing one session at once in the common case.
  */
-export function isDue(s: SessionRecord, now: Date, deviceId?: string): boolean {
+export function isDue(s: SessionRecord, now: Date, deviceId?: string, lastWriteMs = 0): boolean {
   if (s.status !== 'pending' || !s.lastMessageAt) return false
   const grace = s.ownerDevice && deviceId && s.ownerDevice !== deviceId ? OTHER_DEVICE_GRACE_MS : 0
-  return now.getTime() >= new Date(s.lastMessageAt).getTime() + s.autoProcessAfterSeconds * 1000 + grace
+  const idleSince = Math.max(new Date(s.lastMessageAt).getTime(), lastWriteMs)
+  return now.getTime() >= idleSince + s.autoProcessAfterSeconds * 1000 + grace
 }
 
 /** How long a claim on a session may stay 'processing' before it is taken as abandoned (a closed tab). */
@@ -27,6 +30,8 @@ export const STALE_CLAIM_MS = 10 * 60 * 1000
 export class AutoProcessor {
   private timer: ReturnType<typeof setInterval> | undefined
   private running: Promise<number> | undefined
+  /** when a message last arrived in a session while this client was open (wall clock, ms) */
+  private readonly lastWrite = new Map<string, number>()
 
   constructor(
     private readonly ctx: ClientContext,
@@ -44,6 +49,11 @@ export class AutoProcessor {
   stop(): void {
     if (this.timer) clearInterval(this.timer)
     this.timer = undefined
+  }
+
+  /** A message arrived in the session just now (from this tab, another tab or device): it is idle from now. */
+  noteMessage(sessionId: string): void {
+    this.lastWrite.set(sessionId, this.ctx.now().getTime())
   }
 
   /** Processes every due session once; returns how many were processed. Calls never overlap. */
@@ -81,8 +91,11 @@ export class AutoProcessor {
     }
     await this.releaseStaleClaims(now).catch(() => undefined)
     pending.sort((a, b) => (a.lastMessageAt ?? '').localeCompare(b.lastMessageAt ?? ''))
+    const stillPending = new Set(pending.map((s) => s.sessionId))
+    // forget sessions no longer pending (processed, deleted), unless a message came after the read
+    for (const [id, at] of this.lastWrite) if (!stillPending.has(id) && at < now.getTime()) this.lastWrite.delete(id)
     for (const s of pending) {
-      if (!isDue(s, now, this.ctx.deviceId)) continue
+      if (!isDue(s, now, this.ctx.deviceId, this.lastWrite.get(s.sessionId))) continue
       const userId = await this.userIdOf(s.uid)
       if (!userId) continue
       try {

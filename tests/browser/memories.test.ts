@@ -465,6 +465,27 @@ describe('auto-processing', () => {
     expect((await u.listMemories()).items.map((i) => i.content)).toEqual(['User likes jazz'])
   })
 
+  test('an import with past timestamps is not claimed mid-way: idle counts from the last addMessage, by the clock', async () => {
+    const clock = movableClock('2025-06-01T00:00:00Z')
+    const c = await client({ engine: new ScriptedEngine(), now: clock.now, autoProcess: { intervalMs: 20 } })
+    const u = await c.createUser('alice')
+    const s = await u.createSession({ customCreatedAtUtc: '2023-03-01T09:00:00Z', autoProcessAfterSeconds: 60 })
+    // a history from 2023, added one message at a time while the auto-processor runs every 20 ms
+    for (let i = 0; i < 40; i++) {
+      await s.addMessage(i % 2 ? 'assistant' : 'user', `User imported line ${i}`, { timestamp: new Date(Date.UTC(2023, 2, 1, 9, i)).toISOString() })
+      if (i % 8 === 0) await new Promise((r) => setTimeout(r, 30)) // give the processor its chances
+      clock.advance(1)
+    }
+    expect((await s.refresh()).status).toBe('pending')
+    expect((await s.getMessages({ limit: 50 })).total).toBe(40)
+    // idle for its 60 s after the last addMessage: processed by itself
+    clock.advance(30)
+    await new Promise((r) => setTimeout(r, 80))
+    expect((await s.refresh()).status).toBe('pending')
+    clock.advance(31)
+    await expect.poll(async () => (await s.refresh()).status, { timeout: 5000 }).toBe('processed')
+  })
+
   test('a session that became due while the app was closed is processed on the next start', async () => {
     const clock = movableClock('2025-01-01T00:00:00Z')
     const dbName = freshDbName()
