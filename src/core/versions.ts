@@ -63,8 +63,14 @@ export function applyOpsToState(state: MemoryState, ops: MemoryOps): void {
 export interface RuleContext {
   uid: string
   sessionId: string | null
-  /** ISO time of the change */
+  /**
+   * ISO time the change is recorded at: for processing, when the fact was said (its messages' time,
+   * so a history imported from 2023 is recorded in 2023); a new version is always recorded after
+   * the version it replaces (see `after`)
+   */
   at: string
+  /** when the rules run (a conflict is raised now, whenever its fact was said); defaults to `at` */
+  now?: string
   newId: () => string
   /** whether merge conflicts are enabled for this user (user override, else space setting) */
   conflictsEnabled: boolean
@@ -96,6 +102,17 @@ function versionFrom(fact: StoredFact, ctx: RuleContext, chainId: string | null,
 
 function expire(m: MemoryRecord, reason: ExpirationReason, ctx: RuleContext, mergeConflictId: string | null = null) {
   return { memoryId: m.memoryId, fields: { expiredAt: ctx.at, expirationReason: reason, mergeConflictId, pendingConflictId: null, expiredByClaim: ctx.claimId ?? null } }
+}
+
+/** `at`, or just after `after` when that is later: a new version sorts after the one it replaces, whatever the clock or the fact's own time. */
+function laterThan(at: string, after: string): string {
+  return at > after ? at : new Date(Date.parse(after) + 1).toISOString()
+}
+
+/** The context for versions that replace `targets`: recorded after every one of them. */
+function after(ctx: RuleContext, targets: MemoryRecord[]): RuleContext {
+  const at = targets.reduce((t, m) => laterThan(t, m.createdAt), ctx.at)
+  return at === ctx.at ? ctx : { ...ctx, at }
 }
 
 function liveTargets(state: MemoryState, ids: string[], kind: string): MemoryRecord[] {
@@ -136,6 +153,7 @@ export function applyDecision(state: MemoryState, fact: StoredFact, decision: De
     case 'ADDITION_TO_EXISTING_MEMORY': {
       const [target] = liveTargets(state, [decision.memoryId], decision.kind)
       if (!decision.content?.trim()) throw new EngineError('ADDITION_TO_EXISTING_MEMORY decision has empty content', 'INVALID_DECISION')
+      ctx = after(ctx, [target])
       ops.patch.push(expire(target, 'ADDITION_TO_EXISTING_MEMORY', ctx))
       const merged: StoredFact = {
         content: decision.content,
@@ -172,7 +190,7 @@ export function applyDecision(state: MemoryState, fact: StoredFact, decision: De
         clarifyingQuestions: questions.map((q) => ({ question: q.question, options: [...q.options] })),
         resolutionData: null,
         newMemories: [],
-        createdAt: ctx.at,
+        createdAt: ctx.now ?? ctx.at,
         resolvedAt: null,
         error: null,
         origin: 'pipeline',
@@ -190,6 +208,7 @@ export function applyDecision(state: MemoryState, fact: StoredFact, decision: De
  */
 function supersede(fact: StoredFact, targets: MemoryRecord[], reason: ExpirationReason, ctx: RuleContext): MemoryOps {
   const ops = emptyOps()
+  ctx = after(ctx, targets)
   for (const t of targets) ops.patch.push(expire(t, reason, ctx))
   const first = targets[0]
   const v = versionFrom(fact, ctx, first.chainId, first)
@@ -224,8 +243,9 @@ export function applyResolution(state: MemoryState, conflict: ConflictRecord, re
     const original = state.get(r.replaces)
     const chainHead = original ? headLive(state, original.chainId) : null
     if (chainHead) {
-      ops.patch.push(expire(chainHead, 'MERGE_CONFLICT', ctx, conflict.conflictId))
-      ops.insert.push(versionFrom(fact, ctx, chainHead.chainId, chainHead, conflict.conflictId))
+      const c = after(ctx, [chainHead])
+      ops.patch.push(expire(chainHead, 'MERGE_CONFLICT', c, conflict.conflictId))
+      ops.insert.push(versionFrom(fact, c, chainHead.chainId, chainHead, conflict.conflictId))
     } else {
       // the chain was deleted while the conflict waited: the answer starts a new chain
       ops.insert.push(versionFrom(fact, ctx, null, null, conflict.conflictId))
@@ -284,10 +304,6 @@ export interface MemoryText {
   eventDateEnd: IsoDate | null
 }
 
-/** A time after `at`'s and `after`'s both: a new version sorts after the one it replaces even when this device's clock is behind. */
-function laterThan(at: string, after: string): string {
-  return at > after ? at : new Date(Date.parse(after) + 1).toISOString()
-}
 
 /**
  * The person rewrites a live version: it expires with USER_EDIT and the edit becomes the next version

@@ -81,6 +81,20 @@ function storedFact(f: ExtractedFact, messages: MessageRecord[], allowed: Set<st
   }
 }
 
+/**
+ * When a fact was said, which is when its memory is recorded: the newest of its source messages'
+ * timestamps, else the session's last message's, else the session's start; never after now (a
+ * clock ahead on another device). A history imported with its dates keeps them.
+ */
+export function saidAt(fact: StoredFact, messages: MessageRecord[], sessionCreatedAt: string, now: string): string {
+  const sources = new Set(fact.sourceMessageIds)
+  let at = ''
+  for (const m of messages) if (sources.has(m.messageId) && m.timestamp > at) at = m.timestamp
+  if (!at) at = messages.reduce((t, m) => (m.timestamp > t ? m.timestamp : t), '') || sessionCreatedAt
+  const iso = new Date(at).toISOString()
+  return iso < now ? iso : now
+}
+
 function setStatus(ctx: ClientContext, uid: string, userId: string, sessionId: string, part: string | undefined, expect: SessionStatus, fields: Record<string, unknown>) {
   return writeUser(ctx, uid, userId, (user) => {
     const s = user.sessions.require(sessionId)
@@ -134,7 +148,8 @@ async function runPipeline(ctx: ClientContext, uid: string, userId: string, sess
   })
   if (!Array.isArray(extracted)) throw new EngineError('The engine returned no list of facts', 'INVALID_OUTPUT')
   const conflictsEnabled = profile.mergeConflictEnabled ?? settings.mergeConflictsEnabled
-  const rule: RuleContext = { uid, sessionId, at: nowIso(ctx), newId: ctx.newId, conflictsEnabled, claimId }
+  const now = nowIso(ctx)
+  const rule: RuleContext = { uid, sessionId, at: now, now, newId: ctx.newId, conflictsEnabled, claimId }
   const all: MemoryOps = emptyOps()
   const summary: ProcessingSummary = { facts: 0, added: [], updated: [], ignored: 0, conflicts: [] }
   for (const raw of extracted) {
@@ -149,7 +164,7 @@ async function runPipeline(ctx: ClientContext, uid: string, userId: string, sess
       const conflicting = decision.memoryIds.map((id) => toCandidate(state.get(id)!))
       questions = checkQuestions(await engine.clarify({ fact: engineFact, conflicting }))
     }
-    const ops = applyDecision(state, fact, decision, rule, questions)
+    const ops = applyDecision(state, fact, decision, { ...rule, at: saidAt(fact, messages, session.createdAt, now) }, questions)
     applyOpsToState(state, ops)
     mergeOps(all, ops)
     if (decision.kind === 'IGNORE') summary.ignored++

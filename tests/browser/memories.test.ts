@@ -267,6 +267,61 @@ describe('processing with a scripted engine', () => {
   })
 })
 
+describe('historical sessions record historical times', () => {
+  test("a memory's createdAt is when its fact was said (source messages, else the session), not when it was processed", async () => {
+    const clock = movableClock('2026-12-03T12:00:00Z')
+    const engine = engineWith({ 'User lives in': (c) => (c.some((x) => x.content.startsWith('User lives in')) ? { kind: 'TEMPORAL_CONFLICT', memoryIds: [candidate(c, 'User lives in').memoryId] } : { kind: 'INSERT' }) })
+    const c = await client({ engine, now: clock.now })
+    const u = await c.createUser('alice')
+    // imported: a session of 2023 whose messages carry their own times
+    const old = await u.createSession({ customCreatedAtUtc: '2023-03-01T09:00:00Z' })
+    await old.addMessage('user', 'User lives in Paris', { timestamp: '2023-03-01T09:05:00Z' })
+    await old.addMessage('user', 'User likes cheese', { timestamp: '2023-03-01T09:07:00+01:00' })
+    await old.process()
+    let items = (await u.listMemories()).items
+    expect(Object.fromEntries(items.map((i) => [i.content, i.createdAt.toISOString()]))).toEqual({
+      'User lives in Paris': '2023-03-01T09:05:00.000Z',
+      'User likes cheese': '2023-03-01T08:07:00.000Z',
+    })
+    // a later chat, today: recorded today; the Paris version ends today
+    const now = await u.createSession()
+    await now.addMessage('user', 'User lives in Berlin')
+    await now.process()
+    const berlin = (await u.listMemories()).items.find((i) => i.content === 'User lives in Berlin')!
+    expect(berlin.createdAt.toISOString()).toBe('2026-12-03T12:00:00.000Z')
+    expect(berlin.previousVersions![0].expiredAt!.toISOString()).toBe('2026-12-03T12:00:00.000Z')
+    // an older history imported after it still appends to the chain: recorded just after the version it replaces
+    clock.advance(3600)
+    const older = await u.createSession({ customCreatedAtUtc: '2024-01-01T00:00:00Z' })
+    await older.addMessage('user', 'User lives in Lyon', { timestamp: '2024-01-01T00:01:00Z' })
+    await older.process()
+    const lyon = (await u.listMemories()).items.find((i) => i.content === 'User lives in Lyon')!
+    expect(lyon).toMatchObject({ versionNumber: 3, totalVersions: 3 })
+    expect(lyon.createdAt.toISOString()).toBe('2026-12-03T12:00:00.001Z')
+    expect(lyon.previousVersions!.map((p) => p.content)).toEqual(['User lives in Berlin', 'User lives in Paris'])
+    // a message dated in the future (a clock ahead) is recorded now, not in the future
+    const ahead = await u.createSession()
+    await ahead.addMessage('user', 'User likes tea', { timestamp: '2030-01-01T00:00:00Z' })
+    await ahead.process()
+    const tea = (await u.listMemories()).items.find((i) => i.content === 'User likes tea')!
+    expect(tea.createdAt.toISOString()).toBe(clock.now().toISOString())
+  })
+
+  test('a conflict raised by an old session is dated when it was raised', async () => {
+    const clock = movableClock('2026-12-03T12:00:00Z')
+    const engine = engineWith({ 'User eats meat': (c) => ({ kind: 'MERGE_CONFLICT', memoryIds: [candidate(c, 'vegetarian').memoryId], reason: 'diet' }) })
+    const c = await client({ engine, now: clock.now })
+    await c.updateSettings({ mergeConflictsEnabled: true })
+    const u = await c.createUser('alice')
+    await chat(u, 'User is vegetarian')
+    const old = await u.createSession({ customCreatedAtUtc: '2023-03-01T09:00:00Z' })
+    await old.addMessage('user', 'User eats meat every day', { timestamp: '2023-03-01T09:05:00Z' })
+    await old.process()
+    const [conflict] = (await u.listMergeConflicts()).conflicts
+    expect(conflict.createdAt.toISOString()).toBe('2026-12-03T12:00:00.000Z')
+  })
+})
+
 describe('memory API', () => {
   async function seeded(dbName = freshDbName()) {
     const clock = movableClock('2025-01-01T00:00:00Z')
