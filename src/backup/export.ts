@@ -65,6 +65,7 @@ export function toBackupSession(s: SessionRecord, messages: BackupMessage[]): Ba
     summary: s.summary
       ? { facts: s.summary.facts, added: [...s.summary.added], updated: [...s.summary.updated], ignored: s.summary.ignored, conflicts: [...s.summary.conflicts] }
       : null,
+    ...(s.temporary ? { temporary: true as const } : {}),
     messages,
   }
 }

@@ -202,6 +202,7 @@ export const SessionBackupSchema = closed({
   ...fields(SessionSchema, ['metadata', 'createdAt', 'autoProcessAfterSeconds', 'lastMessageAt', 'processedAt', 'error', 'updatedAt']),
   /** what processing changed (present once processed) */
   summary: stored(SessionSchema, 'summary'),
+  temporary: v.optional(v.pipe(v.literal(true), v.description('A temporary chat (forms no memories); absent for every other session.'))),
   messages: described(list(MessageBackupSchema), "The session's messages, in seq order."),
 })
 

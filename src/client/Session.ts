@@ -40,6 +40,8 @@ export class Session {
   error!: string | null
   /** What processing changed (new and changed memories, conflicts), once processed. */
   summary!: ProcessingSummary | null
+  /** a temporary chat: it never forms memories, and other chats' contexts leave it out */
+  temporary!: boolean
 
   /** @internal */
   readonly uid: string
@@ -69,6 +71,7 @@ export class Session {
     this.processedAt = r.processedAt ? new Date(r.processedAt) : null
     this.error = r.error ?? null
     this.summary = r.summary ?? null
+    this.temporary = r.temporary === true
   }
 
   /**
@@ -191,8 +194,9 @@ export class Session {
 export function newSessionRecord(
   ctx: ClientContext,
   uid: string,
-  options: { autoProcessAfterSeconds?: number; metadata?: JsonObject; customCreatedAtUtc?: Date | string },
+  options: { autoProcessAfterSeconds?: number; metadata?: JsonObject; customCreatedAtUtc?: Date | string; temporary?: boolean },
 ): SessionRecord {
+  if (options.temporary !== undefined && typeof options.temporary !== 'boolean') throw new ValidationError('temporary must be true or false', 'temporary')
   const auto = options.autoProcessAfterSeconds ?? 600
   if (typeof auto !== 'number' || !Number.isInteger(auto) || auto < 0 || auto > LIMITS.maxAutoProcessSeconds) {
     throw new ValidationError(`autoProcessAfterSeconds must be an integer from 0 to ${LIMITS.maxAutoProcessSeconds}`, 'autoProcessAfterSeconds')
@@ -211,5 +215,6 @@ export function newSessionRecord(
     error: null,
     updatedAt: nowIso(ctx),
     ownerDevice: ctx.deviceId,
+    ...(options.temporary ? { temporary: true } : {}),
   }
 }

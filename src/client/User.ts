@@ -167,7 +167,7 @@ export class User {
 
   // ---- sessions ----
 
-  async createSession(options: { autoProcessAfterSeconds?: number; metadata?: JsonObject; customCreatedAtUtc?: Date | string } = {}): Promise<Session> {
+  async createSession(options: { autoProcessAfterSeconds?: number; metadata?: JsonObject; customCreatedAtUtc?: Date | string; temporary?: boolean } = {}): Promise<Session> {
     const rec = newSessionRecord(this.ctx, this.uid, options)
     await writeUser(this.ctx, this.uid, this.userId, (user) => user.sessions.set(rec.sessionId, { ...rec, messageCount: 0 }), { parts: [rec.part], userDoc: false })
     return new Session(this.ctx, rec, this.userId, this.processor)

@@ -143,6 +143,7 @@ export const SessionSchema = v.looseObject({
   summary: v.optional(v.nullable(SummarySchema)),
   /** kept in the document only: gives the next message its seq */
   messageCount: v.optional(Count),
+  temporary: v.optional(v.boolean('temporary is true or false')),
 })
 
 /** Roles other than user and assistant are refused at every entry (API, sync, import). */

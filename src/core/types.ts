@@ -97,6 +97,8 @@ export interface SessionRecord {
   part?: string
   /** What processing changed (for the app's "Memory updated" notice). */
   summary?: ProcessingSummary | null
+  /** A temporary chat: it never forms memories, and other chats' contexts leave its messages out. */
+  temporary?: boolean
 }
 
 export interface ProcessingSummary {

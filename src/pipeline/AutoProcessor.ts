@@ -14,7 +14,7 @@ export const OTHER_DEVICE_GRACE_MS = 24 * 3600 * 1000
  * offline for good), which keeps two devices from processing one session at once in the common case.
  */
 export function isDue(s: SessionRecord, now: Date, deviceId?: string, lastWriteMs = 0): boolean {
-  if (s.status !== 'pending' || !s.lastMessageAt) return false
+  if (s.status !== 'pending' || !s.lastMessageAt || s.temporary) return false
   const grace = s.ownerDevice && deviceId && s.ownerDevice !== deviceId ? OTHER_DEVICE_GRACE_MS : 0
   const idleSince = Math.max(new Date(s.lastMessageAt).getTime(), lastWriteMs)
   return now.getTime() >= idleSince + s.autoProcessAfterSeconds * 1000 + grace

@@ -100,6 +100,7 @@ function setStatus(ctx: ClientContext, uid: string, userId: string, sessionId: s
     const s = user.sessions.require(sessionId)
     const status = s.status
     if (status !== expect) throw new InvalidSessionStateError(`Session ${sessionId} is ${status}, not ${expect}`)
+    if (s.temporary) throw new InvalidSessionStateError(`Session ${sessionId} is a temporary chat: it forms no memories`)
     user.sessions.patch(sessionId, { ...fields, updatedAt: nowIso(ctx) })
   }, { parts: [part], userDoc: false })
 }

@@ -113,7 +113,9 @@ export async function getContextDetails(ctx: RetrievalContext, target: Target, o
   if (query.trim()) {
     const vector = await ui.queryVector(query)
     // the current conversation is given to the model anyway: retrieve from everything else
-    retrieval = retrieveFrom(ui, query, { k: o.maxTopK, now: ref, timeZone: o.timezone, excludeSessionIds: [session.sessionId] }, vector)
+    // and never from a temporary chat's messages (each sees only itself)
+    const temporary = [...snap.sessions.values()].filter((s) => s.temporary).map((s) => s.sessionId)
+    retrieval = retrieveFrom(ui, query, { k: o.maxTopK, now: ref, timeZone: o.timezone, excludeSessionIds: [session.sessionId, ...temporary] }, vector)
     selected = select(retrieval.items, o.minTopK, o.maxTopK, o.memoriesThreshold)
   } else {
     // nothing to search for yet: the most recent memories
@@ -217,7 +219,7 @@ function gather(snap: UserSnapshot, sessionId: string, selected: RetrievedItem[]
       createdAt: new Date(c.createdAt),
     }))
   const unprocessedSessions: ContextSession[] = [...snap.sessions.values()]
-    .filter((s) => s.sessionId !== sessionId && s.status !== 'processed' && (snap.sessionMessages.get(s.sessionId)?.length ?? 0) > 0)
+    .filter((s) => s.sessionId !== sessionId && !s.temporary && s.status !== 'processed' && (snap.sessionMessages.get(s.sessionId)?.length ?? 0) > 0)
     .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
     .slice(0, MAX_UNPROCESSED_SESSIONS)
     .map((s) => {

@@ -267,6 +267,36 @@ describe('processing with a scripted engine', () => {
   })
 })
 
+describe('temporary chats', () => {
+  test('a temporary chat forms no memories, is never auto-processed, and other chats leave it out of their context', async () => {
+    const clock = movableClock('2026-12-03T12:00:00Z')
+    const c = await client({ engine: new ScriptedEngine(), now: clock.now, autoProcess: { intervalMs: 20 } })
+    const u = await c.createUser('alice')
+    const temp = await u.createSession({ temporary: true, autoProcessAfterSeconds: 1 })
+    expect(temp.temporary).toBe(true)
+    await temp.addMessage('user', 'User secretly plans a surprise party for Bob')
+    await expect(temp.process()).rejects.toSatisfy((e: unknown) => e instanceof InvalidSessionStateError && /temporary chat/.test(e.message))
+    clock.advance(3600)
+    await new Promise((r) => setTimeout(r, 100))
+    expect(await c.processDueSessions()).toBe(0)
+    expect((await temp.refresh()).status).toBe('pending')
+    expect((await u.listMemories()).total).toBe(0)
+    // it can still read memories in its own context; other chats never see its messages
+    const normal = await u.createSession({ autoProcessAfterSeconds: 3600 })
+    expect(normal.temporary).toBe(false)
+    await normal.addMessage('user', 'What do I plan for Bob, the surprise party?')
+    const ctx = await normal.getContext()
+    expect(ctx.context).not.toContain('secretly')
+    expect(ctx.sessionIds).not.toContain(temp.sessionId)
+    // the flag is stored, and survives a backup
+    expect((await u.getSession(temp.sessionId)).temporary).toBe(true)
+    const file = await u.export()
+    expect(file.users[0].sessions.find((s) => s.sessionId === temp.sessionId)!.temporary).toBe(true)
+    expect(file.users[0].sessions.find((s) => s.sessionId === normal.sessionId)!.temporary).toBeUndefined()
+    await expect(u.createSession({ temporary: 'yes' as never })).rejects.toBeInstanceOf(ValidationError)
+  })
+})
+
 describe('historical sessions record historical times', () => {
   test("a memory's createdAt is when its fact was said (source messages, else the session), not when it was processed", async () => {
     const clock = movableClock('2026-12-03T12:00:00Z')

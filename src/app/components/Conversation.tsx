@@ -24,6 +24,7 @@ import { StatusBadge } from './StatusBadge'
 export function Conversation() {
   const activeId = useSessionStore((s) => s.activeId)
   const session = useSessionStore((s) => s.sessions.find((x) => x.sessionId === s.activeId) ?? null)
+  const temporaryNext = useSessionStore((s) => s.temporaryNext)
   const { status, error, messages, highlighted, load } = useConversationStore()
   const allConflicts = useConflictStore((s) => s.conflicts)
   const conflicts = allConflicts.filter((c) => c.sessionId === activeId && isOpen(c))
@@ -54,7 +55,7 @@ export function Conversation() {
             {session && (
               <span className="conversation-meta">
                 <time dateTime={session.createdAt.toISOString()}>{longDate(session.createdAt)}</time>
-                <StatusBadge status={session.status} error={session.error} />
+                <StatusBadge status={session.status} error={session.error} temporary={session.temporary} />
               </span>
             )}
           </div>
@@ -66,13 +67,20 @@ export function Conversation() {
           </button>
         )}
         {session && <ProcessButton session={session} />}
+        {!session && <TemporaryToggle />}
       </header>
       {session && <ContextDialog sessionId={session.sessionId} open={contextOpen} onClose={() => setContextOpen(false)} />}
       <div className="conversation-scroll" ref={scroller} aria-busy={status === 'loading'}>
         <div className="conversation-inner">
           {status === 'loading' && <Skeleton lines={4} className="skeleton-messages" />}
           {status === 'error' && <ErrorState message={error ?? ''} onRetry={() => load(activeId)} />}
-          {status === 'ready' && messages.length === 0 && (
+          {(session?.temporary || (!session && temporaryNext)) && (
+            <p className="inline-notice temporary" role="status">
+              <Icon name="info" size={16} />
+              <span>Temporary chat: nothing said here becomes a memory, and your other chats do not see it.</span>
+            </p>
+          )}
+          {status === 'ready' && messages.length === 0 && !temporaryNext && (
             <EmptyState title="Start a conversation">
               Tell it about yourself: “I’m allergic to peanuts”, “I moved to Berlin last week”. Your messages stay on this device and become memories you can
               read and correct.
@@ -88,7 +96,7 @@ export function Conversation() {
             </ol>
           </PanelBoundary>
           <ReplyFailure sessionId={activeId} />
-          {status === 'ready' && session && <ProcessingNotice session={session} />}
+          {status === 'ready' && session && !session.temporary && <ProcessingNotice session={session} />}
           <PanelBoundary what="The conflicts of this chat" variant="section" resetKey={allConflicts}>
             {conflicts.map((c) => (
               <ConflictCard key={c.conflictId} conflict={c} inConversation />
@@ -102,5 +110,16 @@ export function Conversation() {
         <Composer status={session?.status ?? null} />
       </PanelBoundary>
     </main>
+  )
+}
+
+/** On a new chat: make it a temporary one, which never becomes memories. */
+function TemporaryToggle() {
+  const on = useSessionStore((s) => s.temporaryNext)
+  const set = useSessionStore((s) => s.setTemporaryNext)
+  return (
+    <button type="button" className={`button ghost small temporary-toggle${on ? ' active' : ''}`} aria-pressed={on} onClick={() => set(!on)} title="A temporary chat never becomes memories">
+      <Icon name="cloudOff" size={16} /> Temporary chat
+    </button>
   )
 }

@@ -9,7 +9,7 @@ export function ProcessButton({ session }: { session: SessionView }) {
   // The reply being written belongs to this chat: it is processed once the reply is stored.
   const replying = useReplyStore((s) => s.sessionId === session.sessionId)
   if (session.status !== 'pending' && session.status !== 'failed') return null
-  if (session.title === null) return null
+  if (session.title === null || session.temporary) return null
   return (
     <button
       type="button"

@@ -58,7 +58,7 @@ export function SessionList() {
                   <time dateTime={(s.lastMessageAt ?? s.createdAt).toISOString()} title={longDate(s.lastMessageAt ?? s.createdAt)}>
                     {shortDate(s.lastMessageAt ?? s.createdAt)}
                   </time>
-                  <StatusBadge status={s.status} error={s.error} />
+                  <StatusBadge status={s.status} error={s.error} temporary={s.temporary} />
                 </span>
               </button>
             </li>

@@ -15,7 +15,15 @@ const HINTS: Record<SessionStatus, string> = {
 }
 
 /** A session's processing state; a failed one shows why on hover and to screen readers. */
-export function StatusBadge({ status, error }: { status: SessionStatus; error?: string | null }) {
+export function StatusBadge({ status, error, temporary }: { status: SessionStatus; error?: string | null; temporary?: boolean }) {
+  if (temporary) {
+    return (
+      <span className="badge badge-temporary" title="A temporary chat: it never becomes memories">
+        Temporary
+        <span className="visually-hidden">: it never becomes memories</span>
+      </span>
+    )
+  }
   const hint = status === 'failed' && error ? `Failed: ${error}` : HINTS[status]
   return (
     <span className={`badge badge-${status}`} title={hint}>

@@ -13,6 +13,8 @@ export interface SessionView {
   error: string | null
   /** From the first message; null while the session has none. */
   title: string | null
+  /** a temporary chat: it never becomes memories */
+  temporary: boolean
 }
 
 interface SessionState {
@@ -29,6 +31,9 @@ interface SessionState {
   setQuery(query: string): void
   /** A session that can take the next message: the active one, or a new one when it cannot. */
   writableSession(): Promise<Session>
+  /** The next new chat is a temporary one (chosen on the empty "New chat" screen). */
+  temporaryNext: boolean
+  setTemporaryNext(on: boolean): void
   /** Records a sent message in the list (new title, date, status back to pending). */
   touched(session: Session, text: string): void
   /** Replaces one session's snapshot after it changed (processed, failed). */
@@ -60,6 +65,7 @@ function viewOf(s: Session): SessionView {
     processedAt: s.processedAt,
     error: s.error,
     title: titles.get(s.sessionId) ?? null,
+    temporary: s.temporary,
   }
 }
 
@@ -116,9 +122,15 @@ export const useSessionStore = create<SessionState>()((set, get) => ({
     if (current && (current.status === 'pending' || current.status === 'failed')) return current
     const user = useUserStore.getState().current
     if (!user) throw new Error('Create a profile first')
-    const created = await user.createSession()
+    const created = await user.createSession({ temporary: get().temporaryNext })
     handles.set(created.sessionId, created)
+    set({ temporaryNext: false })
     return created
+  },
+
+  temporaryNext: false,
+  setTemporaryNext(on) {
+    set({ temporaryNext: on })
   },
 
   touched(session, text) {
