@@ -10,7 +10,7 @@ export { Session } from './client/Session'
 export type { Message, AddMessageOptions } from './client/Session'
 export { MergeConflict } from './client/MergeConflict'
 export type { ListMergeConflictsOptions } from './client/MergeConflict'
-export type { UserMemoryItem, ListMemoriesOptions, MemoryInput, DeletedMemory } from './client/memories'
+export type { UserMemoryItem, ListMemoriesOptions, MemoryInput, DeletedMemory, ForgetMatch } from './client/memories'
 export type { ReplyOptions, ChatAvailability } from './pipeline/reply'
 export { DEFAULT_SETTINGS } from './store/settings'
 

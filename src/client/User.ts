@@ -22,7 +22,7 @@ import { nowIso, writeUser, type ClientContext } from '../pipeline/context'
 import { newSessionRecord, Session } from './Session'
 import { exportUserFrom } from '../backup/export'
 import type { BackupFile } from '../backup/format'
-import { addMemory, deleteMemory, getMemory, listMemories, updateMemory, type DeletedMemory, type ListMemoriesOptions, type MemoryInput, type UserMemoryItem } from './memories'
+import { addMemory, deleteMemory, getMemory, listMemories, matchForget, updateMemory, type DeletedMemory, type ForgetMatch, type ListMemoriesOptions, type MemoryInput, type UserMemoryItem } from './memories'
 import { getMergeConflict, listMergeConflicts, MergeConflict, type ListMergeConflictsOptions } from './MergeConflict'
 
 export interface Doc {
@@ -245,6 +245,16 @@ export class User {
   async updateMemory(memoryId: string, changes: MemoryInput): Promise<UserMemoryItem> {
     await this.ensureAlive()
     return updateMemory(this.ctx, this.uid, this.userId, memoryId, changes)
+  }
+
+  /**
+   * Whether a message asks to forget something ("forget that I live in Paris") and which live
+   * memories it is about; null when it is no such request. Deletes nothing: confirm, then delete
+   * each with `deleteMemory(id, { deletePreviousVersions: true })`.
+   */
+  async matchForget(text: string): Promise<ForgetMatch | null> {
+    await this.ensureAlive()
+    return matchForget(this.ctx, this.uid, text)
   }
 
   /** Adds a memory by hand: version 1 of a new chain, from no chat, marked as written by the person (`byUser`). */

@@ -7,6 +7,7 @@ import { LIMITS, optionalMetadataFilter, parseZonedDate, requireId, requireText,
 import { addedByHand, deleteVersion, editVersion, emptyOps, type MemoryText } from '../core/versions'
 import type { ClientContext } from '../pipeline/context'
 import { nowIso, writeUser } from '../pipeline/context'
+import { memoriesAbout, parseForgetRequest } from '../engine/rules/forget'
 import { readSettings } from '../store/settings'
 import { userDocName } from '../sync/layout'
 
@@ -271,4 +272,25 @@ export async function addMemory(ctx: ClientContext, uid: string, userId: string,
     return ops.insert[0].memoryId
   })
   return getMemory(ctx, uid, newId)
+}
+
+/** A request in the chat to forget something, and the live memories it is about (none deleted yet). */
+export interface ForgetMatch {
+  /** what is to be forgotten, as said ("I live in Paris") */
+  subject: string
+  memories: UserMemoryItem[]
+}
+
+/**
+ * Whether `text` asks to forget something ("forget that I live in Paris", "forget everything about
+ * my sister") and, if so, which live memories it is about. Deletes nothing: the app asks first.
+ */
+export async function matchForget(ctx: ClientContext, uid: string, text: unknown): Promise<ForgetMatch | null> {
+  const request = parseForgetRequest(text)
+  if (!request) return null
+  const view = await readMemoryView(ctx, uid)
+  const live: MemoryRecord[] = []
+  for (const chain of view.chains.values()) for (const m of chain) if (isLive(m)) live.push(m)
+  const about = memoriesAbout(request, live).sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))
+  return { subject: request.subject, memories: about.map((m) => toItem(view, m, { previous: false, connected: false })) }
 }

@@ -486,6 +486,18 @@ describe('memory API', () => {
     expect((await u.listMemories({ categories: ['location'] })).items[0]).toMatchObject({ content: 'User lives in Lyon, by the river', versionNumber: 3 })
   })
 
+  test('matchForget: a "forget that …" message names the live memories it is about, and deletes nothing', async () => {
+    const { u } = await seeded()
+    const match = await u.matchForget('Please forget that I live in Berlin.')
+    expect(match).toMatchObject({ subject: 'I live in Berlin' })
+    expect(match!.memories.map((m) => m.content)).toEqual(['User lives in Berlin'])
+    expect((await u.listMemories()).total).toBe(2)
+    expect((await u.matchForget('forget about cheese'))!.memories.map((m) => m.content)).toEqual(['User likes cheese'])
+    expect((await u.matchForget('forget that I have a dog'))!.memories).toEqual([])
+    expect(await u.matchForget('I live in Berlin now')).toBeNull()
+    expect(await u.matchForget("don't forget the cheese")).toBeNull()
+  })
+
   test('addMemory: version 1 of its own chain, from no chat, by the person; validated; listed and in the context', async () => {
     const { u, clock } = await seeded()
     clock.advance(60)

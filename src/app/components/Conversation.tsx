@@ -11,6 +11,7 @@ import { ConflictCard } from './ConflictCard'
 import { ContextDialog } from './ContextDialog'
 import { EmptyState } from './EmptyState'
 import { ErrorState } from './ErrorState'
+import { ForgetCard } from './ForgetCard'
 import { Icon } from './Icon'
 import { MessageBubble } from './MessageBubble'
 import { PanelBoundary } from './PanelBoundary'
@@ -96,6 +97,7 @@ export function Conversation() {
             </ol>
           </PanelBoundary>
           <ReplyFailure sessionId={activeId} />
+          <ForgetCard sessionId={activeId} />
           {status === 'ready' && session && !session.temporary && <ProcessingNotice session={session} />}
           <PanelBoundary what="The conflicts of this chat" variant="section" resetKey={allConflicts}>
             {conflicts.map((c) => (

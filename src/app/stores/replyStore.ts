@@ -4,6 +4,7 @@ import { client } from './clientStore'
 import { useConversationStore } from './conversationStore'
 import { sessionHandle } from './sessionStore'
 import { useStorageStore } from './storageStore'
+import { useForgetStore } from './forgetStore'
 
 interface ReplyState {
   /** the session the assistant is replying in; null when no reply is streaming */
@@ -67,5 +68,7 @@ export async function sendMessage(text: string): Promise<void> {
   await useConversationStore.getState().send(text)
   void useStorageStore.getState().askOnce()
   const sessionId = useConversationStore.getState().sessionId
+  // "forget that I live in Paris": asked for confirmation in the chat, never deleted at once
+  if (sessionId) void useForgetStore.getState().check(sessionId, text)
   if (sessionId) void useReplyStore.getState().start(sessionId)
 }

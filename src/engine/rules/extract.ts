@@ -10,6 +10,7 @@ import { clauseToFacts, type ClauseState } from './clause'
 import { newEntityMemory } from './patterns'
 import { normalizeContent } from './similarity'
 import { cleanMessage, splitClauses, splitSentences, stripSpeakerPrefix } from './text'
+import { parseForgetRequest } from './forget'
 
 /** At most this many facts come out of one message (a pasted essay is not a list of facts). */
 const MAX_FACTS_PER_MESSAGE = 25
@@ -30,6 +31,8 @@ export function extractFacts(input: ExtractInput): ExtractedFact[] {
 
   messages.forEach((msg, index) => {
     if (!msg || msg.role !== 'user' || typeof msg.content !== 'string') return
+    // "forget that I live in Paris" asks to delete a memory: it is no fact to remember
+    if (parseForgetRequest(msg.content)) return
     entities.lastAge++
     if (entities.lastAge > 2) entities.last = undefined
     const text = stripSpeakerPrefix(cleanMessage(msg.content))
