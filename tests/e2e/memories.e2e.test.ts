@@ -131,11 +131,11 @@ test('correct a memory in place, add one by hand, and undo a deletion', async ()
   expect(await timeline.innerText()).toMatch(/Edited by you on/)
 
   // Add one by hand, with a category.
-  await page.getByRole('button', { name: 'Add a memory' }).click()
+  await page.getByRole('button', { name: 'Add something to remember' }).click()
   await page.getByRole('textbox', { name: 'Memory' }).fill('User is writing a novel about a scientist')
   await page.getByRole('combobox', { name: 'Add a category' }).selectOption('goals')
   await page.getByRole('group', { name: 'Categories' }).getByRole('button', { name: 'Remove category goals' }).waitFor()
-  await page.getByRole('button', { name: 'Add memory' }).click()
+  await page.locator('.memory-new').getByRole('button', { name: 'Add', exact: true }).click()
   const novel = cards(page).filter({ hasText: 'writing a novel' })
   await novel.waitFor()
   expect(await novel.innerText()).toMatch(/goals/)

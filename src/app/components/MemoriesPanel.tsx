@@ -39,7 +39,7 @@ export function MemoriesPanel() {
             <input id={searchId} type="search" placeholder="Search memories" value={query} onChange={(e) => setQuery(e.target.value)} />
           </div>
           {!adding && (
-            <button type="button" className="button small add-memory" aria-label="Add a memory" onClick={() => setAdding(true)}>
+            <button type="button" className="button small add-memory" aria-label="Add something to remember" onClick={() => setAdding(true)}>
               <Icon name="plus" size={16} /> Add
             </button>
           )}
@@ -61,7 +61,7 @@ export function MemoriesPanel() {
       </div>
       {adding && (
         <div className="memory-card memory-new">
-          <MemoryForm initial={{ content: '', categories: [] }} submitLabel="Add memory" busyLabel="Adding…" onSubmit={saveNew} onCancel={() => setAdding(false)} />
+          <MemoryForm initial={{ content: '', categories: [] }} submitLabel="Add" busyLabel="Adding…" onSubmit={saveNew} onCancel={() => setAdding(false)} />
         </div>
       )}
       {selected.length > 0 && <MemoryBulkBar />}
