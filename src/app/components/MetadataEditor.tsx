@@ -30,7 +30,15 @@ export function MetadataEditor({ metadata }: { metadata: JsonObject }) {
   const ids = { input: useId(), status: useId() }
   const stored = pretty(metadata)
 
-  useEffect(() => setText(pretty(metadata)), [metadata])
+  // The stored metadata changed (saved here, or on another device): shown again, unless the person
+  // is typing. Keyed by its text, not the object: a profile read again (after a rename, a sync) with
+  // the same metadata must not wipe what is being typed.
+  const [base, setBase] = useState(stored)
+  useEffect(() => {
+    if (stored === base) return
+    setBase(stored)
+    setText((current) => (current === base ? stored : current))
+  }, [stored, base])
 
   const parsed = parseMetadata(text)
   const problem = 'problem' in parsed ? parsed.problem : null
@@ -42,6 +50,8 @@ export function MetadataEditor({ metadata }: { metadata: JsonObject }) {
     setError(null)
     try {
       await update({ newMetadata: parsed.value })
+      // shown as stored (formatted)
+      setText(pretty(parsed.value))
       notify('Metadata saved', 'success')
     } catch (e) {
       setError(errorMessage(e))
