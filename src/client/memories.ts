@@ -75,6 +75,13 @@ export async function readMemoryView(ctx: ClientContext, uid: string): Promise<M
   }
 }
 
+/** The live version of every chain (and each live head of a chain split across devices). */
+function liveVersions(view: MemoryView): MemoryRecord[] {
+  const live: MemoryRecord[] = []
+  for (const chain of view.chains.values()) for (const m of chain) if (isLive(m)) live.push(m)
+  return live
+}
+
 export function toItem(view: MemoryView, m: MemoryRecord, opts: { previous: boolean; connected: boolean }): UserMemoryItem {
   const chain = view.chains.get(m.chainId) ?? [m]
   const v = versionInfo(chain, m.memoryId)
@@ -111,14 +118,7 @@ export function toItem(view: MemoryView, m: MemoryRecord, opts: { previous: bool
 export async function listMemories(ctx: ClientContext, uid: string, options: ListMemoriesOptions = {}) {
   const { offset, limit } = validatePage(options, 20, 200)
   const metaFilter = optionalMetadataFilter(options.sessionMetadataFilter, 'sessionMetadataFilter')
-  let categories: Set<string> | undefined
-  if (options.categories !== undefined) {
-    if (!Array.isArray(options.categories)) throw new ValidationError('categories must be an array of category names', 'categories')
-    const known = new Set((await readSettings(ctx.db)).categories.map((c) => c.name))
-    const invalid = options.categories.filter((c) => !known.has(c))
-    if (invalid.length) throw new InvalidCategoriesError(invalid)
-    categories = new Set(options.categories)
-  }
+  const categories = options.categories === undefined ? undefined : new Set(await knownCategories(ctx, options.categories))
   const sessionIds =
     options.sessionIdFilter === undefined ? undefined : new Set((Array.isArray(options.sessionIdFilter) ? options.sessionIdFilter : [options.sessionIdFilter]).map((s) => requireId(s, 'sessionIdFilter')))
   const view = await readMemoryView(ctx, uid)
@@ -127,9 +127,7 @@ export async function listMemories(ctx: ClientContext, uid: string, options: Lis
     const sessions = await ctx.db.sessions.where('[uid+createdAt]').between([uid, Dexie.minKey], [uid, Dexie.maxKey]).toArray()
     sessionMeta = new Map(sessions.map((s) => [s.sessionId, s.metadata]))
   }
-  const live: MemoryRecord[] = []
-  for (const chain of view.chains.values()) for (const m of chain) if (isLive(m)) live.push(m)
-  const matching = live
+  const matching = liveVersions(view)
     .filter((m) => !categories || m.categories.some((c) => categories!.has(c)))
     .filter((m) => !sessionIds || (m.sessionId !== null && sessionIds.has(m.sessionId)))
     .filter((m) => !sessionMeta || (m.sessionId !== null && sessionMeta.has(m.sessionId) && metadataMatches(sessionMeta.get(m.sessionId), metaFilter)))
@@ -210,8 +208,9 @@ function restoreDeleted(ctx: ClientContext, uid: string, userId: string, d: Dele
   })
 }
 
-async function checkedCategories(ctx: ClientContext, value: unknown): Promise<string[]> {
-  if (!Array.isArray(value) || value.some((c) => typeof c !== 'string')) throw new ValidationError('categories must be an array of category names', 'categories')
+/** Category names the space knows, once each; else ValidationError (not an array) or InvalidCategoriesError naming the others. */
+async function knownCategories(ctx: ClientContext, value: unknown): Promise<string[]> {
+  if (!Array.isArray(value)) throw new ValidationError('categories must be an array of category names', 'categories')
   const known = new Set((await readSettings(ctx.db)).categories.map((c) => c.name))
   const invalid = value.filter((c) => !known.has(c))
   if (invalid.length) throw new InvalidCategoriesError(invalid)
@@ -229,7 +228,7 @@ async function memoryText(ctx: ClientContext, input: unknown, base: MemoryRecord
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ValidationError('the memory must be an object { content, categories?, eventDateStart?, eventDateEnd? }', 'memory')
   const i = input as Record<string, unknown>
   const content = requireText(i.content, 'content', LIMITS.messageLength).trim()
-  const categories = i.categories === undefined ? [...(base?.categories ?? [])] : await checkedCategories(ctx, i.categories)
+  const categories = i.categories === undefined ? [...(base?.categories ?? [])] : await knownCategories(ctx, i.categories)
   const eventDateStart = optionalDate(i.eventDateStart, 'eventDateStart', base?.eventDateStart ?? null)
   const eventDateEnd = optionalDate(i.eventDateEnd, 'eventDateEnd', base?.eventDateEnd ?? null)
   if (eventDateStart && eventDateEnd && eventDateEnd < eventDateStart) throw new ValidationError('eventDateEnd is before eventDateStart', 'eventDateEnd')
@@ -289,8 +288,6 @@ export async function matchForget(ctx: ClientContext, uid: string, text: unknown
   const request = parseForgetRequest(text)
   if (!request) return null
   const view = await readMemoryView(ctx, uid)
-  const live: MemoryRecord[] = []
-  for (const chain of view.chains.values()) for (const m of chain) if (isLive(m)) live.push(m)
-  const about = memoriesAbout(request, live).sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))
+  const about = memoriesAbout(request, liveVersions(view)).sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))
   return { subject: request.subject, memories: about.map((m) => toItem(view, m, { previous: false, connected: false })) }
 }

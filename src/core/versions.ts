@@ -304,7 +304,6 @@ export interface MemoryText {
   eventDateEnd: IsoDate | null
 }
 
-
 /**
  * The person rewrites a live version: it expires with USER_EDIT and the edit becomes the next version
  * of its chain, written by the person (`byUser`), keeping the source (session and messages) of what it
@@ -322,8 +321,7 @@ export function editVersion(state: MemoryState, memoryId: string, edit: MemoryTe
     edit.eventDateStart === target.eventDateStart &&
     edit.eventDateEnd === target.eventDateEnd
   if (same) return ops
-  const at = laterThan(ctx.at, target.createdAt)
-  const when = { ...ctx, at, sessionId: target.sessionId, claimId: null }
+  const when = after({ ...ctx, sessionId: target.sessionId, claimId: null }, [target])
   ops.patch.push(expire(target, 'USER_EDIT', when))
   const v = versionFrom({ ...edit, categories: [...edit.categories], sourceMessageIds: target.sourceMessageIds }, when, target.chainId, target)
   v.byUser = true
