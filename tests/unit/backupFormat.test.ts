@@ -472,6 +472,8 @@ describe('docs/backup-format.schema.json', () => {
       [bad((f) => (alice(f).sessions[0].messages[1].seq = '1' as never)), '$.users[0].sessions[0].messages[1].seq'],
       [bad((f) => (alice(f).sessions[0].messages[0].role = 'system' as never)), '$.users[0].sessions[0].messages[0].role'],
       [bad((f) => (alice(f).memories[1].expirationReason = 'DELETED' as never)), '$.users[0].memories[1].expirationReason'],
+      [bad((f) => (alice(f).memories[0].byUser = 'yes' as never)), '$.users[0].memories[0].byUser'],
+      [bad((f) => (alice(f).sessions[0].temporary = false as never)), '$.users[0].sessions[0].temporary'],
       [bad((f) => delete (alice(f).memories[0] as Partial<BackupFile['users'][0]['memories'][0]>).chainId), '$.users[0].memories[0].chainId'],
       [bad((f) => ((alice(f) as unknown as Record<string, unknown>).uid = 'u1')), '$.users[0].uid'],
       [bad((f) => (alice(f).docs[0].createdAt = '2025-01-08T10:00:00Z')), '$.users[0].docs[0].createdAt'],

@@ -18,12 +18,12 @@ const SAMPLES: Record<RecordKind, Record<string, unknown>> = {
   doc: { docId: ID, uid: UID, title: 'Notes', content: 'text', metadata: {}, createdAt: AT },
   session: {
     sessionId: ID, uid: UID, status: 'processed', metadata: { topic: 't' }, createdAt: AT, autoProcessAfterSeconds: 600, lastMessageAt: AT, processedAt: AT,
-    error: null, updatedAt: AT, processingBy: 'device', claimId: 'claim', ownerDevice: 'device', summary: { facts: 1, added: [ID], updated: [], ignored: 0, conflicts: [] }, messageCount: 2,
+    error: null, updatedAt: AT, processingBy: 'device', claimId: 'claim', ownerDevice: 'device', summary: { facts: 1, added: [ID], updated: [], ignored: 0, conflicts: [] }, messageCount: 2, temporary: true,
   },
   message: { messageId: ID, uid: UID, sessionId: ID, seq: 0, role: 'user', content: 'hello', timestamp: AT },
   memory: {
     memoryId: ID, uid: UID, chainId: ID, prevVersionId: null, content: 'User likes tea', categories: ['food'], eventDateStart: AT, eventDateEnd: null, createdAt: AT,
-    expiredAt: AT, expirationReason: 'TEMPORAL_CONFLICT', mergeConflictId: null, pendingConflictId: null, sessionId: ID, sourceMessageIds: [ID], claimId: null, expiredByClaim: null,
+    expiredAt: AT, expirationReason: 'TEMPORAL_CONFLICT', mergeConflictId: null, pendingConflictId: null, sessionId: ID, sourceMessageIds: [ID], claimId: null, expiredByClaim: null, byUser: true,
   },
   connection: { connectionId: ID, uid: UID, chainA: 'a', chainB: 'b', createdAt: AT },
   conflict: {
